@@ -1,0 +1,266 @@
+//! What the canvas draws: one node per resource (supported or not) and the wires the
+//! template's references imply — an SQS event source (queue → function), a
+//! RedrivePolicy (queue → dead-letter queue), an event source mapping, and any other
+//! `Ref`/`Fn::GetAtt` between resources as a plain reference. Positions come from
+//! `Metadata.Playground.Layout`, or a left-to-right layering by wire depth.
+
+use crate::template::Model;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Node {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub supported: bool,
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    /// `event-source`, `dead-letter`, `reference`.
+    pub kind: String,
+    /// The template property that makes this wire.
+    pub property: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    /// Logical ids that drivers send traffic to.
+    pub driven: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+fn by_arn(model: &Model, arn: &str) -> Option<String> {
+    let name = arn.rsplit(':').next()?;
+    model
+        .resources
+        .iter()
+        .find(|r| r.physical_name == name && arn.starts_with("arn:"))
+        .map(|r| r.logical_id.clone())
+}
+
+/// Every logical id that `v` (raw, long-form template JSON) refers to.
+fn references(v: &Value, ids: &BTreeSet<&str>, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("Ref", Value::String(s)) if ids.contains(s.as_str()) => {
+                        out.insert(s.clone());
+                    }
+                    ("Fn::GetAtt", Value::Array(a)) => {
+                        if let Some(s) = a
+                            .first()
+                            .and_then(Value::as_str)
+                            .filter(|s| ids.contains(s))
+                        {
+                            out.insert(s.to_string());
+                        }
+                    }
+                    ("Fn::Sub", _) => {
+                        let text = match x {
+                            Value::String(s) => s.clone(),
+                            Value::Array(a) => {
+                                a.first().and_then(Value::as_str).unwrap_or("").to_string()
+                            }
+                            _ => String::new(),
+                        };
+                        for part in text.split("${").skip(1) {
+                            let name = part
+                                .split('}')
+                                .next()
+                                .unwrap_or("")
+                                .split('.')
+                                .next()
+                                .unwrap_or("");
+                            if ids.contains(name) {
+                                out.insert(name.to_string());
+                            }
+                        }
+                        references(x, ids, out);
+                    }
+                    _ => references(x, ids, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| references(x, ids, out)),
+        _ => {}
+    }
+}
+
+pub fn build(model: &Model) -> Graph {
+    let mut edges: Vec<Edge> = Vec::new();
+    for r in &model.resources {
+        let p = &r.properties;
+        if let Some(events) = p.get("Events").and_then(Value::as_object) {
+            for (name, ev) in events {
+                let q = ev
+                    .get("Properties")
+                    .and_then(|p| p.get("Queue"))
+                    .and_then(Value::as_str);
+                if let Some(from) = q.and_then(|arn| by_arn(model, arn)) {
+                    edges.push(Edge {
+                        from,
+                        to: r.logical_id.clone(),
+                        kind: "event-source".into(),
+                        property: format!("Resources.{}.Properties.Events.{name}", r.logical_id),
+                    });
+                }
+            }
+        }
+        if r.resource_type == "AWS::Lambda::EventSourceMapping" {
+            let from = p
+                .get("EventSourceArn")
+                .and_then(Value::as_str)
+                .and_then(|a| by_arn(model, a));
+            let fname = p.get("FunctionName").and_then(Value::as_str).unwrap_or("");
+            let to = model
+                .resources
+                .iter()
+                .find(|f| {
+                    f.physical_name == fname
+                        || fname.ends_with(&format!(":function:{}", f.physical_name))
+                })
+                .map(|f| f.logical_id.clone());
+            if let (Some(from), Some(to)) = (from, to) {
+                edges.push(Edge {
+                    from,
+                    to,
+                    kind: "event-source".into(),
+                    property: format!("Resources.{}", r.logical_id),
+                });
+            }
+        }
+        if let Some(rp) = p.get("RedrivePolicy") {
+            let rp = match rp {
+                Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+                other => other.clone(),
+            };
+            if let Some(to) = rp
+                .get("deadLetterTargetArn")
+                .and_then(Value::as_str)
+                .and_then(|a| by_arn(model, a))
+            {
+                edges.push(Edge {
+                    from: r.logical_id.clone(),
+                    to,
+                    kind: "dead-letter".into(),
+                    property: format!("Resources.{}.Properties.RedrivePolicy", r.logical_id),
+                });
+            }
+        }
+    }
+    // Any other reference between resources is drawn as a plain reference wire.
+    let ids: BTreeSet<&str> = model
+        .resources
+        .iter()
+        .map(|r| r.logical_id.as_str())
+        .collect();
+    if let Some(raw) = model.raw.get("Resources").and_then(Value::as_object) {
+        for (id, res) in raw {
+            if !ids.contains(id.as_str())
+                || model
+                    .resource(id)
+                    .is_some_and(|r| r.resource_type == "AWS::Lambda::EventSourceMapping")
+            {
+                continue;
+            }
+            let mut refs = BTreeSet::new();
+            references(
+                res.get("Properties").unwrap_or(&Value::Null),
+                &ids,
+                &mut refs,
+            );
+            for to in refs {
+                let covered = edges
+                    .iter()
+                    .any(|e| (e.from == to && e.to == *id) || (e.from == *id && e.to == to));
+                if !covered && to != *id {
+                    edges.push(Edge {
+                        from: id.clone(),
+                        to,
+                        kind: "reference".into(),
+                        property: format!("Resources.{id}.Properties"),
+                    });
+                }
+            }
+        }
+    }
+    let layout = model.playground.get("Layout").and_then(Value::as_object);
+    // Layering: a node sits one column right of everything that feeds it.
+    let mut depth: BTreeMap<&str, usize> = model
+        .resources
+        .iter()
+        .map(|r| (r.logical_id.as_str(), 0))
+        .collect();
+    for _ in 0..model.resources.len() {
+        let mut changed = false;
+        for e in edges.iter().filter(|e| e.kind != "reference") {
+            let d = depth.get(e.from.as_str()).copied().unwrap_or(0) + 1;
+            if let Some(t) = depth.get_mut(e.to.as_str()) {
+                if *t < d && d < model.resources.len() + 1 {
+                    *t = d;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut rows: BTreeMap<usize, usize> = BTreeMap::new();
+    let nodes = model
+        .resources
+        .iter()
+        .map(|r| {
+            let d = depth[r.logical_id.as_str()];
+            let row = rows.entry(d).or_insert(0);
+            let (mut x, mut y) = (80.0 + d as f64 * 240.0, 80.0 + *row as f64 * 140.0);
+            *row += 1;
+            if let Some(pos) = layout
+                .and_then(|l| l.get(&r.logical_id))
+                .and_then(Value::as_array)
+            {
+                if let (Some(px), Some(py)) = (
+                    pos.first().and_then(Value::as_f64),
+                    pos.get(1).and_then(Value::as_f64),
+                ) {
+                    x = px;
+                    y = py;
+                }
+            }
+            Node {
+                id: r.logical_id.clone(),
+                resource_type: r.resource_type.clone(),
+                supported: r.supported,
+                x,
+                y,
+            }
+        })
+        .collect();
+    let driven = crate::drivers::parse(model)
+        .map(|ds| {
+            let mut v: Vec<String> = ds
+                .into_iter()
+                .filter_map(|d| d.target)
+                .filter(|t| ids.contains(t.as_str()))
+                .collect();
+            v.dedup();
+            v
+        })
+        .unwrap_or_default();
+    Graph {
+        nodes,
+        edges,
+        driven,
+        warnings: model.warnings.clone(),
+    }
+}

@@ -1,0 +1,330 @@
+//! Event source mappings for SQS: Lambda's pollers long-poll the queue, hand each batch
+//! to the function synchronously as the real SQS event, delete the batch when the
+//! function succeeds, and leave it to reappear after the visibility timeout when it
+//! fails (where the queue's RedrivePolicy may move it to a dead-letter queue). Every
+//! step is an API call through the engine, so each one is traced.
+//!
+//! The mapping starts with five pollers, as Lambda does for standard queues; scaling
+//! beyond that is not modelled yet.
+
+use super::Lambda;
+use crate::error::TemplateError;
+use crate::kernel::Kernel;
+use crate::services::{Event, Waiter};
+use crate::template::{num_prop, Model};
+use crate::trace::TraceKind;
+use serde_json::{json, Map, Value};
+
+/// Concurrent batches (pollers) an SQS mapping starts with.
+pub const INITIAL_POLLERS: usize = 5;
+
+pub(crate) struct Esm {
+    pub uuid: String,
+    pub function: usize,
+    pub queue_arn: String,
+    batch_size: usize,
+    window_s: u64,
+    enabled: bool,
+    region: String,
+    account: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum EsmWaiter {
+    Receive {
+        esm: usize,
+    },
+    Invoke {
+        esm: usize,
+        receipts: Vec<(String, String)>,
+    },
+}
+
+fn queue_url_of(arn: &str) -> String {
+    // arn:aws:sqs:REGION:ACCOUNT:NAME → https://sqs.REGION.amazonaws.com/ACCOUNT/NAME
+    let parts: Vec<&str> = arn.split(':').collect();
+    if parts.len() == 6 {
+        format!(
+            "https://sqs.{}.amazonaws.com/{}/{}",
+            parts[3], parts[4], parts[5]
+        )
+    } else {
+        arn.to_string()
+    }
+}
+
+pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, TemplateError> {
+    let mut out = Vec::new();
+    let add = |path: &str,
+               function: usize,
+               p: &Value,
+               arn_key: &str,
+               out: &mut Vec<Esm>|
+     -> Result<(), TemplateError> {
+        let arn = p.get(arn_key).and_then(Value::as_str).ok_or_else(|| {
+            TemplateError::at(
+                format!("{path}.{arn_key}"),
+                "the event source needs the queue's ARN (e.g. !GetAtt Queue.Arn)",
+            )
+        })?;
+        if !arn.starts_with("arn:aws:sqs:") {
+            return Err(TemplateError::at(
+                format!("{path}.{arn_key}"),
+                format!("'{arn}' is not an SQS queue ARN; only SQS event sources run in the playground yet"),
+            ));
+        }
+        let batch = num_prop(p, "BatchSize", path)?.unwrap_or(10.0) as usize;
+        let window = num_prop(p, "MaximumBatchingWindowInSeconds", path)?.unwrap_or(0.0) as u64;
+        if !(1..=10_000).contains(&batch) {
+            return Err(TemplateError::at(
+                format!("{path}.BatchSize"),
+                format!("BatchSize must be between 1 and 10000, got {batch}"),
+            ));
+        }
+        if batch > 10 && window == 0 {
+            return Err(TemplateError::at(
+                format!("{path}.MaximumBatchingWindowInSeconds"),
+                "InvalidParameterValueException: Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
+            ));
+        }
+        let enabled = p
+            .get("Enabled")
+            .map(|v| v != &Value::Bool(false) && v != "false")
+            .unwrap_or(true);
+        let n = out.len();
+        out.push(Esm {
+            uuid: format!(
+                "{:08x}-0000-4000-8000-{:012x}",
+                0x5e5e_0000u32 + n as u32,
+                function
+            ),
+            function,
+            queue_arn: arn.to_string(),
+            batch_size: batch,
+            window_s: window,
+            enabled,
+            region: model.region.clone(),
+            account: model.account.clone(),
+        });
+        Ok(())
+    };
+    for r in &model.resources {
+        match r.resource_type.as_str() {
+            "AWS::Serverless::Function" => {
+                let Some(events) = r.properties.get("Events").and_then(Value::as_object) else {
+                    continue;
+                };
+                let fi = lambda
+                    .functions
+                    .iter()
+                    .position(|f| f.logical_id == r.logical_id)
+                    .expect("function loaded");
+                for (name, ev) in events {
+                    let path = format!("Resources.{}.Properties.Events.{name}", r.logical_id);
+                    match ev.get("Type").and_then(Value::as_str) {
+                        Some("SQS") => {
+                            let p = ev.get("Properties").cloned().unwrap_or(json!({}));
+                            add(&format!("{path}.Properties"), fi, &p, "Queue", &mut out)?;
+                        }
+                        Some(other) => {
+                            return Err(TemplateError::at(
+                                format!("{path}.Type"),
+                                format!("event source type '{other}' is not supported by the playground yet (SQS is)"),
+                            ))
+                        }
+                        None => return Err(TemplateError::at(format!("{path}.Type"), "the event has no Type")),
+                    }
+                }
+            }
+            "AWS::Lambda::EventSourceMapping" => {
+                let path = format!("Resources.{}.Properties", r.logical_id);
+                let fname = r
+                    .properties
+                    .get("FunctionName")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let fi = lambda.find(fname).ok_or_else(|| {
+                    TemplateError::at(
+                        format!("{path}.FunctionName"),
+                        format!("no function named '{fname}' in this template"),
+                    )
+                })?;
+                add(&path, fi, &r.properties, "EventSourceArn", &mut out)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+impl Esm {
+    pub fn describe(&self, lambda: &Lambda) -> Value {
+        json!({
+            "UUID": self.uuid,
+            "EventSourceArn": self.queue_arn,
+            "FunctionArn": lambda.functions[self.function].arn,
+            "BatchSize": self.batch_size,
+            "MaximumBatchingWindowInSeconds": self.window_s,
+            "State": if self.enabled { "Enabled" } else { "Disabled" },
+        })
+    }
+
+    fn receive_call(&self, esm: usize) -> Event {
+        Event::Call {
+            caller: format!("esm:{esm}"),
+            action: "sqs:ReceiveMessage".into(),
+            params: json!({
+                "QueueUrl": queue_url_of(&self.queue_arn),
+                "MaxNumberOfMessages": self.batch_size.min(10),
+                "WaitTimeSeconds": 20,
+                "AttributeNames": ["All"],
+                "MessageAttributeNames": ["All"],
+            }),
+            waiter: Waiter::Lambda(EsmWaiter::Receive { esm }),
+        }
+    }
+
+    /// The SQS event record exactly as Lambda builds it from a received message.
+    fn record(&self, m: &Value) -> Value {
+        let mut attrs = m.get("Attributes").cloned().unwrap_or(json!({}));
+        if let Some(a) = attrs.as_object_mut() {
+            a.remove("SqsManagedSseEnabled");
+        }
+        let mut message_attributes = Map::new();
+        if let Some(ma) = m.get("MessageAttributes").and_then(Value::as_object) {
+            for (k, v) in ma {
+                let mut o = Map::new();
+                if let Some(s) = v.get("StringValue") {
+                    o.insert("stringValue".into(), s.clone());
+                }
+                if let Some(b) = v.get("BinaryValue") {
+                    o.insert("binaryValue".into(), b.clone());
+                }
+                o.insert("stringListValues".into(), json!([]));
+                o.insert("binaryListValues".into(), json!([]));
+                o.insert(
+                    "dataType".into(),
+                    v.get("DataType").cloned().unwrap_or(json!("String")),
+                );
+                message_attributes.insert(k.clone(), Value::Object(o));
+            }
+        }
+        let mut r = Map::new();
+        r.insert("messageId".into(), m["MessageId"].clone());
+        r.insert("receiptHandle".into(), m["ReceiptHandle"].clone());
+        r.insert("body".into(), m["Body"].clone());
+        r.insert("attributes".into(), attrs);
+        r.insert(
+            "messageAttributes".into(),
+            Value::Object(message_attributes),
+        );
+        r.insert("md5OfBody".into(), m["MD5OfBody"].clone());
+        if let Some(md5) = m.get("MD5OfMessageAttributes") {
+            r.insert("md5OfMessageAttributes".into(), md5.clone());
+        }
+        r.insert("eventSource".into(), json!("aws:sqs"));
+        r.insert("eventSourceARN".into(), json!(self.queue_arn));
+        r.insert("awsRegion".into(), json!(self.region));
+        let _ = &self.account;
+        Value::Object(r)
+    }
+}
+
+impl Lambda {
+    /// Starts every enabled mapping's pollers (at virtual time 0).
+    pub fn start_pollers(&mut self, k: &mut Kernel<Event>) {
+        for (i, e) in self.esms.iter().enumerate() {
+            if !e.enabled {
+                continue;
+            }
+            for _ in 0..INITIAL_POLLERS {
+                k.schedule_idle(0, e.receive_call(i));
+            }
+        }
+    }
+
+    pub fn on_esm_reply(
+        &mut self,
+        k: &mut Kernel<Event>,
+        w: EsmWaiter,
+        result: Result<Value, crate::error::AwsError>,
+        queue_logical: &str,
+    ) {
+        match w {
+            EsmWaiter::Receive { esm } => {
+                let e = &self.esms[esm];
+                let messages = result
+                    .as_ref()
+                    .ok()
+                    .and_then(|v| v.get("Messages"))
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                if messages.is_empty() {
+                    // Nothing there (or the queue failed): keep long-polling.
+                    let delay = if result.is_err() { 1_000_000 } else { 0 };
+                    k.schedule_idle(delay, e.receive_call(esm));
+                    return;
+                }
+                let records: Vec<Value> = messages.iter().map(|m| e.record(m)).collect();
+                let receipts = messages
+                    .iter()
+                    .map(|m| {
+                        (
+                            m["MessageId"].as_str().unwrap_or("").to_string(),
+                            m["ReceiptHandle"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect();
+                let f = &self.functions[e.function];
+                k.record(
+                    TraceKind::Delivery,
+                    queue_logical,
+                    &f.logical_id,
+                    format!("batch of {} message{}", records.len(), if records.len() == 1 { "" } else { "s" }),
+                    json!({"MessageIds": messages.iter().map(|m| m["MessageId"].clone()).collect::<Vec<_>>()}),
+                );
+                let payload = json!({ "Records": records }).to_string();
+                k.schedule(
+                    0,
+                    Event::Call {
+                        caller: queue_logical.to_string(),
+                        action: "lambda:Invoke".into(),
+                        params: json!({"FunctionName": f.arn, "InvocationType": "RequestResponse", "Payload": payload}),
+                        waiter: Waiter::Lambda(EsmWaiter::Invoke { esm, receipts }),
+                    },
+                );
+            }
+            EsmWaiter::Invoke { esm, receipts } => {
+                let e = &self.esms[esm];
+                let failed = match &result {
+                    Ok(v) => v.get("FunctionError").is_some(),
+                    Err(_) => true,
+                };
+                if failed {
+                    // The batch stays in flight and returns after the visibility timeout.
+                    let delay = if result.is_err() { 1_000_000 } else { 0 };
+                    k.schedule(delay, e.receive_call(esm));
+                    return;
+                }
+                let entries: Vec<Value> = receipts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, r))| json!({"Id": i.to_string(), "ReceiptHandle": r}))
+                    .collect();
+                for chunk in entries.chunks(10) {
+                    k.schedule(
+                        0,
+                        Event::Call {
+                            caller: format!("esm:{esm}"),
+                            action: "sqs:DeleteMessageBatch".into(),
+                            params: json!({"QueueUrl": queue_url_of(&e.queue_arn), "Entries": chunk}),
+                            waiter: Waiter::Nobody,
+                        },
+                    );
+                }
+                k.schedule(0, e.receive_call(esm));
+            }
+        }
+    }
+}

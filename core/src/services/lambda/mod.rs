@@ -1,0 +1,966 @@
+//! AWS Lambda: functions with Node.js handlers, execution environments (cold start with
+//! an Init Duration, warm reuse keeping globals), synchronous (`RequestResponse`),
+//! asynchronous (`Event`, with Lambda's two retries one and two minutes apart) and
+//! `DryRun` invocations, timeouts, concurrency limits and throttling, CloudWatch-style
+//! log lines, and SQS event source mappings (the poller). The runtime model — how long
+//! init and handler code take in virtual time — is documented in ARCHITECTURE.md.
+
+mod esm;
+pub(crate) mod runtime;
+
+pub(crate) use esm::EsmWaiter;
+
+use super::{Event, Outcome, Waiter};
+use crate::error::{AwsError, TemplateError};
+use crate::kernel::{Kernel, Micros, US_PER_MS};
+use crate::template::{num_prop, Model};
+use crate::trace::TraceKind;
+use crate::util::{iso8601, req_str};
+use runtime::{JsEnv, RunState};
+use serde_json::{json, Value};
+
+/// Synchronous invocation payload limit (6 MB).
+pub const MAX_SYNC_PAYLOAD: usize = 6_291_456;
+/// Asynchronous invocation payload limit: 1 MB since 2026 (256 KB before).
+pub const MAX_ASYNC_PAYLOAD: usize = 1_048_576;
+/// Default account concurrency.
+pub const ACCOUNT_CONCURRENCY: usize = 1_000;
+
+#[derive(Debug)]
+pub(crate) enum LambdaEvent {
+    InitDone {
+        env: usize,
+        seq: u64,
+    },
+    Timer {
+        env: usize,
+        seq: u64,
+        timer: u32,
+    },
+    Complete {
+        env: usize,
+        seq: u64,
+    },
+    Timeout {
+        env: usize,
+        seq: u64,
+    },
+    /// An asynchronous event taken from the function's internal queue (first try or retry).
+    AsyncAttempt {
+        function: usize,
+        event: Box<AsyncEvent>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct AsyncEvent {
+    request_id: String,
+    payload: String,
+    attempt: u32,
+    caller: String,
+}
+
+pub(crate) struct Function {
+    pub logical_id: String,
+    pub name: String,
+    pub arn: String,
+    code: String,
+    handler_export: String,
+    esm_code: bool,
+    runtime: String,
+    timeout_s: u64,
+    memory_mb: u64,
+    env_vars: Vec<(String, String)>,
+    reserved: Option<usize>,
+    metrics: FunctionMetrics,
+    logs: Vec<String>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct FunctionMetrics {
+    invocations: u64,
+    errors: u64,
+    throttles: u64,
+    max_concurrency: usize,
+    duration_ms: f64,
+}
+
+#[derive(Debug)]
+enum Completion {
+    Sync(Waiter),
+    Async(AsyncEvent),
+}
+
+struct Invocation {
+    request_id: String,
+    payload: String,
+    completion: Completion,
+    caller: String,
+    start_us: Micros,
+    init_ms: Option<f64>,
+    /// The handler's settled result, waiting for its modelled compute time to pass.
+    result: Option<Result<String, String>>,
+}
+
+enum EnvState {
+    Initializing,
+    Idle,
+    Busy,
+    Gone,
+}
+
+struct ExecEnv {
+    function: usize,
+    js: Option<JsEnv>,
+    state: EnvState,
+    seq: u64,
+    current: Option<Invocation>,
+    log_stream: String,
+    cleared: Vec<u32>,
+}
+
+pub(crate) struct Lambda {
+    pub functions: Vec<Function>,
+    envs: Vec<ExecEnv>,
+    pub(crate) esms: Vec<esm::Esm>,
+    account_limit: usize,
+    region: String,
+    account: String,
+}
+
+fn not_found(arn: &str) -> AwsError {
+    AwsError::new(
+        "ResourceNotFoundException",
+        format!("Function not found: {arn}"),
+        404,
+    )
+}
+
+impl Lambda {
+    pub fn from_model(model: &Model) -> Result<Self, TemplateError> {
+        let mut functions = Vec::new();
+        for r in &model.resources {
+            if r.resource_type != "AWS::Serverless::Function"
+                && r.resource_type != "AWS::Lambda::Function"
+            {
+                continue;
+            }
+            let path = format!("Resources.{}.Properties", r.logical_id);
+            let p = &r.properties;
+            let runtime = p
+                .get("Runtime")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            if !runtime.starts_with("nodejs") {
+                return Err(TemplateError::at(
+                    format!("{path}.Runtime"),
+                    format!("Runtime '{runtime}' does not run in the playground yet: handlers run on Node.js (nodejs20.x, nodejs22.x)"),
+                ));
+            }
+            let code = if r.resource_type == "AWS::Serverless::Function" {
+                p.get("InlineCode").and_then(Value::as_str)
+            } else {
+                p.get("Code")
+                    .and_then(|c| c.get("ZipFile"))
+                    .and_then(Value::as_str)
+            };
+            let code_key = if r.resource_type == "AWS::Serverless::Function" {
+                "InlineCode"
+            } else {
+                "Code.ZipFile"
+            };
+            let code = code.ok_or_else(|| {
+                TemplateError::at(
+                    format!("{path}.{code_key}"),
+                    "the playground runs inline code only: add the handler's code here",
+                )
+            })?;
+            let handler = p
+                .get("Handler")
+                .and_then(Value::as_str)
+                .unwrap_or("index.handler");
+            let handler_export = handler
+                .rsplit_once('.')
+                .map(|(_, h)| h)
+                .unwrap_or(handler)
+                .to_string();
+            let timeout = num_prop(p, "Timeout", &path)?.unwrap_or(3.0);
+            if !(1.0..=900.0).contains(&timeout) {
+                return Err(TemplateError::at(
+                    format!("{path}.Timeout"),
+                    format!("InvalidParameterValueException: Timeout must be between 1 and 900 seconds, got {timeout}"),
+                ));
+            }
+            let memory = num_prop(p, "MemorySize", &path)?.unwrap_or(128.0);
+            if !(128.0..=10_240.0).contains(&memory) {
+                return Err(TemplateError::at(
+                    format!("{path}.MemorySize"),
+                    format!("InvalidParameterValueException: MemorySize must be between 128 and 10240 MB, got {memory}"),
+                ));
+            }
+            let reserved = num_prop(p, "ReservedConcurrentExecutions", &path)?.map(|v| v as usize);
+            let mut env_vars = Vec::new();
+            if let Some(vars) = p
+                .get("Environment")
+                .and_then(|e| e.get("Variables"))
+                .and_then(Value::as_object)
+            {
+                for (k, v) in vars {
+                    let text = match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    env_vars.push((k.clone(), text));
+                }
+            }
+            let name = r.physical_name.clone();
+            functions.push(Function {
+                logical_id: r.logical_id.clone(),
+                arn: format!(
+                    "arn:aws:lambda:{}:{}:function:{}",
+                    model.region, model.account, name
+                ),
+                esm_code: looks_like_es_module(code),
+                code: code.to_string(),
+                handler_export,
+                runtime,
+                timeout_s: timeout as u64,
+                memory_mb: memory as u64,
+                env_vars,
+                reserved,
+                metrics: FunctionMetrics::default(),
+                logs: Vec::new(),
+                name,
+            });
+        }
+        let account_limit = model
+            .playground
+            .get("Account")
+            .and_then(|a| a.get("ConcurrentExecutions"))
+            .and_then(Value::as_u64)
+            .map(|v| v as usize)
+            .unwrap_or(ACCOUNT_CONCURRENCY);
+        let mut lambda = Lambda {
+            functions,
+            envs: Vec::new(),
+            esms: Vec::new(),
+            account_limit,
+            region: model.region.clone(),
+            account: model.account.clone(),
+        };
+        lambda.esms = esm::from_model(model, &lambda)?;
+        Ok(lambda)
+    }
+
+    /// Finds a function by name, ARN (optionally qualified) or partial ARN.
+    pub fn find(&self, key: &str) -> Option<usize> {
+        let name = if let Some(rest) = key.strip_prefix("arn:aws:lambda:") {
+            let parts: Vec<&str> = rest.split(':').collect();
+            parts.get(3).copied().unwrap_or("")
+        } else if let Some((_, n)) = key.split_once(":function:") {
+            n.split(':').next().unwrap_or(n)
+        } else {
+            key.split(':').next().unwrap_or(key)
+        };
+        self.functions.iter().position(|f| f.name == name)
+    }
+
+    pub fn call(
+        &mut self,
+        k: &mut Kernel<Event>,
+        caller: &str,
+        action: &str,
+        p: &Value,
+        waiter: Waiter,
+    ) -> Outcome {
+        match action {
+            "Invoke" => self.invoke(k, caller, p, waiter),
+            "GetFunction" | "GetFunctionConfiguration" => {
+                Outcome::Done(self.get_function(p, action))
+            }
+            "ListFunctions" => Outcome::Done(Ok(json!({
+                "Functions": self.functions.iter().map(|f| self.configuration(f)).collect::<Vec<_>>()
+            }))),
+            "ListEventSourceMappings" => Outcome::Done(Ok(json!({
+                "EventSourceMappings": self.esms.iter().map(|e| e.describe(self)).collect::<Vec<_>>()
+            }))),
+            other => Outcome::Done(Err(super::unsupported("lambda", other))),
+        }
+    }
+
+    fn configuration(&self, f: &Function) -> Value {
+        json!({
+            "FunctionName": f.name,
+            "FunctionArn": f.arn,
+            "Runtime": f.runtime,
+            "Handler": format!("index.{}", f.handler_export),
+            "Timeout": f.timeout_s,
+            "MemorySize": f.memory_mb,
+            "Version": "$LATEST",
+            "State": "Active",
+            "PackageType": "Zip",
+            "Environment": { "Variables": f.env_vars.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<serde_json::Map<String, Value>>() },
+        })
+    }
+
+    fn get_function(&self, p: &Value, action: &str) -> Result<Value, AwsError> {
+        let key = req_str(p, "FunctionName")?;
+        let fi = self
+            .find(key)
+            .ok_or_else(|| not_found(&self.arn_for(key)))?;
+        let f = &self.functions[fi];
+        let cfg = self.configuration(f);
+        if action == "GetFunction" {
+            let mut out = json!({ "Configuration": cfg });
+            if let Some(r) = f.reserved {
+                out["Concurrency"] = json!({"ReservedConcurrentExecutions": r});
+            }
+            Ok(out)
+        } else {
+            Ok(cfg)
+        }
+    }
+
+    fn arn_for(&self, key: &str) -> String {
+        if key.starts_with("arn:") {
+            key.to_string()
+        } else {
+            format!(
+                "arn:aws:lambda:{}:{}:function:{}",
+                self.region, self.account, key
+            )
+        }
+    }
+
+    fn busy(&self, fi: Option<usize>) -> usize {
+        self.envs
+            .iter()
+            .filter(|e| matches!(e.state, EnvState::Busy | EnvState::Initializing))
+            .filter(|e| fi.is_none_or(|f| e.function == f))
+            .count()
+    }
+
+    fn invoke(
+        &mut self,
+        k: &mut Kernel<Event>,
+        caller: &str,
+        p: &Value,
+        waiter: Waiter,
+    ) -> Outcome {
+        let key = match req_str(p, "FunctionName") {
+            Ok(key) => key,
+            Err(e) => return Outcome::Done(Err(e)),
+        };
+        let Some(fi) = self.find(key) else {
+            return Outcome::Done(Err(not_found(&self.arn_for(key))));
+        };
+        let payload = match p.get("Payload") {
+            None | Some(Value::Null) => "{}".to_string(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        if serde_json::from_str::<Value>(&payload).is_err() {
+            return Outcome::Done(Err(AwsError::client(
+                "InvalidRequestContentException",
+                "Could not parse request body into json: Could not parse payload into json",
+            )));
+        }
+        let ty = p
+            .get("InvocationType")
+            .and_then(Value::as_str)
+            .unwrap_or("RequestResponse");
+        match ty {
+            "DryRun" => Outcome::Done(Ok(json!({"StatusCode": 204}))),
+            "Event" => {
+                if payload.len() > MAX_ASYNC_PAYLOAD {
+                    return Outcome::Done(Err(AwsError::new(
+                        "RequestEntityTooLargeException",
+                        format!("Request must be smaller than {MAX_ASYNC_PAYLOAD} bytes for the InvokeAsync operation"),
+                        413,
+                    )));
+                }
+                let event = AsyncEvent { request_id: k.rng.uuid(), payload, attempt: 0, caller: caller.to_string() };
+                let lid = self.functions[fi].logical_id.clone();
+                k.record(TraceKind::Delivery, caller, &lid, "queued for asynchronous invocation".into(), json!({"RequestId": event.request_id}));
+                k.schedule(0, Event::Lambda(LambdaEvent::AsyncAttempt { function: fi, event: Box::new(event) }));
+                Outcome::Done(Ok(json!({"StatusCode": 202})))
+            }
+            "RequestResponse" => {
+                if payload.len() > MAX_SYNC_PAYLOAD {
+                    return Outcome::Done(Err(AwsError::new(
+                        "RequestEntityTooLargeException",
+                        format!("Request must be smaller than {MAX_SYNC_PAYLOAD} bytes for the InvokeFunction operation"),
+                        413,
+                    )));
+                }
+                if let Err(e) = self.admit(k, fi, caller) {
+                    return Outcome::Done(Err(e));
+                }
+                let inv = Invocation {
+                    request_id: k.rng.uuid(),
+                    payload,
+                    completion: Completion::Sync(waiter),
+                    caller: caller.to_string(),
+                    start_us: 0,
+                    init_ms: None,
+                    result: None,
+                };
+                self.dispatch(k, fi, inv);
+                Outcome::Pending
+            }
+            other => Outcome::Done(Err(AwsError::client(
+                "InvalidParameterValueException",
+                format!("1 validation error detected: Value '{other}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]"),
+            ))),
+        }
+    }
+
+    /// Concurrency check: reserved concurrency of the function, then the account's
+    /// unreserved pool. A refusal is counted in the Throttles metric.
+    fn admit(&mut self, k: &mut Kernel<Event>, fi: usize, caller: &str) -> Result<(), AwsError> {
+        let has_idle = self
+            .envs
+            .iter()
+            .any(|e| e.function == fi && matches!(e.state, EnvState::Idle));
+        let f = &self.functions[fi];
+        let busy_here = self.busy(Some(fi));
+        let reason = match f.reserved {
+            Some(r) if busy_here >= r => Some("ReservedFunctionConcurrentInvocationLimitExceeded"),
+            _ if !has_idle && self.busy(None) >= self.account_limit => {
+                Some("ConcurrentInvocationLimitExceeded")
+            }
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            let lid = self.functions[fi].logical_id.clone();
+            self.functions[fi].metrics.throttles += 1;
+            k.record(
+                TraceKind::Throttle,
+                caller,
+                &lid,
+                format!("throttled: {reason}"),
+                json!({"Reason": reason}),
+            );
+            return Err(AwsError::new(
+                "TooManyRequestsException",
+                "Rate Exceeded.",
+                429,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs an admitted invocation on an idle environment, or on a new one (cold start).
+    fn dispatch(&mut self, k: &mut Kernel<Event>, fi: usize, inv: Invocation) {
+        let lid = self.functions[fi].logical_id.clone();
+        k.record(
+            TraceKind::Invoke,
+            &inv.caller,
+            &lid,
+            "invoke".into(),
+            json!({"RequestId": inv.request_id}),
+        );
+        if let Some(ei) = self
+            .envs
+            .iter()
+            .position(|e| e.function == fi && matches!(e.state, EnvState::Idle))
+        {
+            self.envs[ei].current = Some(inv);
+            self.envs[ei].state = EnvState::Busy;
+            self.note_concurrency(fi);
+            self.start(k, ei);
+            return;
+        }
+        let ei = self.envs.len();
+        let f = &self.functions[fi];
+        let init_ms = init_duration_ms(&mut k.rng, f.memory_mb, f.code.len());
+        let stream = format!("1970/01/01/[$LATEST]{}", k.rng.hex(32));
+        self.envs.push(ExecEnv {
+            function: fi,
+            js: None,
+            state: EnvState::Initializing,
+            seq: 0,
+            current: None,
+            log_stream: stream,
+            cleared: Vec::new(),
+        });
+        let mut inv = inv;
+        inv.init_ms = Some(init_ms);
+        self.envs[ei].current = Some(inv);
+        self.note_concurrency(fi);
+        k.schedule(
+            (init_ms * 1000.0) as u64,
+            Event::Lambda(LambdaEvent::InitDone { env: ei, seq: 0 }),
+        );
+    }
+
+    fn note_concurrency(&mut self, fi: usize) {
+        let now = self.busy(Some(fi));
+        let m = &mut self.functions[fi].metrics;
+        m.max_concurrency = m.max_concurrency.max(now);
+    }
+
+    fn log(&mut self, k: &mut Kernel<Event>, fi: usize, line: String) {
+        let lid = self.functions[fi].logical_id.clone();
+        k.record(TraceKind::Log, &lid, &lid, line.clone(), Value::Null);
+        self.functions[fi].logs.push(line);
+    }
+
+    fn app_log(
+        &mut self,
+        k: &mut Kernel<Event>,
+        fi: usize,
+        request_id: &str,
+        level: &str,
+        text: &str,
+    ) {
+        let line = format!(
+            "{}\t{}\t{}\t{}",
+            iso8601(k.now_ms()),
+            request_id,
+            level,
+            text
+        );
+        self.log(k, fi, line);
+    }
+
+    /// Starts the current invocation of environment `ei` (after init, or warm).
+    fn start(&mut self, k: &mut Kernel<Event>, ei: usize) {
+        let fi = self.envs[ei].function;
+        self.envs[ei].seq += 1;
+        let seq = self.envs[ei].seq;
+        let now = k.now();
+        let (request_id, payload) = {
+            let inv = self.envs[ei]
+                .current
+                .as_mut()
+                .expect("a started env has an invocation");
+            inv.start_us = now;
+            (inv.request_id.clone(), inv.payload.clone())
+        };
+        self.functions[fi].metrics.invocations += 1;
+        self.log(
+            k,
+            fi,
+            format!("START RequestId: {request_id} Version: $LATEST"),
+        );
+        let f = &self.functions[fi];
+        let deadline_ms = (now + f.timeout_s * 1_000 * US_PER_MS) as f64 / 1000.0;
+        let ctx = json!({
+            "functionName": f.name,
+            "functionVersion": "$LATEST",
+            "invokedFunctionArn": f.arn,
+            "memoryLimitInMB": f.memory_mb.to_string(),
+            "awsRequestId": request_id,
+            "logGroupName": format!("/aws/lambda/{}", f.name),
+            "logStreamName": self.envs[ei].log_stream,
+            "deadlineMs": deadline_ms,
+        });
+        k.schedule(
+            f.timeout_s * 1_000 * US_PER_MS,
+            Event::Lambda(LambdaEvent::Timeout { env: ei, seq }),
+        );
+        let js = self.envs[ei]
+            .js
+            .as_mut()
+            .expect("an initialised env has JS");
+        js.set_time(now);
+        let state = js.invoke(&payload, &ctx);
+        self.after_run(k, ei, state);
+    }
+
+    /// Collects what a stretch of JS produced: log lines, timers, a settled result.
+    fn after_run(&mut self, k: &mut Kernel<Event>, ei: usize, state: RunState) {
+        let fi = self.envs[ei].function;
+        let seq = self.envs[ei].seq;
+        let request_id = self.envs[ei]
+            .current
+            .as_ref()
+            .map(|i| i.request_id.clone())
+            .unwrap_or_default();
+        let js = self.envs[ei].js.as_mut().expect("running env has JS");
+        let logs = js.drain_logs();
+        let (timers, cleared) = js.drain_timers();
+        for (level, text) in logs {
+            self.app_log(k, fi, &request_id, &level, &text);
+        }
+        self.envs[ei].cleared.extend(cleared);
+        for (id, ms) in timers {
+            k.schedule(
+                (ms * 1000.0) as u64,
+                Event::Lambda(LambdaEvent::Timer {
+                    env: ei,
+                    seq,
+                    timer: id,
+                }),
+            );
+        }
+        match state {
+            RunState::Done(result) => {
+                let memory = self.functions[fi].memory_mb;
+                let compute_ms = compute_duration_ms(&mut k.rng, memory);
+                if let Some(inv) = self.envs[ei].current.as_mut() {
+                    inv.result = Some(result);
+                }
+                k.schedule(
+                    (compute_ms * 1000.0) as u64,
+                    Event::Lambda(LambdaEvent::Complete { env: ei, seq }),
+                );
+            }
+            // Waiting for timers; or spinning until the Timeout event ends it.
+            RunState::Pending | RunState::Spinning => {}
+        }
+    }
+
+    pub fn handle(&mut self, k: &mut Kernel<Event>, ev: LambdaEvent) {
+        match ev {
+            LambdaEvent::InitDone { env, seq } => self.init_done(k, env, seq),
+            LambdaEvent::Timer { env, seq, timer } => {
+                let e = &mut self.envs[env];
+                if e.seq != seq
+                    || !matches!(e.state, EnvState::Busy)
+                    || e.current.as_ref().is_none_or(|i| i.result.is_some())
+                {
+                    return;
+                }
+                if let Some(pos) = e.cleared.iter().position(|c| *c == timer) {
+                    e.cleared.swap_remove(pos);
+                    return;
+                }
+                let js = e.js.as_mut().expect("busy env has JS");
+                js.set_time(k.now());
+                let state = js.fire_timer(timer);
+                self.after_run(k, env, state);
+            }
+            LambdaEvent::Complete { env, seq } => {
+                if self.envs[env].seq != seq || !matches!(self.envs[env].state, EnvState::Busy) {
+                    return;
+                }
+                let Some(mut inv) = self.envs[env].current.take() else {
+                    return;
+                };
+                let result = inv.result.take().unwrap_or(Ok("null".into()));
+                self.finish(k, env, inv, result, false);
+            }
+            LambdaEvent::Timeout { env, seq } => {
+                if self.envs[env].seq != seq || !matches!(self.envs[env].state, EnvState::Busy) {
+                    return;
+                }
+                let Some(inv) = self.envs[env].current.take() else {
+                    return;
+                };
+                let fi = self.envs[env].function;
+                let secs = self.functions[fi].timeout_s;
+                let line = format!(
+                    "{} {} Task timed out after {secs}.00 seconds",
+                    iso8601(k.now_ms()),
+                    inv.request_id
+                );
+                self.log(k, fi, line);
+                let err = json!({
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": format!("RequestId: {} Error: Task timed out after {secs}.00 seconds", inv.request_id),
+                })
+                .to_string();
+                self.finish(k, env, inv, Err(err), true);
+            }
+            LambdaEvent::AsyncAttempt { function, event } => {
+                self.async_attempt(k, function, *event)
+            }
+        }
+    }
+
+    fn init_done(&mut self, k: &mut Kernel<Event>, ei: usize, seq: u64) {
+        if self.envs[ei].seq != seq || !matches!(self.envs[ei].state, EnvState::Initializing) {
+            return;
+        }
+        let fi = self.envs[ei].function;
+        let f = &self.functions[fi];
+        let mut vars = reserved_env_vars(f, &self.region, &self.envs[ei].log_stream);
+        vars.extend(f.env_vars.iter().cloned());
+        let seed = k.rng.next_u64();
+        let init = JsEnv::new(seed, &vars, k.now()).map_err(|m| runtime::InitError {
+            error_type: "Runtime.ExitError".into(),
+            message: m,
+        });
+        let init = init.and_then(|mut js| {
+            js.init(&f.code, &f.handler_export, f.esm_code)?;
+            Ok(js)
+        });
+        match init {
+            Ok(js) => {
+                self.envs[ei].js = Some(js);
+                self.envs[ei].state = EnvState::Busy;
+                self.start(k, ei);
+            }
+            Err(e) => {
+                let Some(inv) = self.envs[ei].current.take() else {
+                    return;
+                };
+                let body =
+                    json!({"errorType": e.error_type, "errorMessage": e.message, "stack": []});
+                self.log(
+                    k,
+                    fi,
+                    format!(
+                        "{}\tundefined\tERROR\tUncaught Exception \t{}",
+                        iso8601(k.now_ms()),
+                        body
+                    ),
+                );
+                let init_ms = inv.init_ms.unwrap_or(0.0);
+                self.log(k, fi, format!("INIT_REPORT Init Duration: {init_ms:.2} ms\tPhase: init\tStatus: error\tError Type: {}", e.error_type));
+                self.functions[fi].metrics.invocations += 1;
+                self.log(
+                    k,
+                    fi,
+                    format!("START RequestId: {} Version: $LATEST", inv.request_id),
+                );
+                let err =
+                    json!({"errorType": e.error_type, "errorMessage": e.message, "trace": []})
+                        .to_string();
+                self.envs[ei].state = EnvState::Busy;
+                let mut inv = inv;
+                inv.start_us = k.now();
+                inv.init_ms = None;
+                self.finish(k, ei, inv, Err(err), true);
+            }
+        }
+    }
+
+    /// Ends an invocation: END and REPORT lines, metrics, the reply or the async retry.
+    fn finish(
+        &mut self,
+        k: &mut Kernel<Event>,
+        ei: usize,
+        inv: Invocation,
+        result: Result<String, String>,
+        discard: bool,
+    ) {
+        let fi = self.envs[ei].function;
+        let now = k.now();
+        let duration_ms = (now - inv.start_us) as f64 / 1000.0;
+        if let Err(err) = &result {
+            if !discard {
+                // Node's runtime logs an unhandled error as "Invoke Error" with its stack.
+                let mut body: Value = serde_json::from_str(err).unwrap_or(json!({}));
+                if let Some(obj) = body.as_object_mut() {
+                    let trace = obj.remove("trace").unwrap_or(json!([]));
+                    obj.insert("stack".into(), trace);
+                }
+                self.app_log(
+                    k,
+                    fi,
+                    &inv.request_id,
+                    "ERROR",
+                    &format!("Invoke Error \t{body}"),
+                );
+            }
+        }
+        self.log(k, fi, format!("END RequestId: {}", inv.request_id));
+        let f = &self.functions[fi];
+        let init = inv
+            .init_ms
+            .map(|ms| format!("\tInit Duration: {ms:.2} ms"))
+            .unwrap_or_default();
+        // Since August 2025 the INIT phase is billed for on-demand functions too.
+        let billed = (duration_ms + inv.init_ms.unwrap_or(0.0)).ceil().max(1.0) as u64;
+        let used = max_memory_used_mb(f.memory_mb, f.code.len());
+        let status = if discard && result.is_err() {
+            if duration_ms >= (f.timeout_s * 1000) as f64 {
+                "\tStatus: timeout"
+            } else {
+                "\tStatus: error"
+            }
+        } else {
+            ""
+        };
+        let line = format!(
+            "REPORT RequestId: {}\tDuration: {:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB{}{}",
+            inv.request_id, duration_ms, billed, f.memory_mb, used, init, status
+        );
+        self.log(k, fi, line);
+        let m = &mut self.functions[fi].metrics;
+        m.duration_ms += duration_ms;
+        if result.is_err() {
+            m.errors += 1;
+        }
+        let lid = self.functions[fi].logical_id.clone();
+        if let Err(err) = &result {
+            let v: Value = serde_json::from_str(err).unwrap_or(json!({}));
+            let summary = format!(
+                "{}: {}",
+                v["errorType"].as_str().unwrap_or("Error"),
+                v["errorMessage"].as_str().unwrap_or("")
+            );
+            k.record(
+                TraceKind::Failure,
+                &lid,
+                &inv.caller,
+                summary,
+                json!({"RequestId": inv.request_id}),
+            );
+        }
+        self.envs[ei].state = if discard {
+            EnvState::Gone
+        } else {
+            EnvState::Idle
+        };
+        if discard {
+            self.envs[ei].js = None;
+        }
+        match inv.completion {
+            Completion::Sync(waiter) => {
+                let reply = match &result {
+                    Ok(payload) => {
+                        json!({"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": payload})
+                    }
+                    Err(err) => {
+                        json!({"StatusCode": 200, "FunctionError": "Unhandled", "ExecutedVersion": "$LATEST", "Payload": err})
+                    }
+                };
+                k.record(
+                    TraceKind::Reply,
+                    &lid,
+                    &inv.caller,
+                    if result.is_ok() {
+                        "success".into()
+                    } else {
+                        "function error".into()
+                    },
+                    Value::Null,
+                );
+                k.schedule(
+                    0,
+                    Event::Reply {
+                        waiter,
+                        result: Ok(reply),
+                    },
+                );
+            }
+            Completion::Async(event) => {
+                if result.is_err() && event.attempt < 2 {
+                    // Lambda retries twice: one minute before the first retry, two before the second.
+                    let wait_s = if event.attempt == 0 { 60 } else { 120 };
+                    let next = AsyncEvent {
+                        attempt: event.attempt + 1,
+                        ..event
+                    };
+                    k.record(
+                        TraceKind::Delivery,
+                        &lid,
+                        &lid,
+                        format!("retry {} in {wait_s} s", next.attempt),
+                        json!({"RequestId": next.request_id}),
+                    );
+                    k.schedule(
+                        wait_s * 1_000 * US_PER_MS,
+                        Event::Lambda(LambdaEvent::AsyncAttempt {
+                            function: fi,
+                            event: Box::new(next),
+                        }),
+                    );
+                }
+            }
+        }
+    }
+
+    fn async_attempt(&mut self, k: &mut Kernel<Event>, fi: usize, event: AsyncEvent) {
+        if self.admit(k, fi, &event.caller).is_err() {
+            // Throttled asynchronous events go back to the queue and are tried again.
+            k.schedule(
+                1_000 * US_PER_MS,
+                Event::Lambda(LambdaEvent::AsyncAttempt {
+                    function: fi,
+                    event: Box::new(event),
+                }),
+            );
+            return;
+        }
+        let inv = Invocation {
+            request_id: event.request_id.clone(),
+            payload: event.payload.clone(),
+            caller: event.caller.clone(),
+            completion: Completion::Async(event),
+            start_us: 0,
+            init_ms: None,
+            result: None,
+        };
+        self.dispatch(k, fi, inv);
+    }
+
+    pub fn report(&self, fi: usize) -> Value {
+        let f = &self.functions[fi];
+        json!({
+            "type": "",
+            "metrics": {
+                "Invocations": f.metrics.invocations,
+                "Errors": f.metrics.errors,
+                "Throttles": f.metrics.throttles,
+                "ConcurrentExecutions": f.metrics.max_concurrency,
+                "Duration": (f.metrics.duration_ms * 100.0).round() / 100.0,
+            },
+            "logs": f.logs,
+        })
+    }
+
+    /// (busy environments, limit) for the UI's concurrency badge.
+    pub fn concurrency(&self, fi: usize) -> (usize, Option<usize>) {
+        (self.busy(Some(fi)), self.functions[fi].reserved)
+    }
+}
+
+/// The variables Lambda sets in every Node.js environment.
+fn reserved_env_vars(f: &Function, region: &str, stream: &str) -> Vec<(String, String)> {
+    [
+        ("AWS_REGION", region.to_string()),
+        ("AWS_DEFAULT_REGION", region.to_string()),
+        ("AWS_EXECUTION_ENV", format!("AWS_Lambda_{}", f.runtime)),
+        ("AWS_LAMBDA_FUNCTION_NAME", f.name.clone()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_string()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", f.memory_mb.to_string()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", f.name)),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", stream.to_string()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_string()),
+        ("LAMBDA_TASK_ROOT", "/var/task".to_string()),
+        ("LAMBDA_RUNTIME_DIR", "/var/runtime".to_string()),
+        ("TZ", ":UTC".to_string()),
+        ("NODE_PATH", "/opt/nodejs/node22/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// CPU share: Lambda allocates CPU in proportion to memory; 1,769 MB is one vCPU.
+fn cpu_factor(memory_mb: u64) -> f64 {
+    (1769.0 / memory_mb as f64).clamp(1.0, 14.0)
+}
+
+/// Init Duration model for a Node.js environment (see ARCHITECTURE.md, "Runtime model").
+fn init_duration_ms(rng: &mut crate::rng::Rng, memory_mb: u64, code_bytes: usize) -> f64 {
+    let base = 110.0 + code_bytes as f64 / 1024.0 * 2.0;
+    let cpu = 1.0 + (cpu_factor(memory_mb) - 1.0) * 0.05;
+    let v = base * cpu * rng.range_f64(0.9, 1.15);
+    (v * 100.0).round() / 100.0
+}
+
+/// Handler compute time model: a fraction of a millisecond of one vCPU, scaled by share.
+fn compute_duration_ms(rng: &mut crate::rng::Rng, memory_mb: u64) -> f64 {
+    let v = rng.range_f64(0.25, 0.6) * cpu_factor(memory_mb);
+    (v * 100.0).round() / 100.0
+}
+
+fn max_memory_used_mb(memory_mb: u64, code_bytes: usize) -> u64 {
+    (64 + (code_bytes / 4096) as u64).min(memory_mb)
+}
+
+/// Inline code with top-level `export` or `import` is an ES module (Node 22 detects
+/// module syntax in .js files the same way).
+fn looks_like_es_module(code: &str) -> bool {
+    code.lines().any(|l| {
+        let t = l.trim_start();
+        t.starts_with("export ") || (t.starts_with("import ") && !t.starts_with("import("))
+    })
+}

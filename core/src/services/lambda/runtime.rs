@@ -1,0 +1,537 @@
+//! One execution environment's JavaScript engine (boa): a context that lives as long as
+//! the environment, so globals survive warm invocations. Time inside JS is the kernel's
+//! virtual time (a fixed clock that the Lambda service moves); `Math.random` draws from
+//! a seeded generator; timers are handed to the kernel instead of sleeping.
+//!
+//! Runaway code cannot hang the engine: a loop-iteration limit, a recursion limit and a
+//! budget of promise jobs per run stop it. The Lambda service turns a stopped loop or an
+//! endless await chain into the timeout Lambda would report, and deep recursion into
+//! Node's `RangeError: Maximum call stack size exceeded`.
+
+use crate::rng::Rng;
+use boa_engine::context::time::JsInstant;
+use boa_engine::context::Clock;
+use boa_engine::error::{EngineError, RuntimeLimitError};
+use boa_engine::job::{GenericJob, Job, JobExecutor, NativeAsyncJob, PromiseJob};
+use boa_engine::module::Module;
+use boa_engine::object::ObjectInitializer;
+use boa_engine::property::Attribute;
+use boa_engine::{
+    js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsValue, NativeFunction, Source,
+};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+const RUNTIME_JS: &str = include_str!("runtime.js");
+
+/// Loop iterations one frame may run before it counts as spinning (boa: ≈ 90 ms).
+pub const LOOP_ITERATION_LIMIT: u64 = 10_000_000;
+/// Call depth standing in for Node's stack limit.
+pub const RECURSION_LIMIT: usize = 2_000;
+/// Promise jobs one run may execute before it counts as an endless await chain.
+pub const JOB_BUDGET: u64 = 200_000;
+
+/// The virtual clock the JS context reads (Date.now, new Date()).
+struct VirtualClock {
+    now_us: Cell<u64>,
+}
+
+impl Clock for VirtualClock {
+    fn now(&self) -> JsInstant {
+        let us = self.now_us.get();
+        JsInstant::new(us / 1_000_000, ((us % 1_000_000) * 1_000) as u32)
+    }
+    fn system_time_millis(&self) -> i64 {
+        (self.now_us.get() / 1_000) as i64
+    }
+}
+
+/// What the engine's hooks collect while JS runs.
+#[derive(Default)]
+pub(crate) struct Host {
+    pub logs: Vec<(String, String)>,
+    /// (timer id, delay in ms) set since the last drain.
+    pub new_timers: Vec<(u32, f64)>,
+    pub cleared: Vec<u32>,
+    next_timer: u32,
+    rng: Option<Rng>,
+    now_ms: f64,
+}
+
+type HostRef = Rc<RefCell<Host>>;
+
+/// A job executor that counts: an endless chain of awaits exhausts its budget instead
+/// of never returning.
+#[derive(Default)]
+struct CountingJobs {
+    promise: RefCell<VecDeque<PromiseJob>>,
+    generic: RefCell<VecDeque<GenericJob>>,
+    async_jobs: RefCell<VecDeque<NativeAsyncJob>>,
+    exhausted: Cell<bool>,
+}
+
+impl JobExecutor for CountingJobs {
+    fn enqueue_job(self: Rc<Self>, job: Job, _: &mut Context) {
+        match job {
+            Job::PromiseJob(p) => self.promise.borrow_mut().push_back(p),
+            Job::GenericJob(g) => self.generic.borrow_mut().push_back(g),
+            Job::AsyncJob(a) => self.async_jobs.borrow_mut().push_back(a),
+            // Timers are ours (setTimeout goes to the kernel); nothing else is used.
+            _ => {}
+        }
+    }
+
+    fn run_jobs(self: Rc<Self>, context: &mut Context) -> JsResult<()> {
+        let mut count: u64 = 0;
+        loop {
+            let next_async = self.async_jobs.borrow_mut().pop_front();
+            if let Some(job) = next_async {
+                poll_to_end(job, context)?;
+                continue;
+            }
+            let next = self.promise.borrow_mut().pop_front();
+            let job_result = match next {
+                Some(job) => job.call(context),
+                None => match self.generic.borrow_mut().pop_front() {
+                    Some(g) => g.call(context),
+                    None => return Ok(()),
+                },
+            };
+            if let Err(e) = job_result {
+                self.clear();
+                return Err(e);
+            }
+            count += 1;
+            if count > JOB_BUDGET {
+                self.clear();
+                self.exhausted.set(true);
+                return Err(JsNativeError::error()
+                    .with_message("promise job budget exhausted")
+                    .into());
+            }
+        }
+    }
+}
+
+impl CountingJobs {
+    fn clear(&self) {
+        self.promise.borrow_mut().clear();
+        self.generic.borrow_mut().clear();
+        self.async_jobs.borrow_mut().clear();
+    }
+}
+
+/// Drives an async job (module loading) to completion; nothing in it waits on real IO.
+fn poll_to_end(job: NativeAsyncJob, context: &mut Context) -> JsResult<()> {
+    use std::future::Future;
+    use std::task::{Context as TaskContext, Poll, Waker};
+    let cell = RefCell::new(context);
+    let mut fut = Box::pin(job.call(&cell));
+    let mut cx = TaskContext::from_waker(Waker::noop());
+    for _ in 0..1_000 {
+        if let Poll::Ready(r) = fut.as_mut().poll(&mut cx) {
+            return r.map(|_| ());
+        }
+    }
+    Err(JsNativeError::error()
+        .with_message("module loading did not finish")
+        .into())
+}
+
+/// The outcome of running JS until it has nothing left to do right now.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RunState {
+    /// The handler settled: Ok(JSON payload) or Err(Lambda error JSON).
+    Done(Result<String, String>),
+    /// Waiting for a timer (or later, an SDK call).
+    Pending,
+    /// Stopped by a loop or job limit: on Lambda it would run until the timeout.
+    Spinning,
+}
+
+/// A failure while loading the function's code (Lambda's Runtime.* errors).
+#[derive(Debug, Clone)]
+pub(crate) struct InitError {
+    pub error_type: String,
+    pub message: String,
+}
+
+pub(crate) struct JsEnv {
+    ctx: Context,
+    clock: Rc<VirtualClock>,
+    jobs: Rc<CountingJobs>,
+    host: HostRef,
+    handler: Option<JsObject>,
+}
+
+fn host(ctx: &Context) -> HostRef {
+    ctx.get_data::<HostRef>()
+        .cloned()
+        .expect("host data is installed at creation")
+}
+
+fn native_log(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let level = args
+        .first()
+        .map(|v| v.to_string(ctx))
+        .transpose()?
+        .map(|s| s.to_std_string_escaped());
+    let text = args
+        .get(1)
+        .map(|v| v.to_string(ctx))
+        .transpose()?
+        .map(|s| s.to_std_string_escaped());
+    host(ctx).borrow_mut().logs.push((
+        level.unwrap_or_else(|| "INFO".into()),
+        text.unwrap_or_default(),
+    ));
+    Ok(JsValue::undefined())
+}
+
+fn native_timer(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let ms = args
+        .first()
+        .map(|v| v.to_number(ctx))
+        .transpose()?
+        .unwrap_or(1.0);
+    let h = host(ctx);
+    let mut h = h.borrow_mut();
+    h.next_timer += 1;
+    let id = h.next_timer;
+    h.new_timers
+        .push((id, if ms.is_finite() { ms.max(1.0) } else { 1.0 }));
+    Ok(JsValue::from(id))
+}
+
+fn native_clear_timer(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let id = args
+        .first()
+        .map(|v| v.to_number(ctx))
+        .transpose()?
+        .unwrap_or(0.0) as u32;
+    host(ctx).borrow_mut().cleared.push(id);
+    Ok(JsValue::undefined())
+}
+
+fn native_random(_: &JsValue, _: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let h = host(ctx);
+    let mut h = h.borrow_mut();
+    let r = h.rng.as_mut().map(Rng::next_f64).unwrap_or(0.5);
+    Ok(JsValue::from(r))
+}
+
+fn native_now(_: &JsValue, _: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    Ok(JsValue::from(host(ctx).borrow().now_ms))
+}
+
+/// Lambda's view of a limit-stopped run, or None for an ordinary JS error.
+fn limit_kind(e: &JsError, jobs: &CountingJobs) -> Option<RuntimeLimitError> {
+    if jobs.exhausted.replace(false) {
+        return Some(RuntimeLimitError::LoopIteration);
+    }
+    match e.as_engine() {
+        Some(EngineError::RuntimeLimit(k)) => Some(*k),
+        _ => None,
+    }
+}
+
+const STACK_OVERFLOW: &str = r#"{"errorType":"RangeError","errorMessage":"Maximum call stack size exceeded","trace":["RangeError: Maximum call stack size exceeded"]}"#;
+
+impl JsEnv {
+    pub fn new(seed: u64, env_vars: &[(String, String)], now_us: u64) -> Result<Self, String> {
+        let clock = Rc::new(VirtualClock {
+            now_us: Cell::new(now_us),
+        });
+        let jobs = Rc::new(CountingJobs::default());
+        let mut ctx = Context::builder()
+            .clock(clock.clone())
+            .job_executor(jobs.clone())
+            .build()
+            .map_err(|e| e.to_string())?;
+        ctx.runtime_limits_mut()
+            .set_loop_iteration_limit(LOOP_ITERATION_LIMIT);
+        ctx.runtime_limits_mut()
+            .set_recursion_limit(RECURSION_LIMIT);
+        let host: HostRef = Rc::new(RefCell::new(Host {
+            rng: Some(Rng::new(seed)),
+            now_ms: now_us as f64 / 1000.0,
+            ..Host::default()
+        }));
+        ctx.insert_data(host.clone());
+        let native = ObjectInitializer::new(&mut ctx)
+            .function(
+                NativeFunction::from_fn_ptr(native_log),
+                js_string!("log"),
+                2,
+            )
+            .function(
+                NativeFunction::from_fn_ptr(native_timer),
+                js_string!("timer"),
+                1,
+            )
+            .function(
+                NativeFunction::from_fn_ptr(native_clear_timer),
+                js_string!("clearTimer"),
+                1,
+            )
+            .function(
+                NativeFunction::from_fn_ptr(native_random),
+                js_string!("random"),
+                0,
+            )
+            .function(
+                NativeFunction::from_fn_ptr(native_now),
+                js_string!("now"),
+                0,
+            )
+            .build();
+        ctx.register_global_property(js_string!("__pg_native"), native, Attribute::all())
+            .map_err(|e| e.to_string())?;
+        ctx.eval(
+            Source::from_bytes(RUNTIME_JS)
+                .with_path(std::path::Path::new("file:///var/runtime/index.mjs")),
+        )
+        .map_err(|e| format!("runtime bootstrap failed: {e}"))?;
+        let mut env = JsEnv {
+            ctx,
+            clock,
+            jobs,
+            host,
+            handler: None,
+        };
+        let vars = serde_json::Value::Object(
+            env_vars
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect(),
+        );
+        let set_env = format!("Object.assign(process.env, {vars});");
+        env.ctx
+            .eval(Source::from_bytes(set_env.as_bytes()))
+            .map_err(|e| e.to_string())?;
+        Ok(env)
+    }
+
+    pub fn set_time(&mut self, now_us: u64) {
+        self.clock.now_us.set(now_us);
+        self.host.borrow_mut().now_ms = now_us as f64 / 1000.0;
+    }
+
+    /// Loads the function's code and finds the exported handler (Init phase).
+    pub fn init(&mut self, code: &str, handler_export: &str, esm: bool) -> Result<(), InitError> {
+        let syntax = |e: JsError| InitError {
+            error_type: "Runtime.UserCodeSyntaxError".into(),
+            message: format!("SyntaxError: {e}"),
+        };
+        let exports: JsObject = if esm {
+            let source = Source::from_bytes(code.as_bytes())
+                .with_path(std::path::Path::new("/var/task/index.mjs"));
+            let module = Module::parse(source, None, &mut self.ctx).map_err(syntax)?;
+            let promise = module.load_link_evaluate(&mut self.ctx);
+            let _ = self.ctx.run_jobs();
+            match promise.state() {
+                boa_engine::builtins::promise::PromiseState::Rejected(e) => {
+                    return Err(self.init_error(JsError::from_opaque(e)));
+                }
+                boa_engine::builtins::promise::PromiseState::Pending => {
+                    return Err(InitError {
+                        error_type: "Runtime.ImportModuleError".into(),
+                        message: "Error: the module's top-level await did not finish".into(),
+                    })
+                }
+                _ => {}
+            }
+            module.namespace(&mut self.ctx)
+        } else {
+            // Like Node's CommonJS wrapper, on the code's first line so line numbers match.
+            let wrapped = format!(
+                "(function (exports, require, module, __filename, __dirname) {{{code}\n}})"
+            );
+            let source = Source::from_bytes(wrapped.as_bytes())
+                .with_path(std::path::Path::new("/var/task/index.js"));
+            let f = self.ctx.eval(source).map_err(syntax)?;
+            let setup = "(() => { const module = { exports: {} }; return module; })()";
+            let module = self
+                .ctx
+                .eval(Source::from_bytes(setup))
+                .map_err(|e| self.init_error(e))?;
+            let module_obj = module.as_object().expect("module is an object");
+            let exports = module_obj
+                .get(js_string!("exports"), &mut self.ctx)
+                .map_err(|e| self.init_error(e))?;
+            let require = self
+                .ctx
+                .global_object()
+                .get(js_string!("__pg_require"), &mut self.ctx)
+                .map_err(|e| self.init_error(e))?;
+            let func = f.as_callable().expect("wrapper is a function");
+            func.call(
+                &JsValue::undefined(),
+                &[
+                    exports,
+                    require,
+                    module,
+                    js_string!("/var/task/index.js").into(),
+                    js_string!("/var/task").into(),
+                ],
+                &mut self.ctx,
+            )
+            .map_err(|e| self.init_error(e))?;
+            let _ = self.ctx.run_jobs();
+            let exports = module_obj
+                .get(js_string!("exports"), &mut self.ctx)
+                .map_err(|e| self.init_error(e))?;
+            exports.as_object().ok_or_else(|| InitError {
+                error_type: "Runtime.HandlerNotFound".into(),
+                message: format!("index.{handler_export} is undefined or not exported"),
+            })?
+        };
+        let h = exports
+            .get(boa_engine::JsString::from(handler_export), &mut self.ctx)
+            .map_err(|e| self.init_error(e))?;
+        match h.as_object() {
+            Some(o) if o.is_callable() => {
+                self.handler = Some(o.clone());
+                Ok(())
+            }
+            _ => Err(InitError {
+                error_type: "Runtime.HandlerNotFound".into(),
+                message: format!("index.{handler_export} is undefined or not exported"),
+            }),
+        }
+    }
+
+    fn init_error(&mut self, e: JsError) -> InitError {
+        if limit_kind(&e, &self.jobs).is_some() {
+            return InitError {
+                error_type: "Sandbox.Timedout".into(),
+                message: "init stopped by a runtime limit".into(),
+            };
+        }
+        let json = self.error_json(e);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        InitError {
+            error_type: v["errorType"].as_str().unwrap_or("Error").to_string(),
+            message: v["errorMessage"].as_str().unwrap_or("").to_string(),
+        }
+    }
+
+    fn error_json(&mut self, e: JsError) -> String {
+        let value = e
+            .into_opaque(&mut self.ctx)
+            .unwrap_or_else(|_| JsValue::undefined());
+        let f = self
+            .ctx
+            .global_object()
+            .get(js_string!("__pg_error_json"), &mut self.ctx);
+        match f.ok().and_then(|f| f.as_callable()) {
+            Some(f) => f
+                .call(&JsValue::undefined(), &[value], &mut self.ctx)
+                .ok()
+                .and_then(|v| v.as_string().map(|s| s.to_std_string_escaped()))
+                .unwrap_or_else(|| {
+                    r#"{"errorType":"Error","errorMessage":"unknown error"}"#.into()
+                }),
+            None => r#"{"errorType":"Error","errorMessage":"unknown error"}"#.into(),
+        }
+    }
+
+    /// Starts one invocation of the handler.
+    pub fn invoke(&mut self, event_json: &str, context: &serde_json::Value) -> RunState {
+        let Some(handler) = self.handler.clone() else {
+            return RunState::Done(Err(
+                r#"{"errorType":"Runtime.HandlerNotFound","errorMessage":"no handler"}"#.into(),
+            ));
+        };
+        let ctx_value = match JsValue::from_json(context, &mut self.ctx) {
+            Ok(v) => v,
+            Err(e) => return RunState::Done(Err(self.error_json(e))),
+        };
+        let invoke = self
+            .ctx
+            .global_object()
+            .get(js_string!("__pg_invoke"), &mut self.ctx);
+        let Some(invoke) = invoke.ok().and_then(|f| f.as_callable()) else {
+            return RunState::Done(Err(r#"{"errorType":"Runtime.ExitError","errorMessage":"the runtime was destroyed by the function's code"}"#.into()));
+        };
+        let r = invoke.call(
+            &JsValue::undefined(),
+            &[handler.into(), js_string!(event_json).into(), ctx_value],
+            &mut self.ctx,
+        );
+        if let Err(e) = r {
+            return self.stopped(e);
+        }
+        self.settle()
+    }
+
+    /// Fires a timer the kernel scheduled, then runs what it unblocked.
+    pub fn fire_timer(&mut self, id: u32) -> RunState {
+        let fire = self
+            .ctx
+            .global_object()
+            .get(js_string!("__pg_fire"), &mut self.ctx);
+        if let Some(f) = fire.ok().and_then(|f| f.as_callable()) {
+            if let Err(e) = f.call(&JsValue::undefined(), &[JsValue::from(id)], &mut self.ctx) {
+                // An exception thrown in a timer callback is an uncaught exception in Node:
+                // the process exits and Lambda reports Runtime.ExitError... unless the limit hit.
+                if limit_kind(&e, &self.jobs).is_some() {
+                    return RunState::Spinning;
+                }
+                let json = self.error_json(e);
+                return RunState::Done(Err(json));
+            }
+        }
+        self.settle()
+    }
+
+    fn stopped(&mut self, e: JsError) -> RunState {
+        match limit_kind(&e, &self.jobs) {
+            Some(RuntimeLimitError::Recursion) | Some(RuntimeLimitError::StackSize) => {
+                RunState::Done(Err(STACK_OVERFLOW.into()))
+            }
+            Some(RuntimeLimitError::LoopIteration) => RunState::Spinning,
+            None => RunState::Done(Err(self.error_json(e))),
+        }
+    }
+
+    fn settle(&mut self) -> RunState {
+        if let Err(e) = self.ctx.run_jobs() {
+            return self.stopped(e);
+        }
+        let state = self
+            .ctx
+            .global_object()
+            .get(js_string!("__pg_state"), &mut self.ctx);
+        let Some(state) = state.ok().and_then(|s| s.as_object()) else {
+            return RunState::Pending;
+        };
+        let field = |ctx: &mut Context, name: &str| -> Option<String> {
+            state
+                .get(boa_engine::JsString::from(name), ctx)
+                .ok()
+                .and_then(|v| v.as_string().map(|s| s.to_std_string_escaped()))
+        };
+        match field(&mut self.ctx, "status").as_deref() {
+            Some("ok") => RunState::Done(Ok(
+                field(&mut self.ctx, "payload").unwrap_or_else(|| "null".into())
+            )),
+            Some("error") => RunState::Done(Err(field(&mut self.ctx, "error").unwrap_or_default())),
+            _ => RunState::Pending,
+        }
+    }
+
+    pub fn drain_logs(&mut self) -> Vec<(String, String)> {
+        std::mem::take(&mut self.host.borrow_mut().logs)
+    }
+
+    /// Timers set (and cleared) since the last call.
+    pub fn drain_timers(&mut self) -> (Vec<(u32, f64)>, Vec<u32>) {
+        let mut h = self.host.borrow_mut();
+        (
+            std::mem::take(&mut h.new_timers),
+            std::mem::take(&mut h.cleared),
+        )
+    }
+}

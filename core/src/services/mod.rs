@@ -1,0 +1,59 @@
+//! The services and what they share: the kernel's event type, who is waiting for a
+//! call's answer (`Waiter`), and a call's immediate or deferred outcome. Each service
+//! module owns its state and its API actions; services reach each other only by
+//! scheduling `Event::Call` (the API surface) or their own events through the kernel.
+
+pub(crate) mod lambda;
+pub(crate) mod sqs;
+
+use crate::error::AwsError;
+use serde_json::Value;
+
+/// Everything the kernel can schedule.
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// The `index`-th driver's `rep`-th call.
+    Driver {
+        index: usize,
+        rep: u64,
+    },
+    /// An API call (`service:Action`) made by a service, the console or handler code.
+    Call {
+        caller: String,
+        action: String,
+        params: Value,
+        waiter: Waiter,
+    },
+    /// The answer to a call that took virtual time.
+    Reply {
+        waiter: Waiter,
+        result: Result<Value, AwsError>,
+    },
+    Sqs(sqs::SqsEvent),
+    Lambda(lambda::LambdaEvent),
+}
+
+/// Who receives a deferred answer.
+#[derive(Debug, Clone)]
+pub(crate) enum Waiter {
+    Nobody,
+    /// A driver call: its answer goes into the report's `calls[index]`.
+    Driver(usize),
+    /// A call made through `Sim::call` from outside (console, tests).
+    External(u64),
+    Lambda(lambda::EsmWaiter),
+}
+
+/// A call's result now, or later through `Event::Reply`.
+pub(crate) enum Outcome {
+    Done(Result<Value, AwsError>),
+    Pending,
+}
+
+/// The error for an action the playground does not implement (yet).
+pub(crate) fn unsupported(service: &str, action: &str) -> AwsError {
+    AwsError::client(
+        "UnsupportedOperation",
+        format!("{service}:{action} is not supported by the playground yet"),
+    )
+}

@@ -1,0 +1,919 @@
+//! Amazon SQS, standard queues: SendMessage, ReceiveMessage (short and long polling),
+//! DeleteMessage(Batch), ChangeMessageVisibility, GetQueueAttributes and GetQueueUrl;
+//! visibility timeouts, delay queues and per-message delays, and the RedrivePolicy that
+//! moves a message to its dead-letter queue when a receive would take its receive
+//! count past maxReceiveCount. The queue owns its messages; nobody else touches them.
+
+use super::{Event, Outcome, Waiter};
+use crate::error::{AwsError, TemplateError};
+use crate::kernel::{Kernel, Micros, US_PER_MS};
+use crate::template::{num_prop, Model};
+use crate::trace::TraceKind;
+use crate::util::{opt_i64, req_str};
+use md5::{Digest, Md5};
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, VecDeque};
+
+/// SQS's maximum message size since 2026 (1 MiB; 256 KiB before).
+pub const MAX_MESSAGE_BYTES: usize = 1_048_576;
+pub const MAX_WAIT_SECONDS: i64 = 20;
+pub const MAX_VISIBILITY_SECONDS: i64 = 43_200;
+pub const MAX_DELAY_SECONDS: i64 = 900;
+
+#[derive(Debug)]
+pub(crate) enum SqsEvent {
+    /// A message's visibility timeout or delay ended: it may be received again.
+    Visible {
+        queue: usize,
+        seq: u64,
+        generation: u64,
+    },
+    /// A long poll ran out of time with nothing to return.
+    PollTimeout { queue: usize, waiter_id: u64 },
+}
+
+#[derive(Clone, Debug)]
+struct Message {
+    seq: u64,
+    id: String,
+    body: String,
+    md5_body: String,
+    md5_attrs: Option<String>,
+    message_attributes: Value,
+    sender_id: String,
+    sent_ms: u64,
+    first_receive_ms: Option<u64>,
+    receive_count: u32,
+    visible_at: Micros,
+    /// Bumped on every receive and visibility change, so stale timers do nothing.
+    generation: u64,
+    receipt: Option<String>,
+}
+
+struct PollWaiter {
+    id: u64,
+    waiter: Waiter,
+    max: usize,
+    visibility: Option<i64>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct QueueMetrics {
+    sent: u64,
+    received: u64,
+    deleted: u64,
+    empty_receives: u64,
+    sent_bytes: u64,
+}
+
+pub(crate) struct Queue {
+    pub logical_id: String,
+    pub name: String,
+    pub url: String,
+    pub arn: String,
+    visibility_timeout: i64,
+    delay_seconds: i64,
+    receive_wait: i64,
+    redrive: Option<(String, u32)>,
+    redrive_json: Option<String>,
+    messages: BTreeMap<u64, Message>,
+    waiters: VecDeque<PollWaiter>,
+    metrics: QueueMetrics,
+    /// Someone long-polls this queue (an event source mapping): a visible message is work.
+    polled: bool,
+}
+
+pub(crate) struct Sqs {
+    pub queues: Vec<Queue>,
+    next_seq: u64,
+    next_waiter: u64,
+    region: String,
+    account: String,
+}
+
+fn qerr_missing() -> AwsError {
+    AwsError::client("QueueDoesNotExist", "The specified queue does not exist.")
+}
+
+fn invalid(msg: impl Into<String>) -> AwsError {
+    AwsError::client("InvalidParameterValue", msg)
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    let mut h = Md5::new();
+    h.update(bytes);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// MD5 of message attributes as SQS computes it: names sorted; for each, the
+/// length-prefixed name, data type, a transport byte (1 string, 2 binary) and value.
+pub fn md5_of_message_attributes(attrs: &Map<String, Value>) -> Result<String, AwsError> {
+    let mut buf = Vec::new();
+    let mut names: Vec<&String> = attrs.keys().collect();
+    names.sort();
+    for name in names {
+        let a = &attrs[name];
+        let ty = a.get("DataType").and_then(Value::as_str).ok_or_else(|| {
+            invalid(format!(
+                "The message attribute '{name}' must contain non-empty message attribute type."
+            ))
+        })?;
+        let push = |buf: &mut Vec<u8>, b: &[u8]| {
+            buf.extend_from_slice(&(b.len() as u32).to_be_bytes());
+            buf.extend_from_slice(b);
+        };
+        push(&mut buf, name.as_bytes());
+        push(&mut buf, ty.as_bytes());
+        if ty.starts_with("Binary") {
+            let v = a.get("BinaryValue").and_then(Value::as_str).unwrap_or("");
+            let bytes = crate::util::base64_decode(v).unwrap_or_default();
+            buf.push(2);
+            push(&mut buf, &bytes);
+        } else {
+            let v = a.get("StringValue").and_then(Value::as_str).ok_or_else(|| {
+                invalid(format!("The message attribute '{name}' must contain a non-empty message attribute value."))
+            })?;
+            buf.push(1);
+            push(&mut buf, v.as_bytes());
+        }
+    }
+    Ok(md5_hex(&buf))
+}
+
+impl Sqs {
+    pub fn from_model(model: &Model) -> Result<Self, TemplateError> {
+        let mut queues = Vec::new();
+        for r in model
+            .resources
+            .iter()
+            .filter(|r| r.resource_type == "AWS::SQS::Queue")
+        {
+            let path = format!("Resources.{}.Properties", r.logical_id);
+            let p = &r.properties;
+            let int = |key: &str, default: i64, lo: i64, hi: i64| -> Result<i64, TemplateError> {
+                let v = num_prop(p, key, &path)?
+                    .map(|f| f as i64)
+                    .unwrap_or(default);
+                if v < lo || v > hi {
+                    return Err(TemplateError::at(
+                        format!("{path}.{key}"),
+                        format!("{key} must be between {lo} and {hi}, got {v}"),
+                    ));
+                }
+                Ok(v)
+            };
+            let visibility_timeout = int("VisibilityTimeout", 30, 0, MAX_VISIBILITY_SECONDS)?;
+            let delay_seconds = int("DelaySeconds", 0, 0, MAX_DELAY_SECONDS)?;
+            let receive_wait = int("ReceiveMessageWaitTimeSeconds", 0, 0, MAX_WAIT_SECONDS)?;
+            let (redrive, redrive_json) = match p.get("RedrivePolicy") {
+                None | Some(Value::Null) => (None, None),
+                Some(v) => {
+                    let v = match v {
+                        Value::String(s) => serde_json::from_str(s).map_err(|e| {
+                            TemplateError::at(
+                                format!("{path}.RedrivePolicy"),
+                                format!("not valid JSON: {e}"),
+                            )
+                        })?,
+                        other => other.clone(),
+                    };
+                    let arn = v
+                        .get("deadLetterTargetArn")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| {
+                            TemplateError::at(
+                                format!("{path}.RedrivePolicy"),
+                                "RedrivePolicy needs deadLetterTargetArn",
+                            )
+                        })?;
+                    let max = num_prop(&v, "maxReceiveCount", &format!("{path}.RedrivePolicy"))?
+                        .ok_or_else(|| {
+                            TemplateError::at(
+                                format!("{path}.RedrivePolicy"),
+                                "RedrivePolicy needs maxReceiveCount",
+                            )
+                        })? as i64;
+                    if !(1..=1000).contains(&max) {
+                        return Err(TemplateError::at(
+                            format!("{path}.RedrivePolicy.maxReceiveCount"),
+                            format!("Value {max} for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: {max}, valid values are from 1 to 1000 both inclusive."),
+                        ));
+                    }
+                    let text =
+                        json!({"deadLetterTargetArn": arn, "maxReceiveCount": max}).to_string();
+                    (Some((arn.to_string(), max as u32)), Some(text))
+                }
+            };
+            queues.push(Queue {
+                logical_id: r.logical_id.clone(),
+                name: r.physical_name.clone(),
+                url: format!(
+                    "https://sqs.{}.amazonaws.com/{}/{}",
+                    model.region, model.account, r.physical_name
+                ),
+                arn: format!(
+                    "arn:aws:sqs:{}:{}:{}",
+                    model.region, model.account, r.physical_name
+                ),
+                visibility_timeout,
+                delay_seconds,
+                receive_wait,
+                redrive,
+                redrive_json,
+                messages: BTreeMap::new(),
+                waiters: VecDeque::new(),
+                metrics: QueueMetrics::default(),
+                polled: false,
+            });
+        }
+        // A dead-letter target must exist, as CreateQueue checks.
+        for q in &queues {
+            if let Some((arn, _)) = &q.redrive {
+                if !queues.iter().any(|d| &d.arn == arn) {
+                    return Err(TemplateError::at(
+                        format!("Resources.{}.Properties.RedrivePolicy", q.logical_id),
+                        format!("Value {} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.", q.redrive_json.clone().unwrap_or_default()),
+                    ));
+                }
+            }
+        }
+        Ok(Sqs {
+            queues,
+            next_seq: 0,
+            next_waiter: 0,
+            region: model.region.clone(),
+            account: model.account.clone(),
+        })
+    }
+
+    /// Finds a queue by URL (the API's way), by ARN or by name.
+    pub fn find(&self, key: &str) -> Option<usize> {
+        self.queues
+            .iter()
+            .position(|q| q.url == key || q.arn == key || q.name == key)
+    }
+
+    pub fn logical_id_of(&self, key: &str) -> Option<&str> {
+        self.find(key).map(|i| self.queues[i].logical_id.as_str())
+    }
+
+    /// Marks a queue as consumed by an event source mapping: its visible messages are
+    /// work that will be picked up, so the run is not idle while any remain.
+    pub fn mark_polled(&mut self, arn: &str) {
+        if let Some(qi) = self.find(arn) {
+            self.queues[qi].polled = true;
+        }
+    }
+
+    /// A visible message waits in a queue that someone polls: the run is not idle.
+    pub fn has_deliverable_work(&self, now: Micros) -> bool {
+        self.queues
+            .iter()
+            .any(|q| q.polled && q.messages.values().any(|m| m.visible_at <= now))
+    }
+
+    pub fn call(
+        &mut self,
+        k: &mut Kernel<Event>,
+        caller: &str,
+        action: &str,
+        p: &Value,
+        waiter: Waiter,
+    ) -> Outcome {
+        let r = match action {
+            "SendMessage" => self.send_message(k, caller, p),
+            "ReceiveMessage" => return self.receive_message(k, p, waiter),
+            "DeleteMessage" => self.delete_message(p),
+            "DeleteMessageBatch" => self.delete_message_batch(p),
+            "ChangeMessageVisibility" => self.change_visibility(k, p),
+            "GetQueueAttributes" => self.get_queue_attributes(k, p),
+            "GetQueueUrl" => self.get_queue_url(p),
+            "ListQueues" => Ok(
+                json!({"QueueUrls": self.queues.iter().map(|q| q.url.clone()).collect::<Vec<_>>()}),
+            ),
+            other => Err(super::unsupported("sqs", other)),
+        };
+        Outcome::Done(r)
+    }
+
+    fn queue_index(&self, p: &Value) -> Result<usize, AwsError> {
+        let url = req_str(p, "QueueUrl")?;
+        self.find(url).ok_or_else(qerr_missing)
+    }
+
+    fn send_message(
+        &mut self,
+        k: &mut Kernel<Event>,
+        caller: &str,
+        p: &Value,
+    ) -> Result<Value, AwsError> {
+        let qi = self.queue_index(p)?;
+        let body = match p.get("MessageBody") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) if !other.is_null() => other.to_string(),
+            _ => {
+                return Err(AwsError::client(
+                    "MissingParameter",
+                    "The request must contain the parameter MessageBody.",
+                ))
+            }
+        };
+        if body.is_empty() {
+            return Err(AwsError::client(
+                "MissingParameter",
+                "The request must contain the parameter MessageBody.",
+            ));
+        }
+        let attrs = p
+            .get("MessageAttributes")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let attr_bytes: usize = attrs
+            .iter()
+            .map(|(n, a)| {
+                n.len()
+                    + a.get("DataType")
+                        .and_then(Value::as_str)
+                        .map_or(0, str::len)
+                    + a.get("StringValue")
+                        .and_then(Value::as_str)
+                        .map_or(0, str::len)
+            })
+            .sum();
+        if body.len() + attr_bytes > MAX_MESSAGE_BYTES {
+            return Err(invalid(format!(
+                "One or more parameters are invalid. Reason: Message must be shorter than {MAX_MESSAGE_BYTES} bytes."
+            )));
+        }
+        let q = &self.queues[qi];
+        let delay = opt_i64(p, "DelaySeconds")?.unwrap_or(q.delay_seconds);
+        if !(0..=MAX_DELAY_SECONDS).contains(&delay) {
+            return Err(invalid(format!(
+                "Value {delay} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900."
+            )));
+        }
+        let md5_attrs = if attrs.is_empty() {
+            None
+        } else {
+            Some(md5_of_message_attributes(&attrs)?)
+        };
+        self.next_seq += 1;
+        let id = k.rng.uuid();
+        let msg = Message {
+            seq: self.next_seq,
+            id: id.clone(),
+            md5_body: md5_hex(body.as_bytes()),
+            md5_attrs: md5_attrs.clone(),
+            message_attributes: Value::Object(attrs),
+            sender_id: sender_id(caller),
+            sent_ms: k.now_ms(),
+            first_receive_ms: None,
+            receive_count: 0,
+            visible_at: k.now() + delay as u64 * 1_000 * US_PER_MS,
+            generation: 0,
+            receipt: None,
+            body,
+        };
+        let q = &mut self.queues[qi];
+        q.metrics.sent += 1;
+        q.metrics.sent_bytes += msg.body.len() as u64;
+        let mut out = json!({ "MessageId": id, "MD5OfMessageBody": msg.md5_body });
+        if let Some(m) = md5_attrs {
+            out["MD5OfMessageAttributes"] = Value::String(m);
+        }
+        let seq = msg.seq;
+        let summary = summarize(&msg.body);
+        let logical = q.logical_id.clone();
+        q.messages.insert(seq, msg);
+        k.record(
+            TraceKind::Delivery,
+            caller,
+            &logical,
+            summary,
+            json!({"MessageId": id, "action": "sqs:SendMessage"}),
+        );
+        if delay > 0 {
+            k.schedule(
+                delay as u64 * 1_000 * US_PER_MS,
+                Event::Sqs(SqsEvent::Visible {
+                    queue: qi,
+                    seq,
+                    generation: 0,
+                }),
+            );
+        } else {
+            self.wake(k, qi);
+        }
+        Ok(out)
+    }
+
+    fn receive_message(&mut self, k: &mut Kernel<Event>, p: &Value, waiter: Waiter) -> Outcome {
+        let qi = match self.queue_index(p) {
+            Ok(q) => q,
+            Err(e) => return Outcome::Done(Err(e)),
+        };
+        let max = match opt_i64(p, "MaxNumberOfMessages") {
+            Ok(v) => v.unwrap_or(1),
+            Err(e) => return Outcome::Done(Err(e)),
+        };
+        if !(1..=10).contains(&max) {
+            return Outcome::Done(Err(invalid(format!(
+                "Value {max} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided."
+            ))));
+        }
+        let visibility = match opt_i64(p, "VisibilityTimeout") {
+            Ok(v) => v,
+            Err(e) => return Outcome::Done(Err(e)),
+        };
+        if let Some(v) = visibility {
+            if !(0..=MAX_VISIBILITY_SECONDS).contains(&v) {
+                return Outcome::Done(Err(invalid(format!(
+                    "Value {v} for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided."
+                ))));
+            }
+        }
+        let wait = match opt_i64(p, "WaitTimeSeconds") {
+            Ok(v) => v.unwrap_or(self.queues[qi].receive_wait),
+            Err(e) => return Outcome::Done(Err(e)),
+        };
+        if !(0..=MAX_WAIT_SECONDS).contains(&wait) {
+            return Outcome::Done(Err(invalid(format!(
+                "Value {wait} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided."
+            ))));
+        }
+        let got = self.take_visible(k, qi, max as usize, visibility);
+        if !got.is_empty() || wait == 0 {
+            if got.is_empty() {
+                self.queues[qi].metrics.empty_receives += 1;
+            }
+            return Outcome::Done(Ok(json!({ "Messages": got })));
+        }
+        // Long polling: answer as soon as a message arrives, or empty when the wait ends.
+        let q = &mut self.queues[qi];
+        q.polled = true;
+        self.next_waiter += 1;
+        let id = self.next_waiter;
+        q.waiters.push_back(PollWaiter {
+            id,
+            waiter,
+            max: max as usize,
+            visibility,
+        });
+        k.schedule_idle(
+            wait as u64 * 1_000 * US_PER_MS,
+            Event::Sqs(SqsEvent::PollTimeout {
+                queue: qi,
+                waiter_id: id,
+            }),
+        );
+        Outcome::Pending
+    }
+
+    /// Receives up to `max` visible messages, moving any whose receive count would pass
+    /// maxReceiveCount to the dead-letter queue instead.
+    fn take_visible(
+        &mut self,
+        k: &mut Kernel<Event>,
+        qi: usize,
+        max: usize,
+        visibility: Option<i64>,
+    ) -> Vec<Value> {
+        let now = k.now();
+        let mut out = Vec::new();
+        let visible: Vec<u64> = self.queues[qi]
+            .messages
+            .values()
+            .filter(|m| m.visible_at <= now)
+            .map(|m| m.seq)
+            .collect();
+        for seq in visible {
+            if out.len() >= max {
+                break;
+            }
+            let q = &self.queues[qi];
+            if let Some((dlq_arn, max_receive)) = q.redrive.clone() {
+                if q.messages[&seq].receive_count >= max_receive {
+                    self.move_to_dlq(k, qi, seq, &dlq_arn);
+                    continue;
+                }
+            }
+            let vt = visibility.unwrap_or(self.queues[qi].visibility_timeout);
+            let receipt = format!(
+                "AQEB{}",
+                crate::util::base64_encode(k.rng.hex(72).as_bytes())
+            );
+            let q = &mut self.queues[qi];
+            let m = q.messages.get_mut(&seq).expect("visible message exists");
+            m.receive_count += 1;
+            m.first_receive_ms.get_or_insert(k.now_ms());
+            m.visible_at = now + vt as u64 * 1_000 * US_PER_MS;
+            m.generation += 1;
+            m.receipt = Some(receipt.clone());
+            let generation = m.generation;
+            out.push(message_json(m, Some(&receipt)));
+            q.metrics.received += 1;
+            k.schedule(
+                vt as u64 * 1_000 * US_PER_MS,
+                Event::Sqs(SqsEvent::Visible {
+                    queue: qi,
+                    seq,
+                    generation,
+                }),
+            );
+        }
+        out
+    }
+
+    fn move_to_dlq(&mut self, k: &mut Kernel<Event>, qi: usize, seq: u64, dlq_arn: &str) {
+        let Some(di) = self.queues.iter().position(|q| q.arn == dlq_arn) else {
+            return;
+        };
+        let Some(mut m) = self.queues[qi].messages.remove(&seq) else {
+            return;
+        };
+        self.next_seq += 1;
+        m.seq = self.next_seq;
+        m.visible_at = k.now();
+        m.generation += 1;
+        m.receipt = None;
+        let from = self.queues[qi].logical_id.clone();
+        let to = self.queues[di].logical_id.clone();
+        k.record(
+            TraceKind::DeadLetter,
+            &from,
+            &to,
+            format!(
+                "moved to dead-letter queue after {} receives",
+                m.receive_count
+            ),
+            json!({"MessageId": m.id, "ApproximateReceiveCount": m.receive_count}),
+        );
+        self.queues[di].messages.insert(m.seq, m);
+        self.wake(k, di);
+    }
+
+    /// Serves waiting long polls while visible messages remain.
+    fn wake(&mut self, k: &mut Kernel<Event>, qi: usize) {
+        while !self.queues[qi].waiters.is_empty() {
+            let now = k.now();
+            if !self.queues[qi]
+                .messages
+                .values()
+                .any(|m| m.visible_at <= now)
+            {
+                return;
+            }
+            let w = self.queues[qi]
+                .waiters
+                .pop_front()
+                .expect("checked non-empty");
+            let got = self.take_visible(k, qi, w.max, w.visibility);
+            if got.is_empty() {
+                self.queues[qi].waiters.push_front(w);
+                return;
+            }
+            k.schedule(
+                0,
+                Event::Reply {
+                    waiter: w.waiter,
+                    result: Ok(json!({ "Messages": got })),
+                },
+            );
+        }
+    }
+
+    pub fn handle(&mut self, k: &mut Kernel<Event>, ev: SqsEvent) {
+        match ev {
+            SqsEvent::Visible {
+                queue,
+                seq,
+                generation,
+            } => {
+                let Some(m) = self.queues[queue].messages.get(&seq) else {
+                    return;
+                };
+                if m.generation != generation {
+                    return;
+                }
+                if m.receive_count > 0 {
+                    let (id, count) = (m.id.clone(), m.receive_count);
+                    let lid = self.queues[queue].logical_id.clone();
+                    k.record(
+                        TraceKind::Redelivery,
+                        &lid,
+                        &lid,
+                        format!("visible again after the visibility timeout (received {count}×)"),
+                        json!({"MessageId": id}),
+                    );
+                }
+                self.wake(k, queue);
+            }
+            SqsEvent::PollTimeout { queue, waiter_id } => {
+                let q = &mut self.queues[queue];
+                if let Some(pos) = q.waiters.iter().position(|w| w.id == waiter_id) {
+                    let w = q.waiters.remove(pos).expect("position is valid");
+                    q.metrics.empty_receives += 1;
+                    k.schedule_idle(
+                        0,
+                        Event::Reply {
+                            waiter: w.waiter,
+                            result: Ok(json!({ "Messages": [] })),
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    fn find_by_receipt(&self, qi: usize, receipt: &str) -> Result<Option<u64>, AwsError> {
+        if !receipt.starts_with("AQEB") {
+            return Err(AwsError::client(
+                "ReceiptHandleIsInvalid",
+                format!("The input receipt handle \"{receipt}\" is not a valid receipt handle."),
+            ));
+        }
+        Ok(self.queues[qi]
+            .messages
+            .values()
+            .find(|m| m.receipt.as_deref() == Some(receipt))
+            .map(|m| m.seq))
+    }
+
+    fn delete_message(&mut self, p: &Value) -> Result<Value, AwsError> {
+        let qi = self.queue_index(p)?;
+        let receipt = req_str(p, "ReceiptHandle")?;
+        // A receipt from an earlier receive succeeds but deletes nothing, as SQS documents.
+        if let Some(seq) = self.find_by_receipt(qi, receipt)? {
+            self.delete_seq(qi, seq);
+        }
+        Ok(json!({}))
+    }
+
+    fn delete_seq(&mut self, qi: usize, seq: u64) {
+        let q = &mut self.queues[qi];
+        if q.messages.remove(&seq).is_some() {
+            q.metrics.deleted += 1;
+        }
+    }
+
+    fn delete_message_batch(&mut self, p: &Value) -> Result<Value, AwsError> {
+        let qi = self.queue_index(p)?;
+        let entries = p
+            .get("Entries")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if entries.is_empty() {
+            return Err(AwsError::client(
+                "EmptyBatchRequest",
+                "There should be at least one DeleteMessageBatchRequestEntry in the request.",
+            ));
+        }
+        if entries.len() > 10 {
+            return Err(AwsError::client(
+                "TooManyEntriesInBatchRequest",
+                format!(
+                    "Maximum number of entries per request are 10. You have sent {}.",
+                    entries.len()
+                ),
+            ));
+        }
+        let mut ok = Vec::new();
+        let mut failed = Vec::new();
+        for e in entries {
+            let id = e
+                .get("Id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let receipt = e.get("ReceiptHandle").and_then(Value::as_str).unwrap_or("");
+            match self.find_by_receipt(qi, receipt) {
+                Ok(found) => {
+                    if let Some(seq) = found {
+                        self.delete_seq(qi, seq);
+                    }
+                    ok.push(json!({"Id": id}));
+                }
+                Err(err) => failed.push(json!({"Id": id, "SenderFault": true, "Code": err.code, "Message": err.message})),
+            }
+        }
+        Ok(json!({"Successful": ok, "Failed": failed}))
+    }
+
+    fn change_visibility(&mut self, k: &mut Kernel<Event>, p: &Value) -> Result<Value, AwsError> {
+        let qi = self.queue_index(p)?;
+        let receipt = req_str(p, "ReceiptHandle")?;
+        let vt = opt_i64(p, "VisibilityTimeout")?.ok_or_else(|| {
+            AwsError::client(
+                "MissingParameter",
+                "The request must contain the parameter VisibilityTimeout.",
+            )
+        })?;
+        if !(0..=MAX_VISIBILITY_SECONDS).contains(&vt) {
+            return Err(invalid(format!(
+                "Value {vt} for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200."
+            )));
+        }
+        let now = k.now();
+        let seq = self.find_by_receipt(qi, receipt)?;
+        let Some(m) = seq.and_then(|s| self.queues[qi].messages.get_mut(&s)) else {
+            return Err(AwsError::client(
+                "MessageNotInflight",
+                "Message does not exist or is not available for visibility timeout change.",
+            ));
+        };
+        if m.visible_at <= now {
+            return Err(AwsError::client(
+                "MessageNotInflight",
+                "Message does not exist or is not available for visibility timeout change.",
+            ));
+        }
+        m.visible_at = now + vt as u64 * 1_000 * US_PER_MS;
+        m.generation += 1;
+        let (seq, generation) = (m.seq, m.generation);
+        k.schedule(
+            vt as u64 * 1_000 * US_PER_MS,
+            Event::Sqs(SqsEvent::Visible {
+                queue: qi,
+                seq,
+                generation,
+            }),
+        );
+        Ok(json!({}))
+    }
+
+    fn counts(&self, qi: usize, now: Micros) -> (usize, usize, usize) {
+        let q = &self.queues[qi];
+        let mut visible = 0;
+        let mut inflight = 0;
+        let mut delayed = 0;
+        for m in q.messages.values() {
+            if m.visible_at <= now {
+                visible += 1;
+            } else if m.receipt.is_some() {
+                inflight += 1;
+            } else {
+                delayed += 1;
+            }
+        }
+        (visible, inflight, delayed)
+    }
+
+    fn get_queue_attributes(&self, k: &mut Kernel<Event>, p: &Value) -> Result<Value, AwsError> {
+        let qi = self.queue_index(p)?;
+        let q = &self.queues[qi];
+        let (visible, inflight, delayed) = self.counts(qi, k.now());
+        let mut all = Map::new();
+        let mut put = |k: &str, v: String| {
+            all.insert(k.to_string(), Value::String(v));
+        };
+        put("QueueArn", q.arn.clone());
+        put("ApproximateNumberOfMessages", visible.to_string());
+        put(
+            "ApproximateNumberOfMessagesNotVisible",
+            inflight.to_string(),
+        );
+        put("ApproximateNumberOfMessagesDelayed", delayed.to_string());
+        put("CreatedTimestamp", "0".into());
+        put("LastModifiedTimestamp", "0".into());
+        put("VisibilityTimeout", q.visibility_timeout.to_string());
+        put("MaximumMessageSize", MAX_MESSAGE_BYTES.to_string());
+        put("MessageRetentionPeriod", "345600".into());
+        put("DelaySeconds", q.delay_seconds.to_string());
+        put("ReceiveMessageWaitTimeSeconds", q.receive_wait.to_string());
+        put("SqsManagedSseEnabled", "true".into());
+        if let Some(r) = &q.redrive_json {
+            put("RedrivePolicy", r.clone());
+        }
+        let names: Vec<String> = p
+            .get("AttributeNames")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let attrs: Map<String, Value> = if names.iter().any(|n| n == "All") {
+            all
+        } else {
+            let mut out = Map::new();
+            for n in &names {
+                match all.get(n) {
+                    Some(v) => {
+                        out.insert(n.clone(), v.clone());
+                    }
+                    None if n == "RedrivePolicy" => {}
+                    None => {
+                        return Err(AwsError::client(
+                            "InvalidAttributeName",
+                            format!("Unknown Attribute {n}."),
+                        ))
+                    }
+                }
+            }
+            out
+        };
+        Ok(json!({ "Attributes": attrs }))
+    }
+
+    fn get_queue_url(&self, p: &Value) -> Result<Value, AwsError> {
+        let name = req_str(p, "QueueName")?;
+        self.queues
+            .iter()
+            .find(|q| q.name == name)
+            .map(|q| json!({"QueueUrl": q.url}))
+            .ok_or_else(qerr_missing)
+    }
+
+    /// The report's view of a queue: CloudWatch metrics and the messages it still holds.
+    pub fn report(&self, qi: usize, now: Micros) -> Value {
+        let q = &self.queues[qi];
+        let (visible, inflight, delayed) = self.counts(qi, now);
+        let oldest = q
+            .messages
+            .values()
+            .map(|m| m.sent_ms)
+            .min()
+            .map(|t| (now / 1_000 / US_PER_MS).saturating_sub(t / 1000))
+            .unwrap_or(0);
+        let _ = (&self.region, &self.account);
+        json!({
+            "type": "AWS::SQS::Queue",
+            "metrics": {
+                "NumberOfMessagesSent": q.metrics.sent,
+                "NumberOfMessagesReceived": q.metrics.received,
+                "NumberOfMessagesDeleted": q.metrics.deleted,
+                "NumberOfEmptyReceives": q.metrics.empty_receives,
+                "SentMessageSize": q.metrics.sent_bytes,
+                "ApproximateNumberOfMessagesVisible": visible,
+                "ApproximateNumberOfMessagesNotVisible": inflight,
+                "ApproximateNumberOfMessagesDelayed": delayed,
+                "ApproximateAgeOfOldestMessage": oldest,
+            },
+            "messages": q.messages.values().map(|m| message_json(m, None)).collect::<Vec<_>>(),
+        })
+    }
+
+    /// (visible, in flight, delayed) per queue, for the UI's badges.
+    pub fn depth(&self, qi: usize, now: Micros) -> (usize, usize, usize) {
+        self.counts(qi, now)
+    }
+}
+
+/// An SQS `Message` as ReceiveMessage returns it (and as the report lists it).
+fn message_json(m: &Message, receipt: Option<&str>) -> Value {
+    let mut v = Map::new();
+    v.insert("MessageId".into(), m.id.clone().into());
+    if let Some(r) = receipt {
+        v.insert("ReceiptHandle".into(), r.into());
+    }
+    v.insert("MD5OfBody".into(), m.md5_body.clone().into());
+    v.insert("Body".into(), m.body.clone().into());
+    let mut attrs = Map::new();
+    attrs.insert(
+        "ApproximateReceiveCount".into(),
+        m.receive_count.to_string().into(),
+    );
+    attrs.insert("SentTimestamp".into(), m.sent_ms.to_string().into());
+    attrs.insert("SenderId".into(), m.sender_id.clone().into());
+    if let Some(t) = m.first_receive_ms {
+        attrs.insert(
+            "ApproximateFirstReceiveTimestamp".into(),
+            t.to_string().into(),
+        );
+    }
+    v.insert("Attributes".into(), Value::Object(attrs));
+    if let Some(md5) = &m.md5_attrs {
+        v.insert("MD5OfMessageAttributes".into(), md5.clone().into());
+    }
+    v.insert("MessageAttributes".into(), m.message_attributes.clone());
+    Value::Object(v)
+}
+
+/// An IAM-style unique id for whoever sent the message (AIDA… users, AROA… roles).
+fn sender_id(caller: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in caller.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let tail: String = (0..17)
+        .map(|i| ALPHA[((h >> (i * 3)) & 31) as usize] as char)
+        .collect();
+    if caller == "driver" || caller == "console" {
+        format!("AIDA{tail}")
+    } else {
+        format!("AROA{tail}:{caller}")
+    }
+}
+
+fn summarize(body: &str) -> String {
+    let mut s: String = body.chars().take(60).collect();
+    if body.chars().count() > 60 {
+        s.push('…');
+    }
+    s
+}

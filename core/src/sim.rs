@@ -1,0 +1,361 @@
+//! `Sim`: the public handle on one run. It owns the kernel and every service, routes
+//! each API call (`service:Action`) to the service that owns it, delivers deferred
+//! answers to whoever waits for them, fires the drivers, and builds the report that
+//! the headless runner prints.
+
+use crate::drivers::{self, Driver};
+use crate::error::{AwsError, TemplateError};
+use crate::kernel::{Kernel, US_PER_MS};
+use crate::services::lambda::Lambda;
+use crate::services::sqs::Sqs;
+use crate::services::{Event, Outcome, Waiter};
+use crate::template::{self, Model};
+use crate::trace::{trace_hash, TraceEntry, TraceKind};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// The longest a run goes when no duration is given.
+pub const DEFAULT_CAP_MS: u64 = 24 * 3_600_000;
+
+/// One driver call as the report lists it.
+#[derive(Clone, Debug)]
+pub struct CallRecord {
+    pub at_ms: u64,
+    pub action: String,
+    pub target: String,
+    pub result: Option<Result<Value, AwsError>>,
+}
+
+pub struct Sim {
+    model: Model,
+    k: Kernel<Event>,
+    sqs: Sqs,
+    lambda: Lambda,
+    drivers: Vec<Driver>,
+    calls: Vec<CallRecord>,
+    external: BTreeMap<u64, Option<Result<Value, AwsError>>>,
+    next_external: u64,
+}
+
+impl Sim {
+    /// Loads a template (YAML or JSON) with its own seed (`Metadata.Playground.Seed`).
+    pub fn load(text: &str) -> Result<Sim, TemplateError> {
+        Self::from_model(template::load(text)?, None)
+    }
+
+    /// Loads a template with an explicit seed (the CLI's `--seed`).
+    pub fn load_with_seed(text: &str, seed: Option<u64>) -> Result<Sim, TemplateError> {
+        Self::from_model(template::load(text)?, seed)
+    }
+
+    pub fn from_model(model: Model, seed: Option<u64>) -> Result<Sim, TemplateError> {
+        let mut sqs = Sqs::from_model(&model)?;
+        let lambda = Lambda::from_model(&model)?;
+        for esm in &lambda.esms {
+            sqs.mark_polled(&esm.queue_arn);
+        }
+        let drivers = drivers::parse(&model)?;
+        let mut k = Kernel::new(seed.unwrap_or(model.seed));
+        for (index, d) in drivers.iter().enumerate() {
+            if d.count > 0 {
+                k.schedule_at(d.at_ms * US_PER_MS, false, Event::Driver { index, rep: 0 });
+            }
+        }
+        let mut sim = Sim {
+            model,
+            k,
+            sqs,
+            lambda,
+            drivers,
+            calls: Vec::new(),
+            external: BTreeMap::new(),
+            next_external: 0,
+        };
+        sim.lambda.start_pollers(&mut sim.k);
+        Ok(sim)
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+    pub fn now_ms(&self) -> u64 {
+        self.k.now_ms()
+    }
+    /// The current virtual time in milliseconds, with microsecond resolution.
+    pub fn now_ms_f64(&self) -> f64 {
+        self.k.now() as f64 / US_PER_MS as f64
+    }
+    pub fn trace(&self) -> &[TraceEntry] {
+        &self.k.trace
+    }
+    pub fn trace_hash(&self) -> u64 {
+        trace_hash(&self.k.trace)
+    }
+    pub fn calls(&self) -> &[CallRecord] {
+        &self.calls
+    }
+    /// Time of the next scheduled event, in ms.
+    pub fn next_event_ms(&self) -> Option<f64> {
+        self.k.peek_time().map(|t| t as f64 / US_PER_MS as f64)
+    }
+
+    /// Handles the next event: moves the clock to its time, then runs it to the end —
+    /// a driver's call, an API call, a deferred answer, or a service's own event. Work
+    /// it causes is scheduled (never run inside the same step), so one step is one
+    /// event, and events at the same time run in the order they were scheduled.
+    /// Returns false when nothing is scheduled.
+    pub fn step(&mut self) -> bool {
+        let Some(s) = self.k.pop() else { return false };
+        match s.event {
+            Event::Driver { index, rep } => self.fire_driver(index, rep),
+            Event::Call {
+                caller,
+                action,
+                params,
+                waiter,
+            } => {
+                if let Outcome::Done(result) =
+                    self.dispatch(&caller, &action, &params, waiter.clone())
+                {
+                    self.deliver(waiter, result);
+                }
+            }
+            Event::Reply { waiter, result } => self.deliver(waiter, result),
+            Event::Sqs(e) => self.sqs.handle(&mut self.k, e),
+            Event::Lambda(e) => self.lambda.handle(&mut self.k, e),
+        }
+        true
+    }
+
+    /// Runs every event up to and including `t_ms`, then sets the clock to exactly `t_ms`.
+    pub fn run_until(&mut self, t_ms: u64) {
+        let t = t_ms * US_PER_MS;
+        while self.k.peek_time().is_some_and(|next| next <= t) {
+            self.step();
+        }
+        self.k.advance_to(t);
+    }
+
+    /// Runs until nothing but idle polling is left (or `cap_ms` is reached).
+    pub fn run_to_idle(&mut self, cap_ms: u64) {
+        let cap = cap_ms * US_PER_MS;
+        loop {
+            if self.k.only_idle_left() && !self.sqs.has_deliverable_work(self.k.now()) {
+                return;
+            }
+            match self.k.peek_time() {
+                None => return,
+                Some(t) if t > cap => {
+                    self.k.advance_to(cap);
+                    return;
+                }
+                Some(_) => {
+                    self.step();
+                }
+            }
+        }
+    }
+
+    /// Makes an API call from outside (console, tests): `sqs:SendMessage` with the API's
+    /// own request fields. A call that takes virtual time (a synchronous Invoke) runs the
+    /// simulation forward until it is answered.
+    pub fn call(&mut self, caller: &str, action: &str, params: Value) -> Result<Value, AwsError> {
+        self.next_external += 1;
+        let id = self.next_external;
+        self.k.record(
+            TraceKind::Call,
+            caller,
+            &self.target_of(&params),
+            action.to_string(),
+            params.clone(),
+        );
+        match self.dispatch(caller, action, &params, Waiter::External(id)) {
+            Outcome::Done(r) => r,
+            Outcome::Pending => {
+                self.external.insert(id, None);
+                while self.external.get(&id).is_some_and(Option::is_none) {
+                    if !self.step() {
+                        break;
+                    }
+                }
+                self.external.remove(&id).flatten().unwrap_or_else(|| {
+                    Err(AwsError::new(
+                        "ServiceException",
+                        "the call was never answered",
+                        500,
+                    ))
+                })
+            }
+        }
+    }
+
+    fn fire_driver(&mut self, index: usize, rep: u64) {
+        let d = self.drivers[index].clone();
+        if rep + 1 < d.count {
+            if let Some(every) = d.every_ms {
+                self.k.schedule(
+                    every * US_PER_MS,
+                    Event::Driver {
+                        index,
+                        rep: rep + 1,
+                    },
+                );
+            }
+        }
+        let params = drivers::with_index(&d.params, rep);
+        let ci = self.calls.len();
+        self.calls.push(CallRecord {
+            at_ms: self.k.now_ms(),
+            action: d.action.clone(),
+            target: d.target.clone().unwrap_or_default(),
+            result: None,
+        });
+        let to = d.target.clone().unwrap_or_else(|| self.target_of(&params));
+        self.k.record(
+            TraceKind::Call,
+            "driver",
+            &to,
+            d.action.clone(),
+            params.clone(),
+        );
+        if let Outcome::Done(r) = self.dispatch("driver", &d.action, &params, Waiter::Driver(ci)) {
+            self.deliver(Waiter::Driver(ci), r);
+        }
+    }
+
+    /// The logical id a request addresses, for the trace.
+    fn target_of(&self, params: &Value) -> String {
+        for key in ["QueueUrl", "FunctionName"] {
+            if let Some(v) = params.get(key).and_then(Value::as_str) {
+                if let Some(id) = self.sqs.logical_id_of(v) {
+                    return id.to_string();
+                }
+                if let Some(fi) = self.lambda.find(v) {
+                    return self.lambda.functions[fi].logical_id.clone();
+                }
+            }
+        }
+        String::new()
+    }
+
+    /// Routes `service:Action` to the service that owns it.
+    fn dispatch(&mut self, caller: &str, action: &str, params: &Value, waiter: Waiter) -> Outcome {
+        let Some((service, name)) = action.split_once(':') else {
+            return Outcome::Done(Err(AwsError::client(
+                "InvalidAction",
+                format!("'{action}' is not service:Action (e.g. sqs:SendMessage)"),
+            )));
+        };
+        if !params.is_object() {
+            return Outcome::Done(Err(AwsError::client(
+                "SerializationException",
+                "the request must be a JSON object",
+            )));
+        }
+        match service {
+            "sqs" => self.sqs.call(&mut self.k, caller, name, params, waiter),
+            "lambda" => self.lambda.call(&mut self.k, caller, name, params, waiter),
+            other => Outcome::Done(Err(crate::services::unsupported(other, name))),
+        }
+    }
+
+    fn deliver(&mut self, waiter: Waiter, result: Result<Value, AwsError>) {
+        match waiter {
+            Waiter::Nobody => {}
+            Waiter::Driver(i) => {
+                if let Some(c) = self.calls.get_mut(i) {
+                    c.result = Some(result);
+                }
+            }
+            Waiter::External(id) => {
+                self.external.insert(id, Some(result));
+            }
+            Waiter::Lambda(w) => {
+                let esm = match &w {
+                    crate::services::lambda::EsmWaiter::Receive { esm }
+                    | crate::services::lambda::EsmWaiter::Invoke { esm, .. } => *esm,
+                };
+                let arn = self.lambda.esms[esm].queue_arn.clone();
+                let queue = self.sqs.logical_id_of(&arn).unwrap_or("").to_string();
+                self.lambda.on_esm_reply(&mut self.k, w, result, &queue);
+            }
+        }
+    }
+
+    /// The headless runner's report (DESIGN.md, "The headless runner").
+    pub fn report(&self) -> Value {
+        let calls: Vec<Value> = self
+            .calls
+            .iter()
+            .map(|c| {
+                let mut o = Map::new();
+                o.insert("at_ms".into(), json!(c.at_ms));
+                o.insert("action".into(), json!(c.action));
+                o.insert("target".into(), json!(c.target));
+                match &c.result {
+                    Some(Ok(v)) => {
+                        o.insert("response".into(), v.clone());
+                    }
+                    Some(Err(e)) => {
+                        o.insert("error".into(), e.to_json());
+                    }
+                    None => {
+                        o.insert("pending".into(), json!(true));
+                    }
+                }
+                Value::Object(o)
+            })
+            .collect();
+        let mut resources = Map::new();
+        for r in &self.model.resources {
+            let mut v = if let Some(qi) = self
+                .sqs
+                .queues
+                .iter()
+                .position(|q| q.logical_id == r.logical_id)
+            {
+                self.sqs.report(qi, self.k.now())
+            } else if let Some(fi) = self
+                .lambda
+                .functions
+                .iter()
+                .position(|f| f.logical_id == r.logical_id)
+            {
+                self.lambda.report(fi)
+            } else {
+                json!({})
+            };
+            v["type"] = json!(r.resource_type);
+            if !r.supported {
+                v["unsupported"] = json!(true);
+            }
+            resources.insert(r.logical_id.clone(), v);
+        }
+        let mut out = Map::new();
+        out.insert("clock_ms".into(), json!(self.k.now_ms()));
+        out.insert("calls".into(), Value::Array(calls));
+        out.insert("resources".into(), Value::Object(resources));
+        if !self.model.warnings.is_empty() {
+            out.insert("warnings".into(), json!(self.model.warnings));
+        }
+        Value::Object(out)
+    }
+
+    /// Live state for the canvas badges: queue depths and function concurrency.
+    pub fn snapshot(&self) -> Value {
+        let now = self.k.now();
+        let mut res = Map::new();
+        for (qi, q) in self.sqs.queues.iter().enumerate() {
+            let (visible, inflight, delayed) = self.sqs.depth(qi, now);
+            res.insert(
+                q.logical_id.clone(),
+                json!({"visible": visible, "inflight": inflight, "delayed": delayed}),
+            );
+        }
+        for (fi, f) in self.lambda.functions.iter().enumerate() {
+            let (busy, limit) = self.lambda.concurrency(fi);
+            res.insert(f.logical_id.clone(), json!({"busy": busy, "limit": limit}));
+        }
+        json!({ "clock_ms": self.now_ms_f64(), "resources": res })
+    }
+}

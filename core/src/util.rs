@@ -1,0 +1,104 @@
+//! Small shared helpers: base64, JSON field access with AWS-style errors, time formatting.
+
+use crate::error::AwsError;
+use base64::Engine as _;
+use serde_json::Value;
+
+pub fn base64_encode(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()
+}
+
+/// A required string field of a request, or AWS's `MissingParameter`-style error.
+pub fn req_str<'a>(params: &'a Value, field: &str) -> Result<&'a str, AwsError> {
+    params.get(field).and_then(Value::as_str).ok_or_else(|| {
+        AwsError::client(
+            "MissingParameter",
+            format!("The request must contain the parameter {field}."),
+        )
+    })
+}
+
+/// An optional integer field, accepting numbers or numeric strings as the AWS wire does.
+pub fn opt_i64(params: &Value, field: &str) -> Result<Option<i64>, AwsError> {
+    match params.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| invalid(field, n)),
+        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| invalid(field, s)),
+        Some(other) => Err(invalid(field, other)),
+    }
+}
+
+fn invalid(field: &str, v: impl std::fmt::Display) -> AwsError {
+    AwsError::client(
+        "InvalidParameterValue",
+        format!("Value {v} for parameter {field} is invalid. Reason: must be an integer."),
+    )
+}
+
+/// Virtual epoch milliseconds → `1970-01-01T00:00:00.000Z` (CloudWatch log timestamps).
+pub fn iso8601(ms: u64) -> String {
+    let secs = ms / 1000;
+    let millis = ms % 1000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if mo <= 2 { y + 1 } else { y };
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}.{millis:03}Z")
+}
+
+/// Parses a driver duration: `500ms`, `30s`, `10m`, `2h`, `1d`, or a bare number of ms.
+pub fn parse_duration_ms(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let factor = match unit.trim() {
+        "" | "ms" => 1.0,
+        "s" => 1_000.0,
+        "m" | "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        _ => return None,
+    };
+    Some((n * factor).round() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration_ms("500ms"), Some(500));
+        assert_eq!(parse_duration_ms("30s"), Some(30_000));
+        assert_eq!(parse_duration_ms("10m"), Some(600_000));
+        assert_eq!(parse_duration_ms("2h"), Some(7_200_000));
+        assert_eq!(parse_duration_ms("1.5s"), Some(1_500));
+        assert_eq!(parse_duration_ms("12"), Some(12));
+        assert_eq!(parse_duration_ms("soon"), None);
+    }
+}

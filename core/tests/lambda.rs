@@ -1,0 +1,306 @@
+//! Lambda behaviour through the engine's API surface: invocation results and errors as
+//! Node.js Lambda returns them, cold and warm environments, virtual-time timers,
+//! timeouts for runaway code, throttling and asynchronous retries.
+
+use playground_core::Sim;
+use serde_json::{json, Value};
+
+fn function(code: &str, extra: &str) -> Sim {
+    let t = format!(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: fn\n      Runtime: nodejs22.x\n      Handler: index.handler\n{extra}      InlineCode: |\n{}\n",
+        code.lines().map(|l| format!("        {l}")).collect::<Vec<_>>().join("\n")
+    );
+    Sim::load(&t).unwrap_or_else(|e| panic!("{e}\n{t}"))
+}
+
+fn invoke(sim: &mut Sim, payload: Value) -> Value {
+    sim.call(
+        "console",
+        "lambda:Invoke",
+        json!({"FunctionName": "fn", "Payload": payload.to_string()}),
+    )
+    .unwrap()
+}
+
+fn logs(sim: &Sim) -> Vec<String> {
+    sim.report()["resources"]["Fn"]["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn sync_invoke_returns_the_payload_and_warm_environments_keep_globals() {
+    let mut sim = function(
+        "let n = 0;\nexports.handler = async (event) => ({ n: ++n, got: event.x });",
+        "",
+    );
+    let r1 = invoke(&mut sim, json!({"x": 1}));
+    assert_eq!(r1["StatusCode"], 200);
+    assert_eq!(r1["ExecutedVersion"], "$LATEST");
+    assert_eq!(
+        serde_json::from_str::<Value>(r1["Payload"].as_str().unwrap()).unwrap(),
+        json!({"n": 1, "got": 1})
+    );
+    let r2 = invoke(&mut sim, json!({"x": 2}));
+    assert_eq!(
+        serde_json::from_str::<Value>(r2["Payload"].as_str().unwrap()).unwrap(),
+        json!({"n": 2, "got": 2})
+    );
+    let reports: Vec<String> = logs(&sim)
+        .into_iter()
+        .filter(|l| l.starts_with("REPORT"))
+        .collect();
+    assert_eq!(reports.len(), 2);
+    assert!(
+        reports[0].contains("\tInit Duration: "),
+        "cold start: {}",
+        reports[0]
+    );
+    assert!(
+        !reports[1].contains("Init Duration"),
+        "warm start: {}",
+        reports[1]
+    );
+    for field in [
+        "Duration: ",
+        "Billed Duration: ",
+        "Memory Size: 128 MB",
+        "Max Memory Used: ",
+    ] {
+        assert!(reports[0].contains(field), "{field} in {}", reports[0]);
+    }
+}
+
+#[test]
+fn console_log_lines_have_timestamp_request_id_and_level() {
+    let mut sim = function(
+        "exports.handler = async () => { console.log('hi', {a: 1}); console.error('bad'); };",
+        "",
+    );
+    invoke(&mut sim, json!({}));
+    let l = logs(&sim);
+    assert!(l[0].starts_with("START RequestId: ") && l[0].ends_with(" Version: $LATEST"));
+    let id = l[0].split_whitespace().nth(2).unwrap().to_string();
+    assert!(
+        l[1].ends_with(&format!("\t{id}\tINFO\thi {{ a: 1 }}")),
+        "{}",
+        l[1]
+    );
+    assert!(l[2].ends_with(&format!("\t{id}\tERROR\tbad")), "{}", l[2]);
+    assert_eq!(l[3], format!("END RequestId: {id}"));
+    assert!(l[4].starts_with(&format!("REPORT RequestId: {id}\tDuration: ")));
+}
+
+#[test]
+fn unhandled_errors_return_error_type_message_and_trace() {
+    let mut sim = function(
+        "exports.handler = async () => {\n  throw new TypeError('bad input');\n};",
+        "",
+    );
+    let r = invoke(&mut sim, json!({}));
+    assert_eq!(r["FunctionError"], "Unhandled");
+    let p: Value = serde_json::from_str(r["Payload"].as_str().unwrap()).unwrap();
+    assert_eq!(p["errorType"], "TypeError");
+    assert_eq!(p["errorMessage"], "bad input");
+    assert_eq!(p["trace"][0], "TypeError: bad input");
+    assert!(
+        p["trace"][1]
+            .as_str()
+            .unwrap()
+            .contains("/var/task/index.js:2:"),
+        "{p}"
+    );
+    assert!(logs(&sim)
+        .iter()
+        .any(|l| l.contains("\tERROR\tInvoke Error \t{\"errorType\":\"TypeError\"")));
+}
+
+#[test]
+fn es_module_handlers_run() {
+    let mut sim = function(
+        "export const handler = async (event) => ({ esm: true, v: event.v });",
+        "",
+    );
+    let r = invoke(&mut sim, json!({"v": 3}));
+    assert_eq!(r["Payload"], json!("{\"esm\":true,\"v\":3}"));
+}
+
+#[test]
+fn await_on_a_timer_takes_virtual_time() {
+    let mut sim = function(
+        "exports.handler = async () => { const t0 = Date.now(); await new Promise(r => setTimeout(r, 1500)); return Date.now() - t0; };",
+        "      Timeout: 5\n",
+    );
+    let before = sim.now_ms();
+    let r = invoke(&mut sim, json!({}));
+    assert_eq!(r["Payload"], json!("1500"));
+    assert!(sim.now_ms() - before >= 1500);
+    let report = logs(&sim)
+        .into_iter()
+        .find(|l| l.starts_with("REPORT"))
+        .unwrap();
+    let dur: f64 = report
+        .split("Duration: ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(dur >= 1500.0 && dur < 1600.0, "{report}");
+}
+
+fn assert_timed_out(code: &str) {
+    let mut sim = function(code, "");
+    let r = invoke(&mut sim, json!({}));
+    assert_eq!(r["FunctionError"], "Unhandled");
+    let p: Value = serde_json::from_str(r["Payload"].as_str().unwrap()).unwrap();
+    assert_eq!(p["errorType"], "Sandbox.Timedout");
+    assert!(p["errorMessage"]
+        .as_str()
+        .unwrap()
+        .ends_with("Error: Task timed out after 3.00 seconds"));
+    let l = logs(&sim);
+    assert!(
+        l.iter()
+            .any(|x| x.ends_with("Task timed out after 3.00 seconds")),
+        "{l:#?}"
+    );
+    let report = l.iter().find(|x| x.starts_with("REPORT")).unwrap();
+    assert!(
+        report.contains("Duration: 3000.00 ms") && report.ends_with("Status: timeout"),
+        "{report}"
+    );
+    // The environment is gone: the next invocation is a cold start, and it works.
+    let r2 = invoke(&mut sim, json!({}));
+    assert_eq!(
+        r2["FunctionError"], "Unhandled",
+        "the same code times out again"
+    );
+    let reports: Vec<String> = logs(&sim)
+        .into_iter()
+        .filter(|x| x.starts_with("REPORT"))
+        .collect();
+    assert!(reports[1].contains("Init Duration"));
+}
+
+#[test]
+fn an_endless_loop_times_out_instead_of_hanging() {
+    assert_timed_out("exports.handler = async () => { while (true) {} };");
+}
+
+#[test]
+fn an_endless_await_chain_times_out_instead_of_hanging() {
+    assert_timed_out("exports.handler = async () => { const spin = async () => { await null; return spin(); }; await spin(); };");
+}
+
+#[test]
+fn deep_recursion_is_nodes_range_error() {
+    let mut sim = function(
+        "const f = (n) => f(n + 1) + 1;\nexports.handler = async () => f(0);",
+        "",
+    );
+    let r = invoke(&mut sim, json!({}));
+    let p: Value = serde_json::from_str(r["Payload"].as_str().unwrap()).unwrap();
+    assert_eq!(p["errorType"], "RangeError");
+    assert_eq!(p["errorMessage"], "Maximum call stack size exceeded");
+}
+
+#[test]
+fn syntax_errors_fail_init_with_runtime_error_type() {
+    let mut sim = function("exports.handler = async () => { return 1 +; };", "");
+    let r = invoke(&mut sim, json!({}));
+    let p: Value = serde_json::from_str(r["Payload"].as_str().unwrap()).unwrap();
+    assert_eq!(p["errorType"], "Runtime.UserCodeSyntaxError");
+    assert!(logs(&sim)
+        .iter()
+        .any(|l| l.starts_with("INIT_REPORT Init Duration:") && l.contains("Status: error")));
+}
+
+#[test]
+fn context_and_environment_variables() {
+    let mut sim = function(
+        "exports.handler = async (e, ctx) => ({ name: ctx.functionName, mem: ctx.memoryLimitInMB, left: ctx.getRemainingTimeInMillis(), region: process.env.AWS_REGION, mine: process.env.MINE, id: ctx.awsRequestId.length });",
+        "      Environment:\n        Variables:\n          MINE: yes\n",
+    );
+    let r = invoke(&mut sim, json!({}));
+    let p: Value = serde_json::from_str(r["Payload"].as_str().unwrap()).unwrap();
+    assert_eq!(p["name"], "fn");
+    assert_eq!(p["mem"], "128");
+    assert_eq!(p["left"], 3000);
+    assert_eq!(p["region"], "us-east-1");
+    assert_eq!(p["mine"], "yes");
+    assert_eq!(p["id"], 36);
+}
+
+#[test]
+fn reserved_concurrency_zero_throttles_every_call() {
+    let mut sim = function(
+        "exports.handler = async () => 1;",
+        "      ReservedConcurrentExecutions: 0\n",
+    );
+    let e = sim
+        .call("console", "lambda:Invoke", json!({"FunctionName": "fn"}))
+        .unwrap_err();
+    assert_eq!(e.code, "TooManyRequestsException");
+    assert_eq!(e.message, "Rate Exceeded.");
+    assert_eq!(e.status, 429);
+    assert_eq!(sim.report()["resources"]["Fn"]["metrics"]["Throttles"], 1);
+}
+
+#[test]
+fn unknown_function_is_resource_not_found() {
+    let mut sim = function("exports.handler = async () => 1;", "");
+    let e = sim
+        .call("console", "lambda:Invoke", json!({"FunctionName": "nope"}))
+        .unwrap_err();
+    assert_eq!(e.code, "ResourceNotFoundException");
+    assert_eq!(
+        e.message,
+        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope"
+    );
+}
+
+#[test]
+fn async_invocations_retry_twice_one_then_two_minutes_apart() {
+    let mut sim = function(
+        "exports.handler = async () => { throw new Error('no'); };",
+        "",
+    );
+    let r = sim
+        .call(
+            "console",
+            "lambda:Invoke",
+            json!({"FunctionName": "fn", "InvocationType": "Event"}),
+        )
+        .unwrap();
+    assert_eq!(r, json!({"StatusCode": 202}));
+    sim.run_to_idle(playground_core::DEFAULT_CAP_MS);
+    let starts: Vec<f64> = sim
+        .trace()
+        .iter()
+        .filter(|t| t.kind == playground_core::TraceKind::Log && t.summary.starts_with("START"))
+        .map(|t| t.at_ms)
+        .collect();
+    assert_eq!(starts.len(), 3, "first try and two retries");
+    // Each wait runs from the end of the failed attempt (which lasts a few ms).
+    assert!(
+        (starts[1] - starts[0] - 60_000.0).abs() < 50.0,
+        "{starts:?}"
+    );
+    assert!(
+        (starts[2] - starts[1] - 120_000.0).abs() < 50.0,
+        "{starts:?}"
+    );
+    // All three attempts share the request id, as CloudWatch shows duplicates.
+    let ids: Vec<String> = logs(&sim)
+        .iter()
+        .filter(|l| l.starts_with("START"))
+        .map(|l| l.split_whitespace().nth(2).unwrap().to_string())
+        .collect();
+    assert!(ids.iter().all(|i| *i == ids[0]));
+}
