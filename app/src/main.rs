@@ -1,1 +1,13 @@
-fn main() {}
+//! The Serverless Playground page: mounts the app. Everything else lives in `app` and
+//! `components`; the engine runs in a Web Worker (`src/bin/worker.rs`).
+
+mod app;
+mod components;
+mod engine;
+mod state;
+mod url;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -151,7 +151,7 @@ fn await_on_a_timer_takes_virtual_time() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(dur >= 1500.0 && dur < 1600.0, "{report}");
+    assert!((1500.0..1600.0).contains(&dur), "{report}");
 }
 
 fn assert_timed_out(code: &str) {

@@ -55,6 +55,52 @@ struct PollWaiter {
     waiter: Waiter,
     max: usize,
     visibility: Option<i64>,
+    wanted: Wanted,
+}
+
+/// Which attributes a ReceiveMessage asked for: SQS returns only those (none by default).
+#[derive(Clone, Debug, Default)]
+struct Wanted {
+    system: Vec<String>,
+    message: Vec<String>,
+}
+
+impl Wanted {
+    fn from_request(p: &Value) -> Self {
+        let list = |keys: &[&str]| -> Vec<String> {
+            keys.iter()
+                .filter_map(|k| p.get(*k).and_then(Value::as_array))
+                .flatten()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        };
+        Wanted {
+            system: list(&["AttributeNames", "MessageSystemAttributeNames"]),
+            message: list(&["MessageAttributeNames"]),
+        }
+    }
+
+    fn system(&self, name: &str) -> bool {
+        self.system.iter().any(|n| n == "All" || n == name)
+    }
+
+    /// `All`, `.*`, an exact name, or a `prefix.*` pattern, as SQS documents.
+    fn message(&self, name: &str) -> bool {
+        self.message.iter().any(|n| {
+            n == "All"
+                || n == ".*"
+                || n == name
+                || n.strip_suffix(".*")
+                    .is_some_and(|p| name.starts_with(&format!("{p}.")))
+        })
+    }
+
+    fn all() -> Self {
+        Wanted {
+            system: vec!["All".into()],
+            message: vec!["All".into()],
+        }
+    }
 }
 
 #[derive(Default, Clone, Copy)]
@@ -442,7 +488,8 @@ impl Sqs {
                 "Value {wait} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided."
             ))));
         }
-        let got = self.take_visible(k, qi, max as usize, visibility);
+        let wanted = Wanted::from_request(p);
+        let got = self.take_visible(k, qi, max as usize, visibility, &wanted);
         if !got.is_empty() || wait == 0 {
             if got.is_empty() {
                 self.queues[qi].metrics.empty_receives += 1;
@@ -459,6 +506,7 @@ impl Sqs {
             waiter,
             max: max as usize,
             visibility,
+            wanted,
         });
         k.schedule_idle(
             wait as u64 * 1_000 * US_PER_MS,
@@ -478,6 +526,7 @@ impl Sqs {
         qi: usize,
         max: usize,
         visibility: Option<i64>,
+        wanted: &Wanted,
     ) -> Vec<Value> {
         let now = k.now();
         let mut out = Vec::new();
@@ -511,7 +560,7 @@ impl Sqs {
             m.generation += 1;
             m.receipt = Some(receipt.clone());
             let generation = m.generation;
-            out.push(message_json(m, Some(&receipt)));
+            out.push(message_json(m, Some(&receipt), wanted));
             q.metrics.received += 1;
             k.schedule(
                 vt as u64 * 1_000 * US_PER_MS,
@@ -568,7 +617,7 @@ impl Sqs {
                 .waiters
                 .pop_front()
                 .expect("checked non-empty");
-            let got = self.take_visible(k, qi, w.max, w.visibility);
+            let got = self.take_visible(k, qi, w.max, w.visibility, &w.wanted);
             if got.is_empty() {
                 self.queues[qi].waiters.push_front(w);
                 return;
@@ -852,7 +901,7 @@ impl Sqs {
                 "ApproximateNumberOfMessagesDelayed": delayed,
                 "ApproximateAgeOfOldestMessage": oldest,
             },
-            "messages": q.messages.values().map(|m| message_json(m, None)).collect::<Vec<_>>(),
+            "messages": q.messages.values().map(|m| message_json(m, None, &Wanted::all())).collect::<Vec<_>>(),
         })
     }
 
@@ -863,7 +912,7 @@ impl Sqs {
 }
 
 /// An SQS `Message` as ReceiveMessage returns it (and as the report lists it).
-fn message_json(m: &Message, receipt: Option<&str>) -> Value {
+fn message_json(m: &Message, receipt: Option<&str>, wanted: &Wanted) -> Value {
     let mut v = Map::new();
     v.insert("MessageId".into(), m.id.clone().into());
     if let Some(r) = receipt {
@@ -872,23 +921,37 @@ fn message_json(m: &Message, receipt: Option<&str>) -> Value {
     v.insert("MD5OfBody".into(), m.md5_body.clone().into());
     v.insert("Body".into(), m.body.clone().into());
     let mut attrs = Map::new();
-    attrs.insert(
-        "ApproximateReceiveCount".into(),
-        m.receive_count.to_string().into(),
-    );
-    attrs.insert("SentTimestamp".into(), m.sent_ms.to_string().into());
-    attrs.insert("SenderId".into(), m.sender_id.clone().into());
+    let mut put = |name: &str, value: String| {
+        if wanted.system(name) {
+            attrs.insert(name.into(), value.into());
+        }
+    };
+    put("ApproximateReceiveCount", m.receive_count.to_string());
+    put("SentTimestamp", m.sent_ms.to_string());
+    put("SenderId", m.sender_id.clone());
     if let Some(t) = m.first_receive_ms {
-        attrs.insert(
-            "ApproximateFirstReceiveTimestamp".into(),
-            t.to_string().into(),
-        );
+        put("ApproximateFirstReceiveTimestamp", t.to_string());
     }
-    v.insert("Attributes".into(), Value::Object(attrs));
+    if !attrs.is_empty() {
+        v.insert("Attributes".into(), Value::Object(attrs));
+    }
     if let Some(md5) = &m.md5_attrs {
         v.insert("MD5OfMessageAttributes".into(), md5.clone().into());
     }
-    v.insert("MessageAttributes".into(), m.message_attributes.clone());
+    let picked: Map<String, Value> = m
+        .message_attributes
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| wanted.message(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    // The report lists every message attribute; a receive only those asked for.
+    if !picked.is_empty() || receipt.is_none() {
+        v.insert("MessageAttributes".into(), Value::Object(picked));
+    }
     Value::Object(v)
 }
 

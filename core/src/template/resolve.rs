@@ -95,9 +95,13 @@ impl<'a> Resolver<'a> {
                     }
                 };
                 if let Some(allowed) = p.get("AllowedValues").and_then(Value::as_array) {
+                    // AllowedValues may be written as numbers; compare their text.
                     let ok = allowed.iter().any(|a| match a {
                         Value::String(s) => *s == as_text,
-                        other => other.to_string() == as_text,
+                        other => {
+                            let text = other.to_string();
+                            text == as_text
+                        }
                     });
                     if !ok {
                         return Err(TemplateError::at(

@@ -1,0 +1,135 @@
+//! The engine worker: runs the simulation off the page's thread, so nothing a handler
+//! does can freeze the page. It owns one `Sim` and answers the page's messages:
+//!
+//! - `{"type":"load","template":TEXT,"seed":N|null}` → `{"type":"loaded"}` or
+//!   `{"type":"error","message":…}`
+//! - `{"type":"advance","to_ms":T}` → `{"type":"progress","clock_ms":…,"trace":[…new
+//!   entries…],"snapshot":{…},"idle":bool}`
+//! - `{"type":"report"}` → `{"type":"report","report":{…}}`
+//!
+//! The page restarts the worker if it stops answering; the scenario lives in the page.
+
+#[cfg(target_arch = "wasm32")]
+mod worker {
+    use playground_core::Sim;
+    use serde_json::{json, Value};
+    use std::cell::RefCell;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+    struct State {
+        sim: Option<Sim>,
+        sent: usize,
+    }
+
+    thread_local! {
+        static STATE: RefCell<State> = const { RefCell::new(State { sim: None, sent: 0 }) };
+    }
+
+    fn handle(msg: &Value) -> Value {
+        STATE.with(|s| {
+            let mut s = s.borrow_mut();
+            match msg["type"].as_str() {
+                Some("load") => {
+                    let text = msg["template"].as_str().unwrap_or("");
+                    let seed = msg["seed"].as_u64();
+                    match Sim::load_with_seed(text, seed) {
+                        Ok(sim) => {
+                            s.sim = Some(sim);
+                            s.sent = 0;
+                            json!({"type": "loaded"})
+                        }
+                        Err(e) => {
+                            s.sim = None;
+                            json!({"type": "error", "message": e.to_string()})
+                        }
+                    }
+                }
+                Some("advance") => {
+                    let State { sim, sent } = &mut *s;
+                    let Some(sim) = sim.as_mut() else {
+                        return json!({"type": "error", "message": "no scenario is loaded"});
+                    };
+                    let to = msg["to_ms"].as_f64().unwrap_or(0.0).max(0.0) as u64;
+                    if to > sim.now_ms() {
+                        sim.run_until(to);
+                    }
+                    let new: Vec<Value> = sim.trace()[*sent..]
+                        .iter()
+                        .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
+                        .collect();
+                    *sent = sim.trace().len();
+                    json!({
+                        "type": "progress",
+                        "clock_ms": sim.now_ms(),
+                        "trace": new,
+                        "snapshot": sim.snapshot(),
+                        "next_ms": sim.next_event_ms(),
+                    })
+                }
+                Some("bench") => bench(msg),
+                Some("report") => match s.sim.as_ref() {
+                    Some(sim) => json!({"type": "report", "report": sim.report()}),
+                    None => json!({"type": "error", "message": "no scenario is loaded"}),
+                },
+                other => json!({"type": "error", "message": format!("unknown message {other:?}")}),
+            }
+        })
+    }
+
+    /// Runs the shared benchmark scenarios here, in wasm, timed with the worker's clock.
+    fn bench(msg: &Value) -> Value {
+        use playground_core::bench;
+        let now = || js_sys::Date::now();
+        let messages = msg["messages"].as_u64().unwrap_or(10_000);
+        let invocations = msg["invocations"].as_u64().unwrap_or(2_000);
+        let t0 = now();
+        let pipeline = bench::run_pipeline(messages);
+        let pipeline_ms = now() - t0;
+        let result = pipeline.and_then(|(deleted, _)| {
+            let mut sim = bench::trivial_function()?;
+            let t1 = now();
+            for i in 0..invocations {
+                bench::invoke_trivial(&mut sim, i)?;
+            }
+            Ok((deleted, now() - t1))
+        });
+        match result {
+            Ok((deleted, invoke_ms)) => json!({
+                "type": "bench",
+                "messages": deleted,
+                "pipeline_ms": pipeline_ms,
+                "invocations": invocations,
+                "invoke_ms": invoke_ms,
+            }),
+            Err(e) => json!({"type": "error", "message": e}),
+        }
+    }
+
+    pub fn start() {
+        console_error_panic_hook::set_once();
+        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        let reply_scope = scope.clone();
+        let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            let text = ev.data().as_string().unwrap_or_default();
+            let reply = match serde_json::from_str::<Value>(&text) {
+                Ok(msg) => {
+                    let mut r = handle(&msg);
+                    r["id"] = msg["id"].clone();
+                    r
+                }
+                Err(e) => json!({"type": "error", "message": format!("bad message: {e}")}),
+            };
+            let _ = reply_scope.post_message(&JsValue::from_str(&reply.to_string()));
+        });
+        scope.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+        onmessage.forget();
+        let _ = scope.post_message(&JsValue::from_str(r#"{"type":"ready"}"#));
+    }
+}
+
+fn main() {
+    #[cfg(target_arch = "wasm32")]
+    worker::start();
+}

@@ -1,0 +1,15 @@
+//! The page's components, one per file, grouped by area.
+
+mod banner;
+pub mod canvas;
+pub mod editor;
+pub mod panels;
+pub mod run;
+pub mod share;
+
+pub use banner::Banner;
+pub use canvas::Canvas;
+pub use editor::TemplateEditor;
+pub use panels::LogsPanel;
+pub use run::Controls;
+pub use share::ShareBar;

@@ -1,0 +1,78 @@
+//! Play / pause, reset, speed (1× … as fast as possible) and the virtual time shown as
+//! the engine reports it. Space toggles play; R resets (when not typing).
+
+use crate::state::{Playground, Speed};
+use leptos::prelude::*;
+
+const SPEEDS: [Speed; 4] = [
+    Speed::Times(1.0),
+    Speed::Times(10.0),
+    Speed::Times(100.0),
+    Speed::Max,
+];
+
+fn clock_text(ms: f64) -> String {
+    let total_s = ms / 1000.0;
+    if total_s < 60.0 {
+        format!("{total_s:.3} s")
+    } else {
+        let m = (total_s / 60.0).floor();
+        format!("{}m {:06.3}s", m as u64, total_s - m * 60.0)
+    }
+}
+
+#[component]
+pub fn Controls() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let toggle = move || {
+        if pg.playing.get_untracked() {
+            pg.pause()
+        } else {
+            pg.play()
+        }
+    };
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        let typing = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "TEXTAREA" | "INPUT"));
+        if typing || ev.ctrl_key() || ev.meta_key() {
+            return;
+        }
+        match ev.key().as_str() {
+            " " => {
+                ev.prevent_default();
+                toggle();
+            }
+            "r" | "R" => pg.reset(),
+            _ => {}
+        }
+    });
+    on_cleanup(move || handle.remove());
+    view! {
+        <div class="controls" role="toolbar" aria-label="Run controls">
+            <button id="play" class:primary=true aria-keyshortcuts="Space" on:click=move |_| toggle()>
+                {move || if pg.playing.get() { "❚❚ Pause" } else { "▶ Play" }}
+            </button>
+            <button id="reset" aria-keyshortcuts="R" on:click=move |_| pg.reset()>"↺ Reset"</button>
+            <span class="speeds" role="radiogroup" aria-label="Speed">
+                {SPEEDS
+                    .iter()
+                    .map(|s| {
+                        let s = *s;
+                        view! {
+                            <button class="speed" role="radio" data-speed=s.label()
+                                aria-checked=move || (pg.speed.get() == s).to_string()
+                                class:active=move || pg.speed.get() == s
+                                on:click=move |_| pg.speed.set(s)>{s.label()}</button>
+                        }
+                    })
+                    .collect_view()}
+            </span>
+            <span id="clock" class="clock" title="virtual time">"t = " {move || clock_text(pg.clock_ms.get())}</span>
+            <span class="engine-state" data-engine=move || if pg.engine_ready.get() { "ready" } else { "starting" }>
+                {move || if pg.engine_ready.get() { "" } else { "engine starting…" }}
+            </span>
+        </div>
+    }
+}

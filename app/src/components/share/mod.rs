@@ -1,0 +1,5 @@
+//! Sharing: the scenario compressed into the link.
+
+mod share_bar;
+
+pub use share_bar::ShareBar;

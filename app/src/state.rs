@@ -1,0 +1,265 @@
+//! The page's state and what the user can do with it. `Playground` holds the signals;
+//! its methods are the named actions (apply the template, play, pause, reset, share)
+//! and the reply handler that turns the engine's trace into log lines and animated
+//! messages. Components only read signals and call these methods.
+
+use crate::components::canvas::anchors;
+use crate::engine;
+use crate::url::now_real_ms;
+use leptos::prelude::*;
+use playground_core::graph::{self, Graph};
+use serde_json::{json, Value};
+
+pub const BUILTIN_EXAMPLE: &str = include_str!("../../public/examples/sqs-dlq.yaml");
+/// How long one message takes to travel along a wire on screen (real ms).
+pub const TRAVEL_MS: f64 = 700.0;
+const MAX_LOG_LINES: usize = 2_000;
+const MAX_DOTS: usize = 400;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogLine {
+    pub id: u64,
+    pub at_ms: f64,
+    pub resource: String,
+    pub text: String,
+}
+
+/// One message travelling along a wire.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dot {
+    pub id: u64,
+    pub from: (f64, f64),
+    pub to: (f64, f64),
+    pub kind: String,
+    pub start_real: f64,
+    pub label: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Speed {
+    Times(f64),
+    Max,
+}
+
+impl Speed {
+    pub fn label(self) -> String {
+        match self {
+            Speed::Times(x) => format!("{x}×"),
+            Speed::Max => "max".into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct Playground {
+    /// The scenario as the user wrote it (the source of truth; never lost on errors).
+    pub template: RwSignal<String>,
+    /// What is loaded and drawn: the last template that parsed.
+    pub loaded: RwSignal<String>,
+    pub graph: RwSignal<Option<Graph>>,
+    pub error: RwSignal<Option<String>>,
+    pub notice: RwSignal<Option<String>>,
+    pub playing: RwSignal<bool>,
+    pub speed: RwSignal<Speed>,
+    pub clock_ms: RwSignal<f64>,
+    pub logs: RwSignal<Vec<LogLine>>,
+    pub dots: RwSignal<Vec<Dot>>,
+    pub snapshot: RwSignal<Value>,
+    pub now_real: RwSignal<f64>,
+    pub share_url: RwSignal<Option<String>>,
+    pub engine_ready: RwSignal<bool>,
+    next_id: StoredValue<u64>,
+    last_tick: StoredValue<f64>,
+}
+
+impl Playground {
+    pub fn new() -> Self {
+        Playground {
+            template: RwSignal::new(String::new()),
+            loaded: RwSignal::new(String::new()),
+            graph: RwSignal::new(None),
+            error: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            playing: RwSignal::new(false),
+            speed: RwSignal::new(Speed::Times(1.0)),
+            clock_ms: RwSignal::new(0.0),
+            logs: RwSignal::new(Vec::new()),
+            dots: RwSignal::new(Vec::new()),
+            snapshot: RwSignal::new(Value::Null),
+            now_real: RwSignal::new(0.0),
+            share_url: RwSignal::new(None),
+            engine_ready: RwSignal::new(false),
+            next_id: StoredValue::new(0),
+            last_tick: StoredValue::new(0.0),
+        }
+    }
+
+    fn next_id(&self) -> u64 {
+        self.next_id.update_value(|n| *n += 1);
+        self.next_id.get_value()
+    }
+
+    /// Loads the text in the editor: draws it and resets the run. A template with an
+    /// error is not loaded; the error names its place and the text stays as it is.
+    pub fn apply_template(&self) {
+        let text = self.template.get_untracked();
+        match playground_core::template::load(&text) {
+            Ok(model) => {
+                self.graph.set(Some(graph::build(&model)));
+                self.error.set(None);
+                self.loaded.set(text);
+                self.reset();
+            }
+            Err(e) => self
+                .error
+                .set(Some(format!("The template was not loaded: {e}"))),
+        }
+    }
+
+    /// Sets the template (from a link or the built-in example) and loads it.
+    pub fn open(&self, text: String) {
+        self.template.set(text);
+        self.apply_template();
+    }
+
+    pub fn reset(&self) {
+        self.playing.set(false);
+        self.clock_ms.set(0.0);
+        self.logs.set(Vec::new());
+        self.dots.set(Vec::new());
+        self.snapshot.set(Value::Null);
+        engine::send(
+            json!({"type": "load", "template": self.loaded.get_untracked(), "seed": null}),
+        );
+        engine::send(json!({"type": "advance", "to_ms": 0}));
+    }
+
+    pub fn play(&self) {
+        self.last_tick.set_value(now_real_ms());
+        self.playing.set(true);
+    }
+
+    pub fn pause(&self) {
+        self.playing.set(false);
+    }
+
+    /// Puts the loaded scenario in the URL fragment and shows the link.
+    pub fn share(&self) {
+        let encoded = playground_core::share::encode(&self.template.get_untracked());
+        self.share_url.set(crate::url::set_share_fragment(&encoded));
+    }
+
+    /// Called about 30 times a second: moves the animation and asks the engine for the
+    /// next stretch of virtual time while playing.
+    pub fn tick(&self) {
+        let now = now_real_ms();
+        self.now_real.set(now);
+        self.dots
+            .update(|d| d.retain(|dot| now - dot.start_real < TRAVEL_MS));
+        if engine::watchdog() {
+            self.playing.set(false);
+            self.engine_ready.set(false);
+            self.notice.set(Some(
+                "The engine stopped answering for 10 s and was restarted. Your scenario is kept; press Reset to run it again.".into(),
+            ));
+            return;
+        }
+        let last = self.last_tick.get_value();
+        self.last_tick.set_value(now);
+        if !self.playing.get_untracked() || engine::busy() {
+            return;
+        }
+        let clock = self.clock_ms.get_untracked();
+        let target = match self.speed.get_untracked() {
+            Speed::Times(x) => clock + ((now - last).clamp(0.0, 250.0) * x).max(1.0),
+            Speed::Max => clock + 60_000.0,
+        };
+        engine::send(json!({"type": "advance", "to_ms": target.floor()}));
+    }
+
+    /// A reply from the engine worker.
+    pub fn on_reply(&self, msg: Value) {
+        match msg["type"].as_str() {
+            Some("loaded") => self.engine_ready.set(true),
+            Some("error") => {
+                self.error.set(
+                    msg["message"]
+                        .as_str()
+                        .map(|m| format!("The engine refused the template: {m}")),
+                );
+                self.playing.set(false);
+            }
+            Some("progress") => {
+                if let Some(c) = msg["clock_ms"].as_f64() {
+                    self.clock_ms.set(c);
+                }
+                self.snapshot.set(msg["snapshot"].clone());
+                if let Some(entries) = msg["trace"].as_array() {
+                    self.absorb(entries);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn absorb(&self, entries: &[Value]) {
+        let Some(graph) = self.graph.get_untracked() else {
+            return;
+        };
+        let corner = |id: &str| graph.nodes.iter().find(|n| n.id == id).map(|n| (n.x, n.y));
+        let now = now_real_ms();
+        let mut new_logs = Vec::new();
+        let mut new_dots = Vec::new();
+        for e in entries {
+            let kind = e["kind"].as_str().unwrap_or("");
+            let from = e["from"].as_str().unwrap_or("");
+            let to = e["to"].as_str().unwrap_or("");
+            let at_ms = e["at_ms"].as_f64().unwrap_or(0.0);
+            let summary = e["summary"].as_str().unwrap_or("").to_string();
+            if kind == "log" {
+                new_logs.push(LogLine {
+                    id: self.next_id(),
+                    at_ms,
+                    resource: from.to_string(),
+                    text: summary,
+                });
+                continue;
+            }
+            let ends = match (from, corner(to)) {
+                ("driver", Some((x, y))) => Some(((x - 75.0 - 59.0, y + 32.0), (x, y + 32.0))),
+                (_, Some(b)) => corner(from).filter(|a| *a != b).map(|a| anchors(a, b)),
+                _ => None,
+            };
+            if let Some((a, b)) = ends {
+                if a != b && new_dots.len() < MAX_DOTS {
+                    // Dots from one batch start a little apart so each is visible.
+                    let stagger = (new_dots.len() % 8) as f64 * 40.0;
+                    new_dots.push(Dot {
+                        id: self.next_id(),
+                        from: a,
+                        to: b,
+                        kind: kind.to_string(),
+                        start_real: now + stagger,
+                        label: summary,
+                    });
+                }
+            }
+        }
+        append_capped(self.logs, new_logs, MAX_LOG_LINES);
+        append_capped(self.dots, new_dots, MAX_DOTS);
+    }
+}
+
+/// Appends to a list signal, keeping only the newest `cap` items.
+fn append_capped<T: Send + Sync + 'static>(list: RwSignal<Vec<T>>, new: Vec<T>, cap: usize) {
+    if new.is_empty() {
+        return;
+    }
+    list.update(|l| {
+        l.extend(new);
+        if l.len() > cap {
+            let cut = l.len() - cap;
+            l.drain(..cut);
+        }
+    });
+}

@@ -1,0 +1,224 @@
+//! SQS through the API surface, with expectations from the SQS API reference.
+
+use playground_core::Sim;
+use serde_json::{json, Value};
+
+const QUEUES: &str = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: { QueueName: q, VisibilityTimeout: 30 }\n";
+const URL: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/q";
+
+fn sim() -> Sim {
+    Sim::load(QUEUES).unwrap()
+}
+
+fn send(sim: &mut Sim, body: &str) -> Value {
+    sim.call(
+        "console",
+        "sqs:SendMessage",
+        json!({"QueueUrl": URL, "MessageBody": body}),
+    )
+    .unwrap()
+}
+
+fn receive(sim: &mut Sim, extra: Value) -> Vec<Value> {
+    let mut p = json!({"QueueUrl": URL, "MaxNumberOfMessages": 10});
+    p.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    sim.call("console", "sqs:ReceiveMessage", p).unwrap()["Messages"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn receive_returns_only_the_attributes_asked_for() {
+    let mut s = sim();
+    s.call(
+        "console",
+        "sqs:SendMessage",
+        json!({"QueueUrl": URL, "MessageBody": "hi", "MessageAttributes": {
+            "color": {"DataType": "String", "StringValue": "red"},
+            "size": {"DataType": "Number", "StringValue": "3"}}}),
+    )
+    .unwrap();
+    let m = &receive(&mut s, json!({"VisibilityTimeout": 0}))[0];
+    assert!(
+        m.get("Attributes").is_none(),
+        "no AttributeNames, no Attributes: {m}"
+    );
+    assert!(
+        m.get("MessageAttributes").is_none(),
+        "no MessageAttributeNames, none returned: {m}"
+    );
+    assert_eq!(m["MD5OfBody"], "49f68a5c8493ec2c0bf489821c21fc3b");
+    let m = &receive(
+        &mut s,
+        json!({"AttributeNames": ["ApproximateReceiveCount"], "MessageAttributeNames": ["color"]}),
+    )[0];
+    assert_eq!(m["Attributes"], json!({"ApproximateReceiveCount": "2"}));
+    assert_eq!(
+        m["MessageAttributes"],
+        json!({"color": {"DataType": "String", "StringValue": "red"}})
+    );
+}
+
+#[test]
+fn message_attribute_md5_follows_the_sqs_algorithm() {
+    // The value was computed with Python's hashlib over the byte layout that the SQS
+    // developer guide documents (length-prefixed name, type, transport byte 1, value).
+    let mut s = sim();
+    let r = s
+        .call(
+            "console",
+            "sqs:SendMessage",
+            json!({"QueueUrl": URL, "MessageBody": "x", "MessageAttributes": {"a": {"DataType": "String", "StringValue": "b"}}}),
+        )
+        .unwrap();
+    assert_eq!(
+        r["MD5OfMessageAttributes"],
+        "bef8bf215374a0a228d67533b1a488be"
+    );
+}
+
+#[test]
+fn in_flight_messages_are_invisible_until_the_visibility_timeout_passes() {
+    let mut s = sim();
+    send(&mut s, "one");
+    assert_eq!(receive(&mut s, json!({})).len(), 1);
+    assert_eq!(receive(&mut s, json!({})).len(), 0, "in flight for 30 s");
+    s.run_until(29_999);
+    assert_eq!(receive(&mut s, json!({})).len(), 0);
+    s.run_until(30_000);
+    let again = receive(&mut s, json!({"AttributeNames": ["All"]}));
+    assert_eq!(again[0]["Attributes"]["ApproximateReceiveCount"], "2");
+}
+
+#[test]
+fn a_stale_receipt_handle_deletes_nothing_and_still_succeeds() {
+    let mut s = sim();
+    send(&mut s, "one");
+    let first = receive(&mut s, json!({"VisibilityTimeout": 0}))[0]["ReceiptHandle"].clone();
+    let second = receive(&mut s, json!({"VisibilityTimeout": 5}))[0]["ReceiptHandle"].clone();
+    s.call(
+        "console",
+        "sqs:DeleteMessage",
+        json!({"QueueUrl": URL, "ReceiptHandle": first}),
+    )
+    .unwrap();
+    let attrs = s
+        .call(
+            "console",
+            "sqs:GetQueueAttributes",
+            json!({"QueueUrl": URL, "AttributeNames": ["All"]}),
+        )
+        .unwrap();
+    assert_eq!(
+        attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"],
+        "1"
+    );
+    s.call(
+        "console",
+        "sqs:DeleteMessage",
+        json!({"QueueUrl": URL, "ReceiptHandle": second}),
+    )
+    .unwrap();
+    let attrs = s
+        .call(
+            "console",
+            "sqs:GetQueueAttributes",
+            json!({"QueueUrl": URL, "AttributeNames": ["ApproximateNumberOfMessagesNotVisible"]}),
+        )
+        .unwrap();
+    assert_eq!(
+        attrs,
+        json!({"Attributes": {"ApproximateNumberOfMessagesNotVisible": "0"}})
+    );
+    let bad = s
+        .call(
+            "console",
+            "sqs:DeleteMessage",
+            json!({"QueueUrl": URL, "ReceiptHandle": "nonsense"}),
+        )
+        .unwrap_err();
+    assert_eq!(bad.code, "ReceiptHandleIsInvalid");
+}
+
+#[test]
+fn change_message_visibility_makes_a_message_visible_again_at_once() {
+    let mut s = sim();
+    send(&mut s, "one");
+    let r = receive(&mut s, json!({}))[0]["ReceiptHandle"].clone();
+    s.call(
+        "console",
+        "sqs:ChangeMessageVisibility",
+        json!({"QueueUrl": URL, "ReceiptHandle": r, "VisibilityTimeout": 0}),
+    )
+    .unwrap();
+    assert_eq!(receive(&mut s, json!({})).len(), 1);
+    let e = s
+        .call(
+            "console",
+            "sqs:ChangeMessageVisibility",
+            json!({"QueueUrl": URL, "ReceiptHandle": r, "VisibilityTimeout": 43_201}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameterValue");
+}
+
+#[test]
+fn long_polling_answers_when_a_message_arrives() {
+    let mut s = Sim::load(&format!(
+        "{QUEUES}Metadata:\n  Playground:\n    Drivers:\n      - {{ At: 7s, Action: sqs:SendMessage, Target: Q, Params: {{ MessageBody: late }} }}\n"
+    ))
+    .unwrap();
+    let got = receive(&mut s, json!({"WaitTimeSeconds": 20}));
+    assert_eq!(got.len(), 1);
+    assert_eq!(s.now_ms(), 7_000, "answered as soon as the message arrived");
+    let empty = receive(&mut s, json!({"WaitTimeSeconds": 20}));
+    assert!(empty.is_empty());
+    assert_eq!(s.now_ms(), 27_000, "an empty long poll waits the full 20 s");
+}
+
+#[test]
+fn limits_and_errors_use_aws_codes() {
+    let mut s = sim();
+    let e = s
+        .call(
+            "console",
+            "sqs:ReceiveMessage",
+            json!({"QueueUrl": URL, "MaxNumberOfMessages": 11}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameterValue");
+    let e = s
+        .call(
+            "console",
+            "sqs:ReceiveMessage",
+            json!({"QueueUrl": URL, "WaitTimeSeconds": 21}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameterValue");
+    let e = s
+        .call(
+            "console",
+            "sqs:SendMessage",
+            json!({"QueueUrl": URL, "MessageBody": "x".repeat(1_048_577)}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameterValue");
+    assert!(s
+        .call(
+            "console",
+            "sqs:SendMessage",
+            json!({"QueueUrl": URL, "MessageBody": "x".repeat(1_048_576)})
+        )
+        .is_ok());
+    let e = s
+        .call("console", "sqs:SendMessage", json!({"QueueUrl": URL}))
+        .unwrap_err();
+    assert_eq!(e.code, "MissingParameter");
+    let e = s
+        .call("console", "sqs:PurgeQueue", json!({"QueueUrl": URL}))
+        .unwrap_err();
+    assert_eq!(e.code, "UnsupportedOperation");
+}

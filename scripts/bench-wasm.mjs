@@ -1,0 +1,45 @@
+// The wasm half of scripts/bench.sh: runs the shared benchmark scenarios inside the
+// engine worker in headless Chromium, measures the page's start time, and prints the
+// site's sizes raw and gzipped.
+import { chromium } from 'playwright-core';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+
+import { startServer } from '../tests/e2e/serve.mjs';
+
+const SITE = process.env.SITE_URL || await startServer(new URL('../dist/', import.meta.url).pathname);
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const page = await browser.newPage();
+const t0 = Date.now();
+await page.goto(SITE);
+await page.waitForSelector('g[data-resource="Worker"]');
+const drawn = Date.now() - t0;
+await page.waitForSelector('[data-engine="ready"]', { state: 'attached' });
+const ready = Date.now() - t0;
+console.log(`wasm    page start       first canvas in ${drawn} ms, engine worker ready in ${ready} ms (local server)`);
+
+const result = await page.evaluate(() => new Promise((resolve, reject) => {
+  const w = new Worker('./worker_loader.js');
+  w.onmessage = (ev) => {
+    const msg = JSON.parse(ev.data);
+    if (msg.type === 'ready') w.postMessage(JSON.stringify({ type: 'bench', messages: 10000, invocations: 2000 }));
+    else { w.terminate(); msg.type === 'bench' ? resolve(msg) : reject(new Error(JSON.stringify(msg))); }
+  };
+}));
+const secs = result.pipeline_ms / 1000;
+console.log(`wasm    sqs->lambda      ${result.messages} messages in ${secs.toFixed(3)} s = ${(result.messages / secs).toFixed(0)} messages/s`);
+console.log(`wasm    trivial handler  ${(result.invoke_ms * 1000 / result.invocations).toFixed(1)} µs per warm synchronous invocation (${result.invocations} invocations)`);
+await browser.close();
+
+let raw = 0, gz = 0;
+for (const f of readdirSync('dist').filter((f) => /\.(wasm|js|css|html)$/.test(f)).sort()) {
+  const bytes = readFileSync(join('dist', f));
+  const z = gzipSync(bytes, { level: 9 }).length;
+  raw += statSync(join('dist', f)).size; gz += z;
+  console.log(`size    ${f.padEnd(24)} ${(bytes.length / 1024).toFixed(0).padStart(6)} KB raw ${(z / 1024).toFixed(0).padStart(6)} KB gzip`);
+}
+console.log(`size    total                    ${(raw / 1024).toFixed(0).padStart(6)} KB raw ${(gz / 1024).toFixed(0).padStart(6)} KB gzip`);
