@@ -6,7 +6,7 @@
 use crate::drivers::{self, Driver};
 use crate::error::{AwsError, TemplateError};
 use crate::kernel::{Kernel, US_PER_MS};
-use crate::services::lambda::Lambda;
+use crate::services::lambda::{EsmWaiter, Lambda, LambdaWaiter};
 use crate::services::sqs::Sqs;
 use crate::services::{Event, Outcome, Waiter};
 use crate::template::{self, Model};
@@ -270,10 +270,13 @@ impl Sim {
             Waiter::External(id) => {
                 self.external.insert(id, Some(result));
             }
-            Waiter::Lambda(w) => {
+            Waiter::Lambda(LambdaWaiter::Sdk { env, seq, call }) => {
+                self.lambda
+                    .on_sdk_reply(&mut self.k, env, seq, call, result);
+            }
+            Waiter::Lambda(LambdaWaiter::Esm(w)) => {
                 let esm = match &w {
-                    crate::services::lambda::EsmWaiter::Receive { esm }
-                    | crate::services::lambda::EsmWaiter::Invoke { esm, .. } => *esm,
+                    EsmWaiter::Receive { esm } | EsmWaiter::Invoke { esm, .. } => *esm,
                 };
                 let arn = self.lambda.esms[esm].queue_arn.clone();
                 let queue = self.sqs.logical_id_of(&arn).unwrap_or("").to_string();

@@ -41,7 +41,7 @@ pub(crate) enum Waiter {
     Driver(usize),
     /// A call made through `Sim::call` from outside (console, tests).
     External(u64),
-    Lambda(lambda::EsmWaiter),
+    Lambda(lambda::LambdaWaiter),
 }
 
 /// A call's result now, or later through `Event::Reply`.

@@ -180,7 +180,7 @@ impl Esm {
                 "AttributeNames": ["All"],
                 "MessageAttributeNames": ["All"],
             }),
-            waiter: Waiter::Lambda(EsmWaiter::Receive { esm }),
+            waiter: Waiter::Lambda(super::LambdaWaiter::Esm(EsmWaiter::Receive { esm })),
         }
     }
 
@@ -291,7 +291,7 @@ impl Lambda {
                         caller: queue_logical.to_string(),
                         action: "lambda:Invoke".into(),
                         params: json!({"FunctionName": f.arn, "InvocationType": "RequestResponse", "Payload": payload}),
-                        waiter: Waiter::Lambda(EsmWaiter::Invoke { esm, receipts }),
+                        waiter: Waiter::Lambda(super::LambdaWaiter::Esm(EsmWaiter::Invoke { esm, receipts })),
                     },
                 );
             }

@@ -10,6 +10,18 @@ pub(crate) mod runtime;
 
 pub(crate) use esm::EsmWaiter;
 
+/// Answers the Lambda service waits for.
+#[derive(Debug, Clone)]
+pub(crate) enum LambdaWaiter {
+    /// A step of an event source mapping's poller.
+    Esm(EsmWaiter),
+    /// An AWS call made by handler code (through the SDK shim).
+    Sdk { env: usize, seq: u64, call: u32 },
+}
+
+/// Virtual time an SDK call from handler code takes to reach the service (ms).
+pub const SDK_LATENCY_MS: (f64, f64) = (3.0, 9.0);
+
 use super::{Event, Outcome, Waiter};
 use crate::error::{AwsError, TemplateError};
 use crate::kernel::{Kernel, Micros, US_PER_MS};
@@ -582,6 +594,7 @@ impl Lambda {
         let js = self.envs[ei].js.as_mut().expect("running env has JS");
         let logs = js.drain_logs();
         let (timers, cleared) = js.drain_timers();
+        let calls = js.drain_calls();
         for (level, text) in logs {
             self.app_log(k, fi, &request_id, &level, &text);
         }
@@ -594,6 +607,20 @@ impl Lambda {
                     seq,
                     timer: id,
                 }),
+            );
+        }
+        let caller = self.functions[fi].logical_id.clone();
+        for (call, action, params) in calls {
+            let params: Value = serde_json::from_str(&params).unwrap_or(json!({}));
+            let latency = k.rng.range_f64(SDK_LATENCY_MS.0, SDK_LATENCY_MS.1);
+            k.schedule(
+                (latency * 1000.0) as u64,
+                Event::Call {
+                    caller: caller.clone(),
+                    action,
+                    params,
+                    waiter: Waiter::Lambda(LambdaWaiter::Sdk { env: ei, seq, call }),
+                },
             );
         }
         match state {
@@ -669,6 +696,37 @@ impl Lambda {
                 self.async_attempt(k, function, *event)
             }
         }
+    }
+
+    /// An answer for handler code: resumes the invocation that asked, if it still runs.
+    pub fn on_sdk_reply(
+        &mut self,
+        k: &mut Kernel<Event>,
+        env: usize,
+        seq: u64,
+        call: u32,
+        result: Result<Value, crate::error::AwsError>,
+    ) {
+        let e = &mut self.envs[env];
+        if e.seq != seq
+            || !matches!(e.state, EnvState::Busy)
+            || e.current.as_ref().is_none_or(|i| i.result.is_some())
+        {
+            return;
+        }
+        let (ok, json) = match result {
+            Ok(mut v) => {
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("__requestId".into(), json!(k.rng.uuid()));
+                }
+                (true, v.to_string())
+            }
+            Err(err) => (false, json!({"code": err.code, "message": err.message, "status": err.status, "requestId": k.rng.uuid()}).to_string()),
+        };
+        let js = e.js.as_mut().expect("busy env has JS");
+        js.set_time(k.now());
+        let state = js.settle_call(call, ok, &json);
+        self.after_run(k, env, state);
     }
 
     fn init_done(&mut self, k: &mut Kernel<Event>, ei: usize, seq: u64) {

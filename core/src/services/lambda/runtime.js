@@ -126,19 +126,185 @@
   globalThis.global = globalThis;
 
   const builtins = {
+    crypto: null,
+    buffer: null,
     util: { format: (...a) => format(a), inspect: (v) => inspect(v), promisify: (f) => (...a) => new Promise((res, rej) => f(...a, (e, v) => (e ? rej(e) : res(v)))) },
     timers: { setTimeout: globalThis.setTimeout, setInterval: globalThis.setInterval, clearTimeout: clear, clearInterval: clear },
     'timers/promises': { setTimeout: (ms, v) => new Promise((r) => globalThis.setTimeout(() => r(v), ms)) },
   };
   function requireBuiltin(name) {
     const key = name.startsWith('node:') ? name.slice(5) : name;
-    if (Object.prototype.hasOwnProperty.call(builtins, key)) return builtins[key];
+    if (key === 'crypto') return cryptoModule;
+    if (key === 'buffer') return { Buffer };
+    if (name.startsWith('@aws-sdk/') && SDK[name.slice(9)]) return sdkModule(name.slice(9));
+    if (Object.prototype.hasOwnProperty.call(builtins, key) && builtins[key]) return builtins[key];
     const e = new Error("Cannot find module '" + name + "'\nRequire stack:\n- /var/task/index.js");
     e.code = 'MODULE_NOT_FOUND';
     throw e;
   }
   Object.defineProperty(globalThis, '__pg_require', { value: requireBuiltin });
   Object.defineProperty(globalThis, '__pg_builtins', { value: builtins });
+  // For `import … from '…'`: the names a module exports (throws like require if unknown).
+  Object.defineProperty(globalThis, '__pg_module_names', { value: (name) => Object.keys(requireBuiltin(name)) });
+
+  // ---- Text and bytes: TextEncoder/TextDecoder (UTF-8), a Buffer subset, base64 ----
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  function utf8Encode(str) {
+    const out = [];
+    for (let i = 0; i < str.length; i++) {
+      let c = str.codePointAt(i);
+      if (c > 0xffff) i++;
+      if (c < 0x80) out.push(c);
+      else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+      else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    }
+    return new Uint8Array(out);
+  }
+  function utf8Decode(bytes) {
+    let s = '';
+    for (let i = 0; i < bytes.length;) {
+      const b = bytes[i++];
+      let c;
+      if (b < 0x80) c = b;
+      else if (b < 0xe0) c = ((b & 31) << 6) | (bytes[i++] & 63);
+      else if (b < 0xf0) c = ((b & 15) << 12) | ((bytes[i++] & 63) << 6) | (bytes[i++] & 63);
+      else c = ((b & 7) << 18) | ((bytes[i++] & 63) << 12) | ((bytes[i++] & 63) << 6) | (bytes[i++] & 63);
+      s += String.fromCodePoint(c);
+    }
+    return s;
+  }
+  function b64Encode(bytes) {
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 3) {
+      const n = (bytes[i] << 16) | ((bytes[i + 1] || 0) << 8) | (bytes[i + 2] || 0);
+      s += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + (i + 1 < bytes.length ? B64[(n >> 6) & 63] : '=') + (i + 2 < bytes.length ? B64[n & 63] : '=');
+    }
+    return s;
+  }
+  function b64Decode(str) {
+    const clean = String(str).replace(/[^A-Za-z0-9+/\-_]/g, '').replace(/-/g, '+').replace(/_/g, '/');
+    const out = [];
+    for (let i = 0; i < clean.length; i += 4) {
+      const n = (B64.indexOf(clean[i]) << 18) | (B64.indexOf(clean[i + 1]) << 12) | ((B64.indexOf(clean[i + 2]) & 63) << 6) | (B64.indexOf(clean[i + 3]) & 63);
+      out.push((n >> 16) & 255);
+      if (i + 2 < clean.length) out.push((n >> 8) & 255);
+      if (i + 3 < clean.length) out.push(n & 255);
+    }
+    return new Uint8Array(out);
+  }
+  class TextEncoder { get encoding() { return 'utf-8'; } encode(s = '') { return utf8Encode(String(s)); } }
+  class TextDecoder { get encoding() { return 'utf-8'; } decode(b) { return b ? utf8Decode(new Uint8Array(b.buffer ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) : b)) : ''; } }
+  globalThis.TextEncoder = TextEncoder;
+  globalThis.TextDecoder = TextDecoder;
+  globalThis.btoa = (s) => b64Encode(Uint8Array.from(String(s), (c) => c.charCodeAt(0) & 255));
+  globalThis.atob = (s) => String.fromCharCode(...b64Decode(s));
+  class Buffer extends Uint8Array {
+    static from(v, enc) {
+      let bytes;
+      if (typeof v === 'string') {
+        if (enc === 'base64' || enc === 'base64url') bytes = b64Decode(v);
+        else if (enc === 'hex') bytes = Uint8Array.from(v.match(/../g) || [], (h) => parseInt(h, 16));
+        else if (enc === 'latin1' || enc === 'binary' || enc === 'ascii') bytes = Uint8Array.from(v, (c) => c.charCodeAt(0) & 255);
+        else bytes = utf8Encode(v);
+      } else if (v instanceof ArrayBuffer) bytes = new Uint8Array(v);
+      else bytes = Uint8Array.from(v || []);
+      const b = new Buffer(bytes.length);
+      b.set(bytes);
+      return b;
+    }
+    static alloc(n, fill) { const b = new Buffer(n); if (fill !== undefined) b.fill(typeof fill === 'number' ? fill : 0); return b; }
+    static isBuffer(v) { return v instanceof Buffer; }
+    static byteLength(s, enc) { return typeof s === 'string' ? Buffer.from(s, enc).length : s.byteLength; }
+    static concat(list) { const n = list.reduce((a, b) => a + b.length, 0); const out = new Buffer(n); let o = 0; for (const b of list) { out.set(b, o); o += b.length; } return out; }
+    toString(enc) {
+      if (enc === 'base64') return b64Encode(this);
+      if (enc === 'base64url') return b64Encode(this).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      if (enc === 'hex') return Array.from(this, (x) => x.toString(16).padStart(2, '0')).join('');
+      if (enc === 'latin1' || enc === 'binary' || enc === 'ascii') return String.fromCharCode(...this);
+      return utf8Decode(this);
+    }
+    toJSON() { return { type: 'Buffer', data: Array.from(this) }; }
+    equals(o) { return this.length === o.length && this.every((x, i) => x === o[i]); }
+  }
+  globalThis.Buffer = Buffer;
+  const hex = (n) => Array.from({ length: n }, () => Math.floor(N.random() * 16).toString(16)).join('');
+  const randomUUID = () => { const h = hex(32); return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[Math.floor(N.random() * 4)]}${h.slice(17, 20)}-${h.slice(20, 32)}`; };
+  const cryptoModule = {
+    randomUUID,
+    randomBytes: (n) => Buffer.from(Array.from({ length: n }, () => Math.floor(N.random() * 256))),
+    getRandomValues: (a) => { for (let i = 0; i < a.length; i++) a[i] = Math.floor(N.random() * 256); return a; },
+  };
+  globalThis.crypto = { randomUUID, getRandomValues: cryptoModule.getRandomValues };
+  globalThis.structuredClone = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
+
+  // ---- The AWS SDK v3 shim: clients whose send() goes through the engine's API ----
+  const pendingCalls = new Map();
+  Object.defineProperty(globalThis, '__pg_settle', {
+    value: (id, ok, json) => {
+      const p = pendingCalls.get(id);
+      if (!p) return;
+      pendingCalls.delete(id);
+      const v = JSON.parse(json);
+      if (ok) {
+        p.resolve(p.shape(v));
+      } else {
+        const e = new Error(v.message);
+        e.name = v.code;
+        e.Code = v.code;
+        e.$fault = v.status >= 500 ? 'server' : 'client';
+        e.$metadata = { httpStatusCode: v.status, requestId: v.requestId, attempts: 1, totalRetryDelay: 0 };
+        p.reject(e);
+      }
+    },
+  });
+  function awsCall(action, input, shape) {
+    return new Promise((resolve, reject) => {
+      const id = N.call(action, JSON.stringify(input === undefined ? {} : input));
+      pendingCalls.set(id, { resolve, reject, shape });
+    });
+  }
+  const bytesIn = (v) => (v instanceof Uint8Array ? utf8Decode(v) : v);
+  // Per-action adjustments where the SDK's types are bytes, not strings.
+  const inputShapes = { 'lambda:Invoke': (i) => Object.assign({}, i, i.Payload !== undefined ? { Payload: bytesIn(i.Payload) } : {}) };
+  const outputShapes = { 'lambda:Invoke': (o) => Object.assign({}, o, o.Payload !== undefined ? { Payload: utf8Encode(o.Payload) } : {}) };
+  const SDK = {
+    'client-sqs': ['sqs', 'SQS', ['SendMessage', 'SendMessageBatch', 'ReceiveMessage', 'DeleteMessage', 'DeleteMessageBatch', 'ChangeMessageVisibility', 'ChangeMessageVisibilityBatch', 'GetQueueAttributes', 'SetQueueAttributes', 'GetQueueUrl', 'ListQueues', 'PurgeQueue', 'CreateQueue', 'DeleteQueue', 'TagQueue', 'ListQueueTags']],
+    'client-lambda': ['lambda', 'Lambda', ['Invoke', 'GetFunction', 'GetFunctionConfiguration', 'ListFunctions', 'ListEventSourceMappings', 'PublishVersion', 'UpdateFunctionConfiguration', 'PutFunctionConcurrency']],
+    'client-sns': ['sns', 'SNS', ['Publish', 'PublishBatch', 'Subscribe', 'Unsubscribe', 'ListTopics', 'ListSubscriptions', 'CreateTopic']],
+    'client-sfn': ['states', 'SFN', ['StartExecution', 'StartSyncExecution', 'DescribeExecution', 'StopExecution', 'SendTaskSuccess', 'SendTaskFailure', 'SendTaskHeartbeat', 'ListExecutions', 'GetExecutionHistory']],
+    'client-eventbridge': ['events', 'EventBridge', ['PutEvents', 'ListRules', 'DescribeRule', 'TestEventPattern']],
+    'client-dynamodb': ['dynamodb', 'DynamoDB', ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactWriteItems', 'TransactGetItems', 'DescribeTable']],
+    'client-s3': ['s3', 'S3', ['GetObject', 'PutObject', 'HeadObject', 'DeleteObject', 'CopyObject', 'ListObjectsV2', 'ListBuckets']],
+    'client-kinesis': ['kinesis', 'Kinesis', ['PutRecord', 'PutRecords', 'GetRecords', 'GetShardIterator', 'DescribeStream', 'ListShards']],
+    'client-firehose': ['firehose', 'Firehose', ['PutRecord', 'PutRecordBatch', 'DescribeDeliveryStream']],
+  };
+  const sdkModules = {};
+  function sdkModule(pkg) {
+    if (sdkModules[pkg]) return sdkModules[pkg];
+    const [service, prefix, actions] = SDK[pkg];
+    const m = {};
+    class ServiceException extends Error {}
+    m[`${prefix}ServiceException`] = ServiceException;
+    m[`${prefix}Client`] = class {
+      constructor(config) { this.config = Object.assign({ region: process.env.AWS_REGION }, config || {}); }
+      send(command) {
+        if (!command || !command.__action) return Promise.reject(new TypeError('send() needs a Command, e.g. new SendMessageCommand({...})'));
+        const action = `${service}:${command.__action}`;
+        const input = (inputShapes[action] || ((x) => x))(command.input || {});
+        return awsCall(action, input, (out) => Object.assign((outputShapes[action] || ((x) => x))(out), {
+          $metadata: { httpStatusCode: 200, requestId: out.__requestId, attempts: 1, totalRetryDelay: 0 },
+        })).then((o) => { delete o.__requestId; return o; });
+      }
+      destroy() {}
+      middlewareStack = { add() {}, use() {} };
+    };
+    for (const a of actions) {
+      m[`${a}Command`] = class { constructor(input) { this.input = input || {}; this.__action = a; } };
+    }
+    sdkModules[pkg] = m;
+    return m;
+  }
 
   function errorOf(e) {
     if (e instanceof Error || (e && typeof e === 'object' && 'message' in e)) {

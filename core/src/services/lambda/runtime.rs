@@ -54,7 +54,10 @@ pub(crate) struct Host {
     /// (timer id, delay in ms) set since the last drain.
     pub new_timers: Vec<(u32, f64)>,
     pub cleared: Vec<u32>,
+    /// AWS calls made by handler code since the last drain: (id, action, JSON params).
+    pub calls: Vec<(u32, String, String)>,
     next_timer: u32,
+    next_call: u32,
     rng: Option<Rng>,
     now_ms: f64,
 }
@@ -139,6 +142,39 @@ fn poll_to_end(job: NativeAsyncJob, context: &mut Context) -> JsResult<()> {
         .into())
 }
 
+/// Resolves `import … from '@aws-sdk/client-sqs'` (and node builtins) to the runtime's
+/// own modules: a small generated module re-exports what `require` would return.
+struct BuiltinModules;
+
+impl boa_engine::module::ModuleLoader for BuiltinModules {
+    fn load_imported_module(
+        self: Rc<Self>,
+        _referrer: boa_engine::module::Referrer,
+        request: boa_engine::module::ModuleRequest,
+        context: &RefCell<&mut Context>,
+    ) -> impl std::future::Future<Output = JsResult<Module>> {
+        let spec = request.specifier().to_std_string_escaped();
+        let ctx = &mut **context.borrow_mut();
+        let result = (|| {
+            let quoted = serde_json::Value::String(spec.clone()).to_string();
+            let names = ctx.eval(Source::from_bytes(
+                format!("__pg_module_names({quoted}).join(',')").as_bytes(),
+            ))?;
+            let names = names.to_string(ctx)?.to_std_string_escaped();
+            let exports = if names.is_empty() {
+                String::new()
+            } else {
+                format!("export const {{ {names} }} = m;")
+            };
+            let src = format!(
+                "const m = globalThis.__pg_require({quoted});\nexport default m;\n{exports}"
+            );
+            Module::parse(Source::from_bytes(src.as_bytes()), None, ctx)
+        })();
+        std::future::ready(result)
+    }
+}
+
 /// The outcome of running JS until it has nothing left to do right now.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum RunState {
@@ -214,6 +250,27 @@ fn native_clear_timer(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsRes
     Ok(JsValue::undefined())
 }
 
+fn native_call(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let action = args
+        .first()
+        .map(|v| v.to_string(ctx))
+        .transpose()?
+        .map(|s| s.to_std_string_escaped())
+        .unwrap_or_default();
+    let params = args
+        .get(1)
+        .map(|v| v.to_string(ctx))
+        .transpose()?
+        .map(|s| s.to_std_string_escaped())
+        .unwrap_or_default();
+    let h = host(ctx);
+    let mut h = h.borrow_mut();
+    h.next_call += 1;
+    let id = h.next_call;
+    h.calls.push((id, action, params));
+    Ok(JsValue::from(id))
+}
+
 fn native_random(_: &JsValue, _: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let h = host(ctx);
     let mut h = h.borrow_mut();
@@ -247,6 +304,7 @@ impl JsEnv {
         let mut ctx = Context::builder()
             .clock(clock.clone())
             .job_executor(jobs.clone())
+            .module_loader(Rc::new(BuiltinModules))
             .build()
             .map_err(|e| e.to_string())?;
         ctx.runtime_limits_mut()
@@ -284,6 +342,11 @@ impl JsEnv {
                 NativeFunction::from_fn_ptr(native_now),
                 js_string!("now"),
                 0,
+            )
+            .function(
+                NativeFunction::from_fn_ptr(native_call),
+                js_string!("call"),
+                2,
             )
             .build();
         ctx.register_global_property(js_string!("__pg_native"), native, Attribute::all())
@@ -524,6 +587,31 @@ impl JsEnv {
 
     pub fn drain_logs(&mut self) -> Vec<(String, String)> {
         std::mem::take(&mut self.host.borrow_mut().logs)
+    }
+
+    /// AWS calls the handler made since the last drain.
+    pub fn drain_calls(&mut self) -> Vec<(u32, String, String)> {
+        std::mem::take(&mut self.host.borrow_mut().calls)
+    }
+
+    /// Delivers an AWS call's answer to the handler's pending promise, then runs what it
+    /// unblocked. `json` is the response, or `{code, message, status}` for an error.
+    pub fn settle_call(&mut self, id: u32, ok: bool, json: &str) -> RunState {
+        let settle = self
+            .ctx
+            .global_object()
+            .get(js_string!("__pg_settle"), &mut self.ctx);
+        if let Some(f) = settle.ok().and_then(|f| f.as_callable()) {
+            let args = [
+                JsValue::from(id),
+                JsValue::from(ok),
+                js_string!(json).into(),
+            ];
+            if let Err(e) = f.call(&JsValue::undefined(), &args, &mut self.ctx) {
+                return self.stopped(e);
+            }
+        }
+        self.settle()
     }
 
     /// Timers set (and cleared) since the last call.
