@@ -2,7 +2,9 @@
 //! a share link, or the built-in example), drives the animation clock and lays out the
 //! page.
 
-use crate::components::{Banner, Canvas, Controls, LogsPanel, ShareBar, TemplateEditor};
+use crate::components::{
+    Banner, Canvas, Controls, ExamplePicker, LogsPanel, ShareBar, TemplateEditor,
+};
 use crate::state::{Playground, BUILTIN_EXAMPLE};
 use crate::{engine, url};
 use leptos::prelude::*;
@@ -32,6 +34,7 @@ pub fn App() -> impl IntoView {
     view! {
         <header class="top">
             <h1>"Serverless Playground"</h1>
+            <ExamplePicker/>
             <Controls/>
             <ShareBar/>
         </header>

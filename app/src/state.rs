@@ -11,6 +11,19 @@ use playground_core::graph::{self, Graph};
 use serde_json::{json, Value};
 
 pub const BUILTIN_EXAMPLE: &str = include_str!("../../public/examples/sqs-dlq.yaml");
+/// The example gallery: (id, title, template). The first one opens by default.
+pub const EXAMPLES: &[(&str, &str, &str)] = &[
+    (
+        "sqs-dlq",
+        "SQS → Lambda with a dead-letter queue",
+        BUILTIN_EXAMPLE,
+    ),
+    (
+        "async-destinations",
+        "Async invoke: retries, DLQ and destinations",
+        include_str!("../../public/examples/async-destinations.yaml"),
+    ),
+];
 /// How long one message takes to travel along a wire on screen (real ms).
 pub const TRAVEL_MS: f64 = 700.0;
 const MAX_LOG_LINES: usize = 2_000;
@@ -226,7 +239,8 @@ impl Playground {
                 continue;
             }
             let ends = match (from, corner(to)) {
-                ("driver", Some((x, y))) => Some(((x - 75.0 - 59.0, y + 32.0), (x, y + 32.0))),
+                // From the driver stub's right edge (see the canvas's driver wire).
+                ("driver", Some((x, y))) => Some(((x - 59.0, y + 32.0), (x, y + 32.0))),
                 (_, Some(b)) => corner(from).filter(|a| *a != b).map(|a| anchors(a, b)),
                 _ => None,
             };

@@ -23,7 +23,7 @@ pub struct Node {
 pub struct Edge {
     pub from: String,
     pub to: String,
-    /// `event-source`, `dead-letter`, `reference`.
+    /// `event-source`, `dead-letter`, `on-success`, `on-failure`, `reference`.
     pub kind: String,
     /// The template property that makes this wire.
     pub property: String,
@@ -136,6 +136,41 @@ pub fn build(model: &Model) -> Graph {
                     to,
                     kind: "event-source".into(),
                     property: format!("Resources.{}", r.logical_id),
+                });
+            }
+        }
+        // Asynchronous invocation: destinations and the function's dead-letter queue.
+        let dests = p
+            .get("EventInvokeConfig")
+            .and_then(|e| e.get("DestinationConfig"));
+        for (key, kind) in [("OnSuccess", "on-success"), ("OnFailure", "on-failure")] {
+            let arn = dests
+                .and_then(|d| d.get(key))
+                .and_then(|d| d.get("Destination"))
+                .and_then(Value::as_str);
+            if let Some(to) = arn.and_then(|a| by_arn(model, a)) {
+                edges.push(Edge {
+                    from: r.logical_id.clone(),
+                    to,
+                    kind: kind.into(),
+                    property: format!(
+                        "Resources.{}.Properties.EventInvokeConfig.DestinationConfig.{key}",
+                        r.logical_id
+                    ),
+                });
+            }
+        }
+        for key in ["DeadLetterQueue", "DeadLetterConfig"] {
+            let arn = p
+                .get(key)
+                .and_then(|d| d.get("TargetArn"))
+                .and_then(Value::as_str);
+            if let Some(to) = arn.and_then(|a| by_arn(model, a)) {
+                edges.push(Edge {
+                    from: r.logical_id.clone(),
+                    to,
+                    kind: "dead-letter".into(),
+                    property: format!("Resources.{}.Properties.{key}", r.logical_id),
                 });
             }
         }

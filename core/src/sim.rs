@@ -270,6 +270,13 @@ impl Sim {
             Waiter::External(id) => {
                 self.external.insert(id, Some(result));
             }
+            Waiter::Lambda(LambdaWaiter::Delivery {
+                function,
+                dead_letter,
+            }) => {
+                self.lambda
+                    .on_delivery_reply(function, dead_letter, &result);
+            }
             Waiter::Lambda(LambdaWaiter::Sdk { env, seq, call }) => {
                 self.lambda
                     .on_sdk_reply(&mut self.k, env, seq, call, result);

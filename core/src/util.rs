@@ -41,6 +41,19 @@ fn invalid(field: &str, v: impl std::fmt::Display) -> AwsError {
     )
 }
 
+/// `arn:aws:sqs:REGION:ACCOUNT:NAME` → `https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`.
+pub fn queue_url_of_arn(arn: &str) -> String {
+    let parts: Vec<&str> = arn.split(':').collect();
+    if parts.len() == 6 {
+        format!(
+            "https://sqs.{}.amazonaws.com/{}/{}",
+            parts[3], parts[4], parts[5]
+        )
+    } else {
+        arn.to_string()
+    }
+}
+
 /// Virtual epoch milliseconds → `1970-01-01T00:00:00.000Z` (CloudWatch log timestamps).
 pub fn iso8601(ms: u64) -> String {
     let secs = ms / 1000;

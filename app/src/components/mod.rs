@@ -3,6 +3,7 @@
 mod banner;
 pub mod canvas;
 pub mod editor;
+pub mod gallery;
 pub mod panels;
 pub mod run;
 pub mod share;
@@ -10,6 +11,7 @@ pub mod share;
 pub use banner::Banner;
 pub use canvas::Canvas;
 pub use editor::TemplateEditor;
+pub use gallery::ExamplePicker;
 pub use panels::LogsPanel;
 pub use run::Controls;
 pub use share::ShareBar;

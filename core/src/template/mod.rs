@@ -19,6 +19,7 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::Serverless::Function",
     "AWS::Lambda::Function",
     "AWS::Lambda::EventSourceMapping",
+    "AWS::Lambda::EventInvokeConfig",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

@@ -150,11 +150,12 @@ pub fn Canvas() -> impl IntoView {
                 }/>
                 <For each=nodes key=|n| n.id.clone() children=move |n| view! { <NodeView node=n/> }/>
                 <For each=move || pg.dots.get() key=|d| d.id children=move |d| {
-                    let (d1, d2) = (d.clone(), d.clone());
+                    let (d1, d2, start) = (d.clone(), d.clone(), d.start_real);
                     view! {
                         <circle class=format!("dot {}", d.kind) r="7"
                             cx=move || position(&d1, pg.now_real.get()).0
-                            cy=move || position(&d2, pg.now_real.get()).1>
+                            cy=move || position(&d2, pg.now_real.get()).1
+                            opacity=move || if pg.now_real.get() < start { "0" } else { "1" }>
                             <title>{d.label.clone()}</title>
                         </circle>
                     }

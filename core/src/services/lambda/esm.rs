@@ -40,19 +40,6 @@ pub(crate) enum EsmWaiter {
     },
 }
 
-fn queue_url_of(arn: &str) -> String {
-    // arn:aws:sqs:REGION:ACCOUNT:NAME → https://sqs.REGION.amazonaws.com/ACCOUNT/NAME
-    let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() == 6 {
-        format!(
-            "https://sqs.{}.amazonaws.com/{}/{}",
-            parts[3], parts[4], parts[5]
-        )
-    } else {
-        arn.to_string()
-    }
-}
-
 pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, TemplateError> {
     let mut out = Vec::new();
     let add = |path: &str,
@@ -174,7 +161,7 @@ impl Esm {
             caller: format!("esm:{esm}"),
             action: "sqs:ReceiveMessage".into(),
             params: json!({
-                "QueueUrl": queue_url_of(&self.queue_arn),
+                "QueueUrl": crate::util::queue_url_of_arn(&self.queue_arn),
                 "MaxNumberOfMessages": self.batch_size.min(10),
                 "WaitTimeSeconds": 20,
                 "AttributeNames": ["All"],
@@ -318,7 +305,7 @@ impl Lambda {
                         Event::Call {
                             caller: format!("esm:{esm}"),
                             action: "sqs:DeleteMessageBatch".into(),
-                            params: json!({"QueueUrl": queue_url_of(&e.queue_arn), "Entries": chunk}),
+                            params: json!({"QueueUrl": crate::util::queue_url_of_arn(&e.queue_arn), "Entries": chunk}),
                             waiter: Waiter::Nobody,
                         },
                     );

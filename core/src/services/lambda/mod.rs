@@ -5,6 +5,7 @@
 //! log lines, and SQS event source mappings (the poller). The runtime model — how long
 //! init and handler code take in virtual time — is documented in ARCHITECTURE.md.
 
+mod asynchronous;
 mod esm;
 pub(crate) mod runtime;
 
@@ -17,6 +18,8 @@ pub(crate) enum LambdaWaiter {
     Esm(EsmWaiter),
     /// An AWS call made by handler code (through the SDK shim).
     Sdk { env: usize, seq: u64, call: u32 },
+    /// A destination or dead-letter delivery of an asynchronous event.
+    Delivery { function: usize, dead_letter: bool },
 }
 
 /// Virtual time an SDK call from handler code takes to reach the service (ms).
@@ -70,6 +73,8 @@ pub(crate) struct AsyncEvent {
     payload: String,
     attempt: u32,
     caller: String,
+    enqueued_us: Micros,
+    throttles: u32,
 }
 
 pub(crate) struct Function {
@@ -84,6 +89,7 @@ pub(crate) struct Function {
     memory_mb: u64,
     env_vars: Vec<(String, String)>,
     reserved: Option<usize>,
+    async_config: asynchronous::AsyncConfig,
     metrics: FunctionMetrics,
     logs: Vec<String>,
 }
@@ -95,6 +101,10 @@ struct FunctionMetrics {
     throttles: u64,
     max_concurrency: usize,
     duration_ms: f64,
+    async_received: u64,
+    async_dropped: u64,
+    dead_letter_errors: u64,
+    destination_failures: u64,
 }
 
 #[derive(Debug)]
@@ -241,6 +251,7 @@ impl Lambda {
                 memory_mb: memory as u64,
                 env_vars,
                 reserved,
+                async_config: asynchronous::config_of(r)?,
                 metrics: FunctionMetrics::default(),
                 logs: Vec::new(),
                 name,
@@ -261,6 +272,7 @@ impl Lambda {
             region: model.region.clone(),
             account: model.account.clone(),
         };
+        asynchronous::apply_event_invoke_configs(&mut lambda, &model.resources)?;
         lambda.esms = esm::from_model(model, &lambda)?;
         Ok(lambda)
     }
@@ -392,7 +404,15 @@ impl Lambda {
                         413,
                     )));
                 }
-                let event = AsyncEvent { request_id: k.rng.uuid(), payload, attempt: 0, caller: caller.to_string() };
+                let event = AsyncEvent {
+                    request_id: k.rng.uuid(),
+                    payload,
+                    attempt: 0,
+                    caller: caller.to_string(),
+                    enqueued_us: k.now(),
+                    throttles: 0,
+                };
+                self.functions[fi].metrics.async_received += 1;
                 let lid = self.functions[fi].logical_id.clone();
                 k.record(TraceKind::Delivery, caller, &lid, "queued for asynchronous invocation".into(), json!({"RequestId": event.request_id}));
                 k.schedule(0, Event::Lambda(LambdaEvent::AsyncAttempt { function: fi, event: Box::new(event) }));
@@ -897,43 +917,13 @@ impl Lambda {
                     },
                 );
             }
-            Completion::Async(event) => {
-                if result.is_err() && event.attempt < 2 {
-                    // Lambda retries twice: one minute before the first retry, two before the second.
-                    let wait_s = if event.attempt == 0 { 60 } else { 120 };
-                    let next = AsyncEvent {
-                        attempt: event.attempt + 1,
-                        ..event
-                    };
-                    k.record(
-                        TraceKind::Delivery,
-                        &lid,
-                        &lid,
-                        format!("retry {} in {wait_s} s", next.attempt),
-                        json!({"RequestId": next.request_id}),
-                    );
-                    k.schedule(
-                        wait_s * 1_000 * US_PER_MS,
-                        Event::Lambda(LambdaEvent::AsyncAttempt {
-                            function: fi,
-                            event: Box::new(next),
-                        }),
-                    );
-                }
-            }
+            Completion::Async(event) => self.async_done(k, fi, event, &result),
         }
     }
 
     fn async_attempt(&mut self, k: &mut Kernel<Event>, fi: usize, event: AsyncEvent) {
         if self.admit(k, fi, &event.caller).is_err() {
-            // Throttled asynchronous events go back to the queue and are tried again.
-            k.schedule(
-                1_000 * US_PER_MS,
-                Event::Lambda(LambdaEvent::AsyncAttempt {
-                    function: fi,
-                    event: Box::new(event),
-                }),
-            );
+            self.async_throttled(k, fi, event);
             return;
         }
         let inv = Invocation {
@@ -958,6 +948,10 @@ impl Lambda {
                 "Throttles": f.metrics.throttles,
                 "ConcurrentExecutions": f.metrics.max_concurrency,
                 "Duration": (f.metrics.duration_ms * 100.0).round() / 100.0,
+                "AsyncEventsReceived": f.metrics.async_received,
+                "AsyncEventsDropped": f.metrics.async_dropped,
+                "DeadLetterErrors": f.metrics.dead_letter_errors,
+                "DestinationDeliveryFailures": f.metrics.destination_failures,
             },
             "logs": f.logs,
         })

@@ -1,0 +1,44 @@
+// The example gallery: opening an example, running it, and never replacing the user's
+// own scenario without asking.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, nodeIds, SHOTS } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('the async example runs: retries end in the DLQ, successes reach the audit function', async () => {
+  const { page, errors } = await openPage(browser);
+  await page.waitForSelector('g[data-resource="Worker"]');
+  await page.selectOption('#example', 'async-destinations');
+  await page.waitForSelector('g[data-resource="Audit"]');
+  assert.deepEqual(await nodeIds(page), ['Audit', 'FailedOrders', 'Processor', 'ProcessorDLQ', 'Shipping']);
+  assert.equal(await page.locator('line[data-wire="Processor->Audit"].on-success').count(), 1);
+  assert.equal(await page.locator('line[data-wire="Processor->FailedOrders"].on-failure').count(), 1);
+  assert.equal(await page.locator('line[data-wire="Processor->ProcessorDLQ"].dead-letter').count(), 1);
+  await page.click('#play');
+  await page.click('[data-speed="max"]');
+  await page.locator('.log-line', { hasText: 'Success: order 0' }).waitFor({ timeout: 20000 });
+  await page.locator('g[data-resource="ProcessorDLQ"] .badge', { hasText: '1 visible' }).waitFor({ timeout: 30000 });
+  await page.screenshot({ path: `${SHOTS}gallery-async.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('switching examples asks before replacing the user\'s own scenario', async () => {
+  const { page } = await openPage(browser);
+  await page.waitForSelector('g[data-resource="Worker"]');
+  const mine = (await page.inputValue('#template')) + '\n# my notes\n';
+  await page.fill('#template', mine);
+  let asked = 0;
+  page.once('dialog', (d) => { asked += 1; d.dismiss(); });
+  await page.selectOption('#example', 'async-destinations');
+  await page.waitForTimeout(300);
+  assert.equal(asked, 1, 'a confirmation was shown');
+  assert.equal(await page.inputValue('#template'), mine, 'dismissed: the user\'s text stays');
+  page.once('dialog', (d) => d.accept());
+  await page.selectOption('#example', 'async-destinations');
+  await page.waitForSelector('g[data-resource="Audit"]');
+  await page.close();
+});
