@@ -23,6 +23,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         "Async invoke: retries, DLQ and destinations",
         include_str!("../../public/examples/async-destinations.yaml"),
     ),
+    (
+        "sns-fanout",
+        "SNS fan-out with filter policies",
+        include_str!("../../public/examples/sns-fanout.yaml"),
+    ),
 ];
 /// How long one message takes to travel along a wire on screen (real ms).
 pub const TRAVEL_MS: f64 = 700.0;

@@ -23,7 +23,7 @@ pub struct Node {
 pub struct Edge {
     pub from: String,
     pub to: String,
-    /// `event-source`, `dead-letter`, `on-success`, `on-failure`, `reference`.
+    /// `event-source`, `subscription`, `dead-letter`, `on-success`, `on-failure`, `reference`.
     pub kind: String,
     /// The template property that makes this wire.
     pub property: String,
@@ -96,10 +96,78 @@ fn references(v: &Value, ids: &BTreeSet<&str>, out: &mut BTreeSet<String>) {
     }
 }
 
+/// Resources that are links between two others: drawn as a wire, not as a box.
+pub const WIRE_TYPES: &[&str] = &["AWS::SNS::Subscription", "AWS::Lambda::EventSourceMapping"];
+
 pub fn build(model: &Model) -> Graph {
     let mut edges: Vec<Edge> = Vec::new();
     for r in &model.resources {
         let p = &r.properties;
+        // SNS subscriptions: the resource, a topic's inline list, or a SAM SNS event.
+        let mut subscribe = |topic: Option<&str>, endpoint: Option<&str>, property: String| {
+            if let (Some(from), Some(to)) = (
+                topic.and_then(|a| by_arn(model, a)),
+                endpoint.and_then(|a| by_arn(model, a)),
+            ) {
+                edges.push(Edge {
+                    from,
+                    to,
+                    kind: "subscription".into(),
+                    property,
+                });
+            }
+        };
+        match r.resource_type.as_str() {
+            "AWS::SNS::Subscription" => subscribe(
+                p.get("TopicArn").and_then(Value::as_str),
+                p.get("Endpoint").and_then(Value::as_str),
+                format!("Resources.{}", r.logical_id),
+            ),
+            "AWS::SNS::Topic" => {
+                let topic_arn = format!(
+                    "arn:aws:sns:{}:{}:{}",
+                    model.region, model.account, r.physical_name
+                );
+                for (i, s) in p
+                    .get("Subscription")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    subscribe(
+                        Some(&topic_arn),
+                        s.get("Endpoint").and_then(Value::as_str),
+                        format!("Resources.{}.Properties.Subscription[{i}]", r.logical_id),
+                    );
+                }
+            }
+            "AWS::Serverless::Function" => {
+                let fn_arn = format!(
+                    "arn:aws:lambda:{}:{}:function:{}",
+                    model.region, model.account, r.physical_name
+                );
+                for (name, ev) in p
+                    .get("Events")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    if ev.get("Type").and_then(Value::as_str) == Some("SNS") {
+                        let topic = ev
+                            .get("Properties")
+                            .and_then(|p| p.get("Topic"))
+                            .and_then(Value::as_str);
+                        subscribe(
+                            topic,
+                            Some(&fn_arn),
+                            format!("Resources.{}.Properties.Events.{name}", r.logical_id),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
         if let Some(events) = p.get("Events").and_then(Value::as_object) {
             for (name, ev) in events {
                 let q = ev
@@ -255,6 +323,7 @@ pub fn build(model: &Model) -> Graph {
     let nodes = model
         .resources
         .iter()
+        .filter(|r| !WIRE_TYPES.contains(&r.resource_type.as_str()))
         .map(|r| {
             let d = depth[r.logical_id.as_str()];
             let row = rows.entry(d).or_insert(0);

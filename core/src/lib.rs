@@ -11,6 +11,7 @@ pub mod drivers;
 pub mod error;
 pub mod graph;
 mod kernel;
+pub mod patterns;
 pub mod rng;
 mod services;
 pub mod share;

@@ -7,6 +7,7 @@ use crate::drivers::{self, Driver};
 use crate::error::{AwsError, TemplateError};
 use crate::kernel::{Kernel, US_PER_MS};
 use crate::services::lambda::{EsmWaiter, Lambda, LambdaWaiter};
+use crate::services::sns::Sns;
 use crate::services::sqs::Sqs;
 use crate::services::{Event, Outcome, Waiter};
 use crate::template::{self, Model};
@@ -30,6 +31,7 @@ pub struct Sim {
     model: Model,
     k: Kernel<Event>,
     sqs: Sqs,
+    sns: Sns,
     lambda: Lambda,
     drivers: Vec<Driver>,
     calls: Vec<CallRecord>,
@@ -51,6 +53,7 @@ impl Sim {
     pub fn from_model(model: Model, seed: Option<u64>) -> Result<Sim, TemplateError> {
         let mut sqs = Sqs::from_model(&model)?;
         let lambda = Lambda::from_model(&model)?;
+        let sns = Sns::from_model(&model)?;
         for esm in &lambda.esms {
             sqs.mark_polled(&esm.queue_arn);
         }
@@ -65,6 +68,7 @@ impl Sim {
             model,
             k,
             sqs,
+            sns,
             lambda,
             drivers,
             calls: Vec::new(),
@@ -225,6 +229,13 @@ impl Sim {
 
     /// The logical id a request addresses, for the trace.
     fn target_of(&self, params: &Value) -> String {
+        if let Some(ti) = params
+            .get("TopicArn")
+            .and_then(Value::as_str)
+            .and_then(|a| self.sns.find_topic(a))
+        {
+            return self.sns.topics[ti].logical_id.clone();
+        }
         for key in ["QueueUrl", "FunctionName"] {
             if let Some(v) = params.get(key).and_then(Value::as_str) {
                 if let Some(id) = self.sqs.logical_id_of(v) {
@@ -255,6 +266,7 @@ impl Sim {
         match service {
             "sqs" => self.sqs.call(&mut self.k, caller, name, params, waiter),
             "lambda" => self.lambda.call(&mut self.k, caller, name, params, waiter),
+            "sns" => self.sns.call(&mut self.k, caller, name, params),
             other => Outcome::Done(Err(crate::services::unsupported(other, name))),
         }
     }
@@ -270,6 +282,7 @@ impl Sim {
             Waiter::External(id) => {
                 self.external.insert(id, Some(result));
             }
+            Waiter::Sns { topic } => self.sns.on_delivery(&mut self.k, topic, &result),
             Waiter::Lambda(LambdaWaiter::Delivery {
                 function,
                 dead_letter,
@@ -325,6 +338,13 @@ impl Sim {
                 .position(|q| q.logical_id == r.logical_id)
             {
                 self.sqs.report(qi, self.k.now())
+            } else if let Some(ti) = self
+                .sns
+                .topics
+                .iter()
+                .position(|t| t.logical_id == r.logical_id)
+            {
+                self.sns.report(ti)
             } else if let Some(fi) = self
                 .lambda
                 .functions

@@ -81,13 +81,13 @@ fn es_module_imports_work_the_same() {
 fn service_errors_are_thrown_as_the_sdk_throws_them() {
     let mut sim = scenario(
         "const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');\n\
-         const { SNSClient, PublishCommand } = require('@aws-sdk/client-sns');\n\
+         const { DynamoDBClient, PutItemCommand } = require('@aws-sdk/client-dynamodb');\n\
          exports.handler = async () => {\n\
            const out = {};\n\
            try { await new SQSClient({}).send(new SendMessageCommand({ QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/nope', MessageBody: 'x' })); }\n\
            catch (e) { out.sqs = { name: e.name, status: e.$metadata.httpStatusCode, fault: e.$fault, message: e.message }; }\n\
-           try { await new SNSClient({}).send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:t', Message: 'x' })); }\n\
-           catch (e) { out.sns = { name: e.name, message: e.message }; }\n\
+           try { await new DynamoDBClient({}).send(new PutItemCommand({ TableName: 't', Item: { id: { S: '1' } } })); }\n\
+           catch (e) { out.ddb = { name: e.name, message: e.message }; }\n\
            return out;\n\
          };",
         "",
@@ -97,11 +97,11 @@ fn service_errors_are_thrown_as_the_sdk_throws_them() {
         p["sqs"],
         json!({"name": "QueueDoesNotExist", "status": 400, "fault": "client", "message": "The specified queue does not exist."})
     );
-    assert_eq!(p["sns"]["name"], "UnsupportedOperation");
-    assert!(p["sns"]["message"]
+    assert_eq!(p["ddb"]["name"], "UnsupportedOperation", "{p}");
+    assert!(p["ddb"]["message"]
         .as_str()
         .unwrap()
-        .contains("sns:Publish"));
+        .contains("dynamodb:PutItem"));
 }
 
 #[test]

@@ -26,6 +26,27 @@ test('the async example runs: retries end in the DLQ, successes reach the audit 
   await page.close();
 });
 
+test('the SNS fan-out example draws subscriptions as wires and filters deliveries', async () => {
+  const { page, errors } = await openPage(browser);
+  await page.waitForSelector('g[data-resource="Worker"]');
+  await page.selectOption('#example', 'sns-fanout');
+  await page.waitForSelector('g[data-resource="OrderEvents"]');
+  assert.deepEqual(await nodeIds(page), ['AuditQueue', 'BillingFn', 'BillingQueue', 'OrderEvents', 'ShippingFn'],
+    'subscriptions are wires, not boxes');
+  for (const wire of ['OrderEvents->BillingQueue', 'OrderEvents->AuditQueue', 'OrderEvents->ShippingFn']) {
+    assert.equal(await page.locator(`line[data-wire="${wire}"].subscription`).count(), 1, wire);
+  }
+  await page.click('#play');
+  await page.click('[data-speed="max"]');
+  await page.locator('.log-line', { hasText: 'shipping {"orderId": 2' }).waitFor({ timeout: 20000 });
+  await page.locator('g[data-resource="AuditQueue"] .badge', { hasText: '5 visible' }).waitFor({ timeout: 20000 });
+  const shipping = await page.locator('.log-line[data-resource="ShippingFn"]', { hasText: 'INFO' }).count();
+  assert.equal(shipping, 3, 'the filter policy let only the three large order_placed events through');
+  await page.screenshot({ path: `${SHOTS}gallery-sns.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('switching examples asks before replacing the user\'s own scenario', async () => {
   const { page } = await openPage(browser);
   await page.waitForSelector('g[data-resource="Worker"]');

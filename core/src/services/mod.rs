@@ -4,6 +4,7 @@
 //! scheduling `Event::Call` (the API surface) or their own events through the kernel.
 
 pub(crate) mod lambda;
+pub(crate) mod sns;
 pub(crate) mod sqs;
 
 use crate::error::AwsError;
@@ -42,6 +43,10 @@ pub(crate) enum Waiter {
     /// A call made through `Sim::call` from outside (console, tests).
     External(u64),
     Lambda(lambda::LambdaWaiter),
+    /// A topic's delivery to one subscriber.
+    Sns {
+        topic: usize,
+    },
 }
 
 /// A call's result now, or later through `Event::Reply`.

@@ -20,6 +20,8 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::Lambda::Function",
     "AWS::Lambda::EventSourceMapping",
     "AWS::Lambda::EventInvokeConfig",
+    "AWS::SNS::Topic",
+    "AWS::SNS::Subscription",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

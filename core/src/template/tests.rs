@@ -35,7 +35,7 @@ Resources:
           SUBLIST: !Sub ['${A}-${Dlq.QueueName}', { A: !Ref Stage }]
           LITERAL: !Sub '${!NotResolved}'
   Later:
-    Type: AWS::SNS::Topic
+    Type: AWS::DynamoDB::Table
 "#;
 
 #[test]
@@ -75,7 +75,7 @@ fn resolves_intrinsics_parameters_and_conditions() {
         json!("256")
     );
     assert!(!m.resource("Later").unwrap().supported);
-    assert!(m.warnings[0].contains("AWS::SNS::Topic is not supported yet"));
+    assert!(m.warnings[0].contains("AWS::DynamoDB::Table is not supported yet"));
 }
 
 #[test]

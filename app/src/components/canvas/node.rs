@@ -9,6 +9,7 @@ use playground_core::graph::Node;
 fn service_label(ty: &str) -> String {
     match ty {
         "AWS::SQS::Queue" => "SQS queue".into(),
+        "AWS::SNS::Topic" => "SNS topic".into(),
         "AWS::Serverless::Function" | "AWS::Lambda::Function" => "λ function".into(),
         "AWS::Lambda::EventSourceMapping" => "event source mapping".into(),
         other => other.split("::").nth(1).unwrap_or(other).to_string(),
@@ -53,6 +54,7 @@ pub fn NodeView(node: Node) -> impl IntoView {
     let kind = match node.resource_type.as_str() {
         "AWS::SQS::Queue" => "queue",
         "AWS::Serverless::Function" | "AWS::Lambda::Function" => "function",
+        "AWS::SNS::Topic" => "topic",
         _ => "other",
     };
     view! {

@@ -113,10 +113,12 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
                             let p = ev.get("Properties").cloned().unwrap_or(json!({}));
                             add(&format!("{path}.Properties"), fi, &p, "Queue", &mut out)?;
                         }
+                        // SNS subscriptions belong to the SNS service.
+                        Some("SNS") => {}
                         Some(other) => {
                             return Err(TemplateError::at(
                                 format!("{path}.Type"),
-                                format!("event source type '{other}' is not supported by the playground yet (SQS is)"),
+                                format!("event source type '{other}' is not supported by the playground yet (SQS and SNS are)"),
                             ))
                         }
                         None => return Err(TemplateError::at(format!("{path}.Type"), "the event has no Type")),

@@ -1,0 +1,282 @@
+//! Content filtering as SNS filter policies define it (and, later, EventBridge event
+//! patterns, which share most of the language): a policy is an object whose keys must
+//! all match; a leaf is a list of conditions of which one must match; `$or` takes a list
+//! of alternative policies. Conditions: exact strings and numbers, `prefix`, `suffix`,
+//! `equals-ignore-case`, `anything-but` (values, a list, or a prefix/suffix), `numeric`
+//! (comparisons and ranges), `exists`, and `cidr` (IPv4). An array in the message matches
+//! if any of its elements matches.
+
+use serde_json::Value;
+
+/// Checks a policy's shape, with the message SNS gives for an invalid one.
+pub fn validate(policy: &Value) -> Result<(), String> {
+    let Some(obj) = policy.as_object() else {
+        return Err("Invalid parameter: FilterPolicy: filter policy must be a JSON object".into());
+    };
+    for (k, v) in obj {
+        if k == "$or" {
+            let alts = v
+                .as_array()
+                .ok_or("Invalid parameter: FilterPolicy: $or must be an array of objects")?;
+            for a in alts {
+                validate(a)?;
+            }
+            continue;
+        }
+        match v {
+            Value::Array(conds) => {
+                for c in conds {
+                    validate_condition(k, c)?;
+                }
+            }
+            Value::Object(_) => validate(v)?,
+            _ => {
+                return Err(format!(
+                    "Invalid parameter: FilterPolicy: \"{k}\" must be an object or an array"
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn validate_condition(key: &str, c: &Value) -> Result<(), String> {
+    let Some(o) = c.as_object() else {
+        return Ok(());
+    };
+    let Some((op, arg)) = o.iter().next() else {
+        return Err(format!(
+            "Invalid parameter: FilterPolicy: empty condition for \"{key}\""
+        ));
+    };
+    let ok = match op.as_str() {
+        "prefix" | "suffix" | "equals-ignore-case" => arg.is_string(),
+        "exists" => arg.is_boolean(),
+        "anything-but" => true,
+        "cidr" => arg.as_str().is_some_and(|s| parse_cidr(s).is_some()),
+        "numeric" => arg.as_array().is_some_and(|a| {
+            a.len() % 2 == 0
+                && a.chunks(2).all(|p| {
+                    matches!(p[0].as_str(), Some("=" | "<" | "<=" | ">" | ">=")) && p[1].is_number()
+                })
+        }),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("Invalid parameter: FilterPolicy: Unrecognized match type {op} or invalid value for \"{key}\""))
+    }
+}
+
+/// Does `doc` (attributes as a JSON object, or the message body) match `policy`?
+pub fn matches(policy: &Value, doc: &Value) -> bool {
+    let Some(obj) = policy.as_object() else {
+        return false;
+    };
+    obj.iter().all(|(k, v)| {
+        if k == "$or" {
+            return v
+                .as_array()
+                .is_some_and(|alts| alts.iter().any(|a| matches(a, doc)));
+        }
+        let field = doc.get(k);
+        match v {
+            Value::Object(_) => field.is_some_and(|f| matches(v, f)),
+            Value::Array(conds) => conds.iter().any(|c| condition(c, field)),
+            _ => false,
+        }
+    })
+}
+
+fn condition(c: &Value, field: Option<&Value>) -> bool {
+    if let Some(o) = c.as_object() {
+        if let Some(Value::Bool(want)) = o.get("exists") {
+            return field.is_some() == *want;
+        }
+    }
+    let Some(field) = field else { return false };
+    match field {
+        Value::Array(items) => items.iter().any(|i| scalar(c, i)),
+        other => scalar(c, other),
+    }
+}
+
+fn scalar(c: &Value, v: &Value) -> bool {
+    match c {
+        Value::String(s) => v.as_str() == Some(s.as_str()),
+        Value::Number(n) => v.as_f64().is_some_and(|x| n.as_f64() == Some(x)),
+        Value::Bool(b) => v.as_bool() == Some(*b),
+        Value::Null => v.is_null(),
+        Value::Object(o) => {
+            let Some((op, arg)) = o.iter().next() else {
+                return false;
+            };
+            let text = v.as_str();
+            match op.as_str() {
+                "prefix" => text
+                    .zip(arg.as_str())
+                    .is_some_and(|(t, p)| t.starts_with(p)),
+                "suffix" => text.zip(arg.as_str()).is_some_and(|(t, p)| t.ends_with(p)),
+                "equals-ignore-case" => text
+                    .zip(arg.as_str())
+                    .is_some_and(|(t, p)| t.eq_ignore_ascii_case(p)),
+                "anything-but" => match arg {
+                    Value::Array(list) => !list.iter().any(|x| scalar(x, v)),
+                    Value::Object(_) => !scalar(arg, v),
+                    single => !scalar(single, v),
+                },
+                "numeric" => v.as_f64().is_some_and(|x| numeric(arg, x)),
+                "cidr" => text
+                    .and_then(parse_ip)
+                    .zip(arg.as_str().and_then(parse_cidr))
+                    .is_some_and(|(ip, (net, mask))| ip & mask == net & mask),
+                _ => false,
+            }
+        }
+        Value::Array(_) => false,
+    }
+}
+
+fn numeric(spec: &Value, x: f64) -> bool {
+    let Some(parts) = spec.as_array() else {
+        return false;
+    };
+    parts.chunks(2).all(|p| {
+        let n = p.get(1).and_then(Value::as_f64).unwrap_or(f64::NAN);
+        match p[0].as_str() {
+            Some("=") => x == n,
+            Some("<") => x < n,
+            Some("<=") => x <= n,
+            Some(">") => x > n,
+            Some(">=") => x >= n,
+            _ => false,
+        }
+    })
+}
+
+fn parse_ip(s: &str) -> Option<u32> {
+    let parts: Vec<u8> = s
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    (parts.len() == 4).then(|| u32::from_be_bytes([parts[0], parts[1], parts[2], parts[3]]))
+}
+
+fn parse_cidr(s: &str) -> Option<(u32, u32)> {
+    let (ip, bits) = s.split_once('/')?;
+    let bits: u32 = bits.parse().ok().filter(|b| *b <= 32)?;
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
+    Some((parse_ip(ip)?, mask))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    // Cases follow the examples of the SNS developer guide's "Filter policy constraints"
+    // and "Amazon SNS message filtering operators" pages.
+    #[test]
+    fn exact_and_or() {
+        let p = json!({"customer_interests": ["rugby", "football", "baseball"]});
+        assert!(matches(&p, &json!({"customer_interests": "rugby"})));
+        assert!(
+            matches(&p, &json!({"customer_interests": ["soccer", "baseball"]})),
+            "any element of an array"
+        );
+        assert!(!matches(&p, &json!({"customer_interests": "tennis"})));
+        assert!(
+            !matches(&p, &json!({})),
+            "a missing attribute does not match"
+        );
+        let or = json!({"source": ["aws.cloudwatch"], "$or": [{"metricName": ["CPUUtilization"]}, {"namespace": ["AWS/EC2"]}]});
+        assert!(matches(
+            &or,
+            &json!({"source": "aws.cloudwatch", "namespace": "AWS/EC2"})
+        ));
+        assert!(!matches(
+            &or,
+            &json!({"source": "aws.cloudwatch", "namespace": "AWS/RDS"})
+        ));
+    }
+
+    #[test]
+    fn string_operators() {
+        assert!(matches(
+            &json!({"k": [{"prefix": "bas"}]}),
+            &json!({"k": "baseball"})
+        ));
+        assert!(matches(
+            &json!({"k": [{"suffix": "ball"}]}),
+            &json!({"k": "baseball"})
+        ));
+        assert!(matches(
+            &json!({"k": [{"equals-ignore-case": "RUGBY"}]}),
+            &json!({"k": "rugby"})
+        ));
+        assert!(matches(
+            &json!({"k": [{"anything-but": ["rugby", "tennis"]}]}),
+            &json!({"k": "football"})
+        ));
+        assert!(!matches(
+            &json!({"k": [{"anything-but": "rugby"}]}),
+            &json!({"k": "rugby"})
+        ));
+        assert!(!matches(
+            &json!({"k": [{"anything-but": {"prefix": "bas"}}]}),
+            &json!({"k": "baseball"})
+        ));
+        assert!(
+            !matches(&json!({"k": [{"anything-but": "rugby"}]}), &json!({})),
+            "anything-but needs the key"
+        );
+    }
+
+    #[test]
+    fn numeric_exists_and_cidr() {
+        let range = json!({"price": [{"numeric": [">", 0, "<=", 150]}]});
+        assert!(matches(&range, &json!({"price": 100})));
+        assert!(!matches(&range, &json!({"price": 0})));
+        assert!(!matches(&range, &json!({"price": 151})));
+        assert!(matches(
+            &json!({"price": [{"numeric": ["=", 301.5]}]}),
+            &json!({"price": 301.5})
+        ));
+        assert!(matches(
+            &json!({"store": [{"exists": false}]}),
+            &json!({"other": 1})
+        ));
+        assert!(!matches(
+            &json!({"store": [{"exists": true}]}),
+            &json!({"other": 1})
+        ));
+        assert!(matches(
+            &json!({"ip": [{"cidr": "10.0.0.0/24"}]}),
+            &json!({"ip": "10.0.0.255"})
+        ));
+        assert!(!matches(
+            &json!({"ip": [{"cidr": "10.0.0.0/24"}]}),
+            &json!({"ip": "10.0.1.0"})
+        ));
+    }
+
+    #[test]
+    fn nested_keys_for_message_body_scope() {
+        let p = json!({"order": {"status": ["paid"]}});
+        assert!(matches(&p, &json!({"order": {"status": "paid", "id": 1}})));
+        assert!(!matches(&p, &json!({"order": {"status": "open"}})));
+    }
+
+    #[test]
+    fn invalid_policies_are_refused() {
+        assert!(validate(&json!(["x"])).is_err());
+        assert!(validate(&json!({"k": [{"numeric": ["~", 1]}]})).is_err());
+        assert!(validate(&json!({"k": [{"bogus": 1}]})).is_err());
+        assert!(validate(&json!({"k": [{"prefix": "a"}, "b", 3]})).is_ok());
+    }
+}

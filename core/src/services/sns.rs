@@ -1,0 +1,551 @@
+//! Amazon SNS standard topics: Publish, ListTopics, ListSubscriptionsByTopic; subscriptions
+//! for SQS queues and Lambda functions (AWS::SNS::Subscription, a topic's inline
+//! `Subscription` list, SAM `SNS` events), with filter policies on message attributes or
+//! the message body, raw message delivery, and the exact notification shapes AWS
+//! delivers: the JSON envelope in an SQS message body and the `Records[].Sns` event a
+//! function receives (asynchronously). Each delivery is an API call through the engine.
+
+use super::{Event, Outcome, Waiter};
+use crate::error::{AwsError, TemplateError};
+use crate::kernel::Kernel;
+use crate::patterns;
+use crate::template::Model;
+use crate::trace::TraceKind;
+use crate::util::{iso8601, queue_url_of_arn, req_str};
+use serde_json::{json, Map, Value};
+
+/// SNS's message size limit (256 KB).
+pub const MAX_MESSAGE_BYTES: usize = 262_144;
+/// Virtual time from Publish to a subscriber receiving the message (ms).
+pub const DELIVERY_LATENCY_MS: (f64, f64) = (15.0, 40.0);
+
+#[derive(Default, Clone, Copy)]
+struct TopicMetrics {
+    published: u64,
+    publish_bytes: u64,
+    delivered: u64,
+    failed: u64,
+    filtered_out: u64,
+}
+
+pub(crate) struct Topic {
+    pub logical_id: String,
+    pub name: String,
+    pub arn: String,
+    metrics: TopicMetrics,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Protocol {
+    Sqs,
+    Lambda,
+}
+
+pub(crate) struct Subscription {
+    pub arn: String,
+    topic: usize,
+    protocol: Protocol,
+    pub endpoint: String,
+    raw: bool,
+    filter: Option<Value>,
+    body_scope: bool,
+}
+
+pub(crate) struct Sns {
+    pub topics: Vec<Topic>,
+    pub subs: Vec<Subscription>,
+    region: String,
+}
+
+fn truthy(v: Option<&Value>) -> bool {
+    matches!(v, Some(Value::Bool(true))) || v.and_then(Value::as_str) == Some("true")
+}
+
+impl Sns {
+    pub fn from_model(model: &Model) -> Result<Self, TemplateError> {
+        let mut topics = Vec::new();
+        for r in model
+            .resources
+            .iter()
+            .filter(|r| r.resource_type == "AWS::SNS::Topic")
+        {
+            if truthy(r.properties.get("FifoTopic")) {
+                return Err(TemplateError::at(
+                    format!("Resources.{}.Properties.FifoTopic", r.logical_id),
+                    "FIFO topics are not supported by the playground yet (standard topics are)",
+                ));
+            }
+            topics.push(Topic {
+                logical_id: r.logical_id.clone(),
+                arn: format!(
+                    "arn:aws:sns:{}:{}:{}",
+                    model.region, model.account, r.physical_name
+                ),
+                name: r.physical_name.clone(),
+                metrics: TopicMetrics::default(),
+            });
+        }
+        let mut sns = Sns {
+            topics,
+            subs: Vec::new(),
+            region: model.region.clone(),
+        };
+        for r in &model.resources {
+            let path = format!("Resources.{}.Properties", r.logical_id);
+            match r.resource_type.as_str() {
+                "AWS::SNS::Topic" => {
+                    if let Some(list) = r.properties.get("Subscription").and_then(Value::as_array) {
+                        let arn = sns
+                            .topics
+                            .iter()
+                            .find(|t| t.logical_id == r.logical_id)
+                            .map(|t| t.arn.clone())
+                            .unwrap_or_default();
+                        for (i, s) in list.iter().enumerate() {
+                            sns.add(&format!("{path}.Subscription[{i}]"), &arn, s, &Value::Null)?;
+                        }
+                    }
+                }
+                "AWS::SNS::Subscription" => {
+                    let topic = r
+                        .properties
+                        .get("TopicArn")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    sns.add(&path, &topic, &r.properties, &r.properties)?;
+                }
+                "AWS::Serverless::Function" => {
+                    let Some(events) = r.properties.get("Events").and_then(Value::as_object) else {
+                        continue;
+                    };
+                    let fn_arn = format!(
+                        "arn:aws:lambda:{}:{}:function:{}",
+                        model.region, model.account, r.physical_name
+                    );
+                    for (name, ev) in events
+                        .iter()
+                        .filter(|(_, e)| e.get("Type").and_then(Value::as_str) == Some("SNS"))
+                    {
+                        let p = ev.get("Properties").cloned().unwrap_or(json!({}));
+                        let topic = p
+                            .get("Topic")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string();
+                        let sub = json!({"Protocol": "lambda", "Endpoint": fn_arn});
+                        sns.add(
+                            &format!("{path}.Events.{name}.Properties"),
+                            &topic,
+                            &sub,
+                            &p,
+                        )?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(sns)
+    }
+
+    /// Adds a subscription; `opts` carries FilterPolicy, FilterPolicyScope, RawMessageDelivery.
+    fn add(
+        &mut self,
+        path: &str,
+        topic_arn: &str,
+        sub: &Value,
+        opts: &Value,
+    ) -> Result<(), TemplateError> {
+        let topic = self
+            .topics
+            .iter()
+            .position(|t| t.arn == topic_arn)
+            .ok_or_else(|| {
+                TemplateError::at(
+                    path,
+                    format!("'{topic_arn}' is not a topic of this template (use !Ref Topic)"),
+                )
+            })?;
+        let protocol = match sub.get("Protocol").and_then(Value::as_str).unwrap_or("") {
+            "sqs" => Protocol::Sqs,
+            "lambda" => Protocol::Lambda,
+            other => {
+                return Err(TemplateError::at(
+                    format!("{path}.Protocol"),
+                    format!("protocol '{other}' is not supported by the playground yet (sqs and lambda are)"),
+                ))
+            }
+        };
+        let endpoint = sub
+            .get("Endpoint")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let filter = match opts.get("FilterPolicy") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(serde_json::from_str(s).map_err(|e| {
+                TemplateError::at(
+                    format!("{path}.FilterPolicy"),
+                    format!("not valid JSON: {e}"),
+                )
+            })?),
+            Some(v) => Some(v.clone()),
+        };
+        if let Some(f) = &filter {
+            patterns::validate(f)
+                .map_err(|m| TemplateError::at(format!("{path}.FilterPolicy"), m))?;
+        }
+        let body_scope =
+            opts.get("FilterPolicyScope").and_then(Value::as_str) == Some("MessageBody");
+        let n = self.subs.len();
+        self.subs.push(Subscription {
+            arn: format!(
+                "{}:{:08x}-0000-4000-8000-{:012x}",
+                topic_arn,
+                0x5eb5_0000u32 + n as u32,
+                n
+            ),
+            topic,
+            protocol,
+            endpoint,
+            raw: truthy(opts.get("RawMessageDelivery")),
+            filter,
+            body_scope,
+        });
+        Ok(())
+    }
+
+    pub fn find_topic(&self, key: &str) -> Option<usize> {
+        self.topics
+            .iter()
+            .position(|t| t.arn == key || t.name == key)
+    }
+
+    pub fn call(
+        &mut self,
+        k: &mut Kernel<Event>,
+        caller: &str,
+        action: &str,
+        p: &Value,
+    ) -> Outcome {
+        Outcome::Done(match action {
+            "Publish" => self.publish(k, caller, p),
+            "ListTopics" => Ok(
+                json!({"Topics": self.topics.iter().map(|t| json!({"TopicArn": t.arn})).collect::<Vec<_>>()}),
+            ),
+            "ListSubscriptionsByTopic" => {
+                let arn = match req_str(p, "TopicArn") {
+                    Ok(a) => a,
+                    Err(e) => return Outcome::Done(Err(e)),
+                };
+                match self.find_topic(arn) {
+                    Some(ti) => Ok(
+                        json!({"Subscriptions": self.subs.iter().filter(|s| s.topic == ti).map(|s| json!({
+                        "SubscriptionArn": s.arn, "TopicArn": self.topics[ti].arn, "Owner": "123456789012",
+                        "Protocol": if s.protocol == Protocol::Sqs { "sqs" } else { "lambda" }, "Endpoint": s.endpoint,
+                    })).collect::<Vec<_>>()}),
+                    ),
+                    None => Err(not_found()),
+                }
+            }
+            other => Err(super::unsupported("sns", other)),
+        })
+    }
+
+    fn publish(
+        &mut self,
+        k: &mut Kernel<Event>,
+        caller: &str,
+        p: &Value,
+    ) -> Result<Value, AwsError> {
+        let arn = p.get("TopicArn").or_else(|| p.get("TargetArn")).and_then(Value::as_str).ok_or_else(|| {
+            AwsError::client("InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
+        })?;
+        let ti = self.find_topic(arn).ok_or_else(not_found)?;
+        let message = match p.get("Message") {
+            Some(Value::String(s)) => s.clone(),
+            _ => {
+                return Err(AwsError::client(
+                    "InvalidParameter",
+                    "Invalid parameter: Message",
+                ))
+            }
+        };
+        let attrs = p
+            .get("MessageAttributes")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let size = message.len()
+            + attrs
+                .iter()
+                .map(|(n, a)| n.len() + a.to_string().len())
+                .sum::<usize>();
+        if size > MAX_MESSAGE_BYTES {
+            return Err(AwsError::client(
+                "InvalidParameter",
+                "Invalid parameter: Message too long",
+            ));
+        }
+        let subject = p.get("Subject").and_then(Value::as_str).map(String::from);
+        let id = k.rng.uuid();
+        let t = &mut self.topics[ti];
+        t.metrics.published += 1;
+        t.metrics.publish_bytes += message.len() as u64;
+        let topic_lid = t.logical_id.clone();
+        let topic_arn = t.arn.clone();
+        k.record(
+            TraceKind::Delivery,
+            caller,
+            &topic_lid,
+            summarize(&message),
+            json!({"MessageId": id, "action": "sns:Publish"}),
+        );
+        let note = Notification {
+            id: id.clone(),
+            topic_arn,
+            message,
+            subject,
+            attrs,
+            timestamp: iso8601(k.now_ms()),
+        };
+        for si in 0..self.subs.len() {
+            if self.subs[si].topic != ti {
+                continue;
+            }
+            if !self.accepts(si, &note) {
+                self.topics[ti].metrics.filtered_out += 1;
+                continue;
+            }
+            let (action, params) = self.delivery(k, si, &note);
+            let latency = k
+                .rng
+                .range_f64(DELIVERY_LATENCY_MS.0, DELIVERY_LATENCY_MS.1);
+            k.schedule(
+                (latency * 1000.0) as u64,
+                Event::Call {
+                    caller: topic_lid.clone(),
+                    action: action.into(),
+                    params,
+                    waiter: Waiter::Sns { topic: ti },
+                },
+            );
+        }
+        Ok(json!({ "MessageId": id }))
+    }
+
+    fn accepts(&self, si: usize, note: &Notification) -> bool {
+        let Some(policy) = &self.subs[si].filter else {
+            return true;
+        };
+        let doc = if self.subs[si].body_scope {
+            match serde_json::from_str::<Value>(&note.message) {
+                Ok(v) => v,
+                Err(_) => return false,
+            }
+        } else {
+            // Attribute values as the policy sees them: strings, numbers, or string arrays.
+            let mut m = Map::new();
+            for (name, a) in &note.attrs {
+                let ty = a
+                    .get("DataType")
+                    .and_then(Value::as_str)
+                    .unwrap_or("String");
+                let raw = a.get("StringValue").and_then(Value::as_str).unwrap_or("");
+                let v = if ty.starts_with("Number") {
+                    raw.parse::<f64>()
+                        .ok()
+                        .and_then(serde_json::Number::from_f64)
+                        .map(Value::Number)
+                        .unwrap_or(Value::Null)
+                } else if ty == "String.Array" {
+                    serde_json::from_str(raw).unwrap_or(Value::Null)
+                } else if ty.starts_with("Binary") {
+                    continue;
+                } else {
+                    Value::String(raw.to_string())
+                };
+                m.insert(name.clone(), v);
+            }
+            Value::Object(m)
+        };
+        patterns::matches(policy, &doc)
+    }
+
+    fn delivery(
+        &self,
+        k: &mut Kernel<Event>,
+        si: usize,
+        n: &Notification,
+    ) -> (&'static str, Value) {
+        let s = &self.subs[si];
+        let signature = crate::util::base64_encode(k.rng.hex(256).as_bytes());
+        let cert = format!(
+            "https://sns.{}.amazonaws.com/SimpleNotificationService-{}.pem",
+            self.region,
+            k.rng.hex(32)
+        );
+        let unsubscribe = format!(
+            "https://sns.{}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={}",
+            self.region, s.arn
+        );
+        // Attributes in a notification: {"Type": DataType, "Value": StringValue}.
+        let attrs: Map<String, Value> = n
+            .attrs
+            .iter()
+            .map(|(k, a)| {
+                let ty = a
+                    .get("DataType")
+                    .and_then(Value::as_str)
+                    .unwrap_or("String");
+                let v = a
+                    .get("StringValue")
+                    .or_else(|| a.get("BinaryValue"))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                (k.clone(), json!({"Type": ty, "Value": v}))
+            })
+            .collect();
+        match s.protocol {
+            Protocol::Sqs => {
+                let mut params = json!({"QueueUrl": queue_url_of_arn(&s.endpoint)});
+                if s.raw {
+                    params["MessageBody"] = json!(n.message);
+                    if !n.attrs.is_empty() {
+                        params["MessageAttributes"] = Value::Object(n.attrs.clone());
+                    }
+                } else {
+                    params["MessageBody"] =
+                        json!(envelope(n, &signature, &cert, &unsubscribe, &attrs));
+                }
+                ("sqs:SendMessage", params)
+            }
+            Protocol::Lambda => {
+                let mut sns = Map::new();
+                sns.insert("Type".into(), json!("Notification"));
+                sns.insert("MessageId".into(), json!(n.id));
+                sns.insert("TopicArn".into(), json!(n.topic_arn));
+                sns.insert(
+                    "Subject".into(),
+                    n.subject.clone().map(Value::String).unwrap_or(Value::Null),
+                );
+                sns.insert("Message".into(), json!(n.message));
+                sns.insert("Timestamp".into(), json!(n.timestamp));
+                sns.insert("SignatureVersion".into(), json!("1"));
+                sns.insert("Signature".into(), json!(signature));
+                sns.insert("SigningCertUrl".into(), json!(cert));
+                sns.insert("UnsubscribeUrl".into(), json!(unsubscribe));
+                sns.insert("MessageAttributes".into(), Value::Object(attrs));
+                let record = json!({"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": s.arn, "Sns": sns});
+                (
+                    "lambda:Invoke",
+                    json!({"FunctionName": s.endpoint, "InvocationType": "Event", "Payload": json!({"Records": [record]}).to_string()}),
+                )
+            }
+        }
+    }
+
+    pub fn on_delivery(
+        &mut self,
+        k: &mut Kernel<Event>,
+        ti: usize,
+        result: &Result<Value, AwsError>,
+    ) {
+        let t = &mut self.topics[ti];
+        match result {
+            Ok(_) => t.metrics.delivered += 1,
+            Err(e) => {
+                t.metrics.failed += 1;
+                let lid = t.logical_id.clone();
+                k.record(
+                    TraceKind::Failure,
+                    &lid,
+                    &lid,
+                    format!("delivery failed: {}", e.code),
+                    json!({"code": e.code}),
+                );
+            }
+        }
+    }
+
+    pub fn report(&self, ti: usize) -> Value {
+        let m = self.topics[ti].metrics;
+        json!({
+            "type": "AWS::SNS::Topic",
+            "metrics": {
+                "NumberOfMessagesPublished": m.published,
+                "NumberOfNotificationsDelivered": m.delivered,
+                "NumberOfNotificationsFailed": m.failed,
+                "NumberOfNotificationsFilteredOut": m.filtered_out,
+                "PublishSize": m.publish_bytes,
+            },
+        })
+    }
+}
+
+struct Notification {
+    id: String,
+    topic_arn: String,
+    message: String,
+    subject: Option<String>,
+    attrs: Map<String, Value>,
+    timestamp: String,
+}
+
+fn not_found() -> AwsError {
+    AwsError::new("NotFound", "Topic does not exist", 404)
+}
+
+fn quote(s: &str) -> String {
+    Value::String(s.to_string()).to_string()
+}
+
+/// The notification as SNS writes it into an SQS message body: pretty-printed with
+/// `"Key" : value` pairs, in this order.
+fn envelope(
+    n: &Notification,
+    signature: &str,
+    cert: &str,
+    unsubscribe: &str,
+    attrs: &Map<String, Value>,
+) -> String {
+    let mut fields: Vec<(String, String)> = vec![
+        ("Type".into(), quote("Notification")),
+        ("MessageId".into(), quote(&n.id)),
+        ("TopicArn".into(), quote(&n.topic_arn)),
+    ];
+    if let Some(s) = &n.subject {
+        fields.push(("Subject".into(), quote(s)));
+    }
+    fields.extend([
+        ("Message".into(), quote(&n.message)),
+        ("Timestamp".into(), quote(&n.timestamp)),
+        ("SignatureVersion".into(), quote("1")),
+        ("Signature".into(), quote(signature)),
+        ("SigningCertURL".into(), quote(cert)),
+        ("UnsubscribeURL".into(), quote(unsubscribe)),
+    ]);
+    if !attrs.is_empty() {
+        let inner: Vec<String> = attrs
+            .iter()
+            .map(|(k, v)| format!("    {} : {}", quote(k), v))
+            .collect();
+        fields.push((
+            "MessageAttributes".into(),
+            format!("{{\n{}\n  }}", inner.join(",\n")),
+        ));
+    }
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("  {} : {}", quote(k), v))
+        .collect();
+    format!("{{\n{}\n}}", body.join(",\n"))
+}
+
+fn summarize(body: &str) -> String {
+    let mut s: String = body.chars().take(60).collect();
+    if body.chars().count() > 60 {
+        s.push('…');
+    }
+    s
+}

@@ -1,0 +1,233 @@
+//! SNS through the API surface: fan-out to SQS and Lambda with the notification shapes
+//! AWS delivers (shared/reference/events sns-notification.json, sqs-from-sns), raw
+//! delivery, filter policies and errors.
+
+use playground_core::Sim;
+use serde_json::{json, Value};
+
+const FANOUT: &str = r#"
+Resources:
+  Orders: { Type: AWS::SNS::Topic, Properties: { TopicName: orders } }
+  All: { Type: AWS::SQS::Queue, Properties: { QueueName: all } }
+  Raw: { Type: AWS::SQS::Queue, Properties: { QueueName: raw } }
+  RedOnly: { Type: AWS::SQS::Queue, Properties: { QueueName: red } }
+  PaidOnly: { Type: AWS::SQS::Queue, Properties: { QueueName: paid } }
+  AllSub: { Type: AWS::SNS::Subscription, Properties: { TopicArn: !Ref Orders, Protocol: sqs, Endpoint: !GetAtt All.Arn } }
+  RawSub: { Type: AWS::SNS::Subscription, Properties: { TopicArn: !Ref Orders, Protocol: sqs, Endpoint: !GetAtt Raw.Arn, RawMessageDelivery: true } }
+  RedSub:
+    Type: AWS::SNS::Subscription
+    Properties: { TopicArn: !Ref Orders, Protocol: sqs, Endpoint: !GetAtt RedOnly.Arn, FilterPolicy: { color: [red] } }
+  PaidSub:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref Orders
+      Protocol: sqs
+      Endpoint: !GetAtt PaidOnly.Arn
+      FilterPolicyScope: MessageBody
+      FilterPolicy: '{"order": {"status": ["paid"]}}'
+  Listener:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: listener
+      Runtime: nodejs22.x
+      Handler: index.handler
+      Events:
+        FromOrders: { Type: SNS, Properties: { Topic: !Ref Orders } }
+      InlineCode: "exports.handler = async (e) => { console.log('EVENT', JSON.stringify(e)); };"
+"#;
+const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:orders";
+
+fn publish(sim: &mut Sim, message: &str, attrs: Value) -> Value {
+    let r = sim
+        .call("console", "sns:Publish", json!({"TopicArn": TOPIC, "Message": message, "Subject": "new order", "MessageAttributes": attrs}))
+        .unwrap();
+    sim.run_to_idle(playground_core::DEFAULT_CAP_MS);
+    r
+}
+
+fn bodies(sim: &Sim, queue: &str) -> Vec<Value> {
+    sim.report()["resources"][queue]["messages"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn sqs_subscribers_get_the_json_envelope() {
+    let mut sim = Sim::load(FANOUT).unwrap();
+    let r = publish(
+        &mut sim,
+        r#"{"order":{"status":"paid"}}"#,
+        json!({"color": {"DataType": "String", "StringValue": "blue"}}),
+    );
+    let msgs = bodies(&sim, "All");
+    assert_eq!(msgs.len(), 1);
+    let text = msgs[0]["Body"].as_str().unwrap();
+    assert!(
+        text.starts_with("{\n  \"Type\" : \"Notification\",\n  \"MessageId\" : "),
+        "AWS's layout: {text}"
+    );
+    let env: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(env["MessageId"], r["MessageId"]);
+    assert_eq!(env["TopicArn"], TOPIC);
+    assert_eq!(env["Subject"], "new order");
+    assert_eq!(env["Message"], r#"{"order":{"status":"paid"}}"#);
+    assert_eq!(env["SignatureVersion"], "1");
+    assert!(env["SigningCertURL"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://sns.us-east-1.amazonaws.com/SimpleNotificationService-"));
+    assert!(env["UnsubscribeURL"].as_str().unwrap().contains(
+        "?Action=Unsubscribe&SubscriptionArn=arn:aws:sns:us-east-1:123456789012:orders:"
+    ));
+    assert_eq!(
+        env["MessageAttributes"],
+        json!({"color": {"Type": "String", "Value": "blue"}})
+    );
+}
+
+#[test]
+fn raw_delivery_passes_the_message_and_its_attributes() {
+    let mut sim = Sim::load(FANOUT).unwrap();
+    publish(
+        &mut sim,
+        "plain text",
+        json!({"color": {"DataType": "String", "StringValue": "red"}}),
+    );
+    let msgs = bodies(&sim, "Raw");
+    assert_eq!(msgs[0]["Body"], "plain text");
+    assert_eq!(
+        msgs[0]["MessageAttributes"]["color"],
+        json!({"DataType": "String", "StringValue": "red"})
+    );
+}
+
+#[test]
+fn filter_policies_on_attributes_and_on_the_body() {
+    let mut sim = Sim::load(FANOUT).unwrap();
+    publish(
+        &mut sim,
+        r#"{"order":{"status":"open"}}"#,
+        json!({"color": {"DataType": "String", "StringValue": "blue"}}),
+    );
+    publish(
+        &mut sim,
+        r#"{"order":{"status":"paid"}}"#,
+        json!({"color": {"DataType": "String", "StringValue": "red"}}),
+    );
+    publish(&mut sim, "not json", json!({}));
+    assert_eq!(bodies(&sim, "RedOnly").len(), 1, "only the red message");
+    assert_eq!(bodies(&sim, "PaidOnly").len(), 1, "only the paid order");
+    assert_eq!(bodies(&sim, "All").len(), 3);
+    let m = sim.report()["resources"]["Orders"]["metrics"].clone();
+    assert_eq!(m["NumberOfMessagesPublished"], 3);
+    // 5 subscriptions × 3 messages = 15; red filters out 2, paid filters out 2.
+    assert_eq!(m["NumberOfNotificationsFilteredOut"], 4);
+    assert_eq!(m["NumberOfNotificationsDelivered"], 11);
+    assert_eq!(m["NumberOfNotificationsFailed"], 0);
+}
+
+#[test]
+fn lambda_subscribers_get_the_sns_event_asynchronously() {
+    let mut sim = Sim::load(FANOUT).unwrap();
+    let r = publish(
+        &mut sim,
+        "hello",
+        json!({"color": {"DataType": "String", "StringValue": "red"}}),
+    );
+    let logs = sim.report()["resources"]["Listener"]["logs"].clone();
+    let line = logs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|l| l.contains("EVENT"))
+        .unwrap()
+        .to_string();
+    let event: Value = serde_json::from_str(line.split("EVENT ").nth(1).unwrap()).unwrap();
+    let rec = &event["Records"][0];
+    assert_eq!(rec["EventSource"], "aws:sns");
+    assert_eq!(rec["EventVersion"], "1.0");
+    assert!(rec["EventSubscriptionArn"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{TOPIC}:")));
+    let sns = &rec["Sns"];
+    for key in [
+        "Type",
+        "MessageId",
+        "TopicArn",
+        "Subject",
+        "Message",
+        "Timestamp",
+        "SignatureVersion",
+        "Signature",
+        "SigningCertUrl",
+        "UnsubscribeUrl",
+        "MessageAttributes",
+    ] {
+        assert!(sns.get(key).is_some(), "Sns.{key} missing: {sns}");
+    }
+    assert_eq!(sns["MessageId"], r["MessageId"]);
+    assert_eq!(
+        sns["MessageAttributes"]["color"],
+        json!({"Type": "String", "Value": "red"})
+    );
+    let m = &sim.report()["resources"]["Listener"]["metrics"];
+    assert_eq!(
+        m["AsyncEventsReceived"], 1,
+        "SNS invokes functions asynchronously"
+    );
+}
+
+#[test]
+fn errors_use_sns_codes() {
+    let mut sim = Sim::load(FANOUT).unwrap();
+    let e = sim
+        .call(
+            "console",
+            "sns:Publish",
+            json!({"TopicArn": "arn:aws:sns:us-east-1:123456789012:nope", "Message": "x"}),
+        )
+        .unwrap_err();
+    assert_eq!((e.code.as_str(), e.status), ("NotFound", 404));
+    let e = sim
+        .call(
+            "console",
+            "sns:Publish",
+            json!({"TopicArn": TOPIC, "Message": "x".repeat(262_145)}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameter");
+    assert!(sim
+        .call(
+            "console",
+            "sns:Publish",
+            json!({"TopicArn": TOPIC, "Message": "x".repeat(262_144)})
+        )
+        .is_ok());
+    let e = sim
+        .call("console", "sns:Publish", json!({"TopicArn": TOPIC}))
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameter");
+}
+
+#[test]
+fn template_errors_name_the_subscription() {
+    let bad = FANOUT.replace(
+        "FilterPolicy: { color: [red] }",
+        "FilterPolicy: { color: [{ numeric: [\"~\", 1] }] }",
+    );
+    let e = Sim::load(&bad).err().unwrap();
+    assert_eq!(e.path, "Resources.RedSub.Properties.FilterPolicy");
+    let bad = FANOUT.replace(
+        "Protocol: sqs, Endpoint: !GetAtt All.Arn",
+        "Protocol: email, Endpoint: a@example.com",
+    );
+    let e = Sim::load(&bad).err().unwrap();
+    assert!(
+        e.to_string()
+            .contains("protocol 'email' is not supported by the playground yet"),
+        "{e}"
+    );
+}
