@@ -304,3 +304,58 @@ fn async_invocations_retry_twice_one_then_two_minutes_apart() {
         .collect();
     assert!(ids.iter().all(|i| *i == ids[0]));
 }
+
+#[test]
+fn log_type_tail_returns_the_last_4_kb_of_the_log_base64() {
+    let mut sim = function("exports.handler = async () => { console.log('x'.repeat(3000)); console.log('tail end'); return 1; };", "");
+    let r = sim
+        .call(
+            "console",
+            "lambda:Invoke",
+            json!({"FunctionName": "fn", "LogType": "Tail"}),
+        )
+        .unwrap();
+    let raw = playground_core::util::base64_decode(r["LogResult"].as_str().unwrap()).unwrap();
+    assert!(raw.len() <= 4096, "at most 4 KB: {}", raw.len());
+    let text = String::from_utf8(raw).unwrap();
+    assert!(text.contains("INFO\ttail end"), "{text}");
+    assert!(text
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("REPORT RequestId: "));
+    let no_tail = invoke(&mut sim, json!({}));
+    assert!(no_tail.get("LogResult").is_none());
+}
+
+#[test]
+fn only_latest_can_be_invoked_until_versions_exist() {
+    let mut sim = function("exports.handler = async () => 1;", "");
+    assert!(sim
+        .call(
+            "console",
+            "lambda:Invoke",
+            json!({"FunctionName": "fn", "Qualifier": "$LATEST"})
+        )
+        .is_ok());
+    assert!(sim
+        .call(
+            "console",
+            "lambda:Invoke",
+            json!({"FunctionName": "fn:$LATEST"})
+        )
+        .is_ok());
+    let e = sim
+        .call(
+            "console",
+            "lambda:Invoke",
+            json!({"FunctionName": "fn", "Qualifier": "live"}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "ResourceNotFoundException");
+    assert_eq!(
+        e.message,
+        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:fn:live"
+    );
+}

@@ -164,3 +164,25 @@ fn an_unknown_package_fails_like_node() {
         "{p}"
     );
 }
+
+#[test]
+fn crypto_create_hash_matches_node() {
+    // Digests computed with Python's hashlib for the same inputs.
+    let mut sim = scenario(
+        "const { createHash } = require('node:crypto');\n\
+         exports.handler = async () => ({\n\
+           sha256: createHash('sha256').update('hello').digest('hex'),\n\
+           md5: createHash('md5').update('hel').update('lo').digest('hex'),\n\
+           b64: createHash('sha256').update(Buffer.from('hello')).digest('base64'),\n\
+         });",
+        "",
+    );
+    assert_eq!(
+        invoke(&mut sim),
+        json!({
+            "sha256": "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+            "md5": "5d41402abc4b2a76b9719d911017c592",
+            "b64": "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=",
+        })
+    );
+}

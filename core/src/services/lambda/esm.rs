@@ -25,6 +25,8 @@ pub(crate) struct Esm {
     batch_size: usize,
     window_s: u64,
     enabled: bool,
+    /// FunctionResponseTypes contains ReportBatchItemFailures.
+    report_failures: bool,
     region: String,
     account: String,
 }
@@ -74,6 +76,28 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
                 "InvalidParameterValueException: Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
             ));
         }
+        let report_failures = match p.get("FunctionResponseTypes") {
+            None | Some(Value::Null) => false,
+            Some(Value::Array(types)) => {
+                for t in types {
+                    if t.as_str() != Some("ReportBatchItemFailures") {
+                        return Err(TemplateError::at(
+                            format!("{path}.FunctionResponseTypes"),
+                            format!(
+                                "{t} is not a function response type (ReportBatchItemFailures is)"
+                            ),
+                        ));
+                    }
+                }
+                !types.is_empty()
+            }
+            Some(other) => {
+                return Err(TemplateError::at(
+                    format!("{path}.FunctionResponseTypes"),
+                    format!("expected a list, found {other}"),
+                ))
+            }
+        };
         let enabled = p
             .get("Enabled")
             .map(|v| v != &Value::Bool(false) && v != "false")
@@ -90,6 +114,7 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
             batch_size: batch,
             window_s: window,
             enabled,
+            report_failures,
             region: model.region.clone(),
             account: model.account.clone(),
         });
@@ -219,6 +244,31 @@ impl Esm {
     }
 }
 
+/// The message ids a partial batch response lists, or None when the response is
+/// invalid (an identifier that is empty, missing or not in the batch). An empty or null
+/// response, or an empty list, means every message succeeded.
+fn batch_item_failures(payload: &str, batch: &[(String, String)]) -> Option<Vec<String>> {
+    let v: Value = serde_json::from_str(payload).ok()?;
+    let Some(list) = v.get("batchItemFailures") else {
+        return Some(Vec::new());
+    };
+    if list.is_null() {
+        return Some(Vec::new());
+    }
+    let mut out = Vec::new();
+    for item in list.as_array()? {
+        let id = item
+            .get("itemIdentifier")?
+            .as_str()
+            .filter(|s| !s.is_empty())?;
+        if !batch.iter().any(|(m, _)| m == id) {
+            return None;
+        }
+        out.push(id.to_string());
+    }
+    Some(out)
+}
+
 impl Lambda {
     /// Starts every enabled mapping's pollers (at virtual time 0).
     pub fn start_pollers(&mut self, k: &mut Kernel<Event>) {
@@ -296,8 +346,24 @@ impl Lambda {
                     k.schedule(delay, e.receive_call(esm));
                     return;
                 }
+                // With ReportBatchItemFailures only the messages the function lists return;
+                // an invalid answer fails the whole batch, as Lambda documents.
+                let keep: Vec<String> = if e.report_failures {
+                    let payload = result
+                        .as_ref()
+                        .ok()
+                        .and_then(|v| v["Payload"].as_str())
+                        .unwrap_or("null");
+                    match batch_item_failures(payload, &receipts) {
+                        Some(ids) => ids,
+                        None => receipts.iter().map(|(id, _)| id.clone()).collect(),
+                    }
+                } else {
+                    Vec::new()
+                };
                 let entries: Vec<Value> = receipts
                     .iter()
+                    .filter(|(id, _)| !keep.contains(id))
                     .enumerate()
                     .map(|(i, (_, r))| json!({"Id": i.to_string(), "ReceiptHandle": r}))
                     .collect();

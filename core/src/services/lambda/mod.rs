@@ -122,6 +122,10 @@ struct Invocation {
     init_ms: Option<f64>,
     /// The handler's settled result, waiting for its modelled compute time to pass.
     result: Option<Result<String, String>>,
+    /// `LogType: Tail`: return the last 4 KB of this invocation's log lines.
+    tail: bool,
+    /// Where this invocation's lines start in the function's log.
+    log_from: usize,
 }
 
 enum EnvState {
@@ -379,6 +383,15 @@ impl Lambda {
         let Some(fi) = self.find(key) else {
             return Outcome::Done(Err(not_found(&self.arn_for(key))));
         };
+        // Versions and aliases do not exist yet: only $LATEST can be invoked.
+        let qualifier = p.get("Qualifier").and_then(Value::as_str).or_else(|| {
+            let name_part = key.rsplit_once(":function:").map(|(_, n)| n).unwrap_or(key);
+            name_part.split_once(':').map(|(_, q)| q)
+        });
+        if let Some(q) = qualifier.filter(|q| *q != "$LATEST") {
+            let arn = format!("{}:{q}", self.functions[fi].arn);
+            return Outcome::Done(Err(not_found(&arn)));
+        }
         let payload = match p.get("Payload") {
             None | Some(Value::Null) => "{}".to_string(),
             Some(Value::String(s)) => s.clone(),
@@ -426,6 +439,16 @@ impl Lambda {
                         413,
                     )));
                 }
+                let tail = match p.get("LogType").and_then(Value::as_str) {
+                    None | Some("None") => false,
+                    Some("Tail") => true,
+                    Some(other) => {
+                        return Outcome::Done(Err(AwsError::client(
+                            "InvalidParameterValueException",
+                            format!("1 validation error detected: Value '{other}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [Tail, None]"),
+                        )))
+                    }
+                };
                 if let Err(e) = self.admit(k, fi, caller) {
                     return Outcome::Done(Err(e));
                 }
@@ -437,6 +460,8 @@ impl Lambda {
                     start_us: 0,
                     init_ms: None,
                     result: None,
+                    tail,
+                    log_from: 0,
                 };
                 self.dispatch(k, fi, inv);
                 Outcome::Pending
@@ -484,7 +509,8 @@ impl Lambda {
     }
 
     /// Runs an admitted invocation on an idle environment, or on a new one (cold start).
-    fn dispatch(&mut self, k: &mut Kernel<Event>, fi: usize, inv: Invocation) {
+    fn dispatch(&mut self, k: &mut Kernel<Event>, fi: usize, mut inv: Invocation) {
+        inv.log_from = self.functions[fi].logs.len();
         let lid = self.functions[fi].logical_id.clone();
         k.record(
             TraceKind::Invoke,
@@ -890,7 +916,7 @@ impl Lambda {
         }
         match inv.completion {
             Completion::Sync(waiter) => {
-                let reply = match &result {
+                let mut reply = match &result {
                     Ok(payload) => {
                         json!({"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": payload})
                     }
@@ -898,6 +924,9 @@ impl Lambda {
                         json!({"StatusCode": 200, "FunctionError": "Unhandled", "ExecutedVersion": "$LATEST", "Payload": err})
                     }
                 };
+                if inv.tail {
+                    reply["LogResult"] = json!(self.log_tail(fi, inv.log_from, &inv.request_id));
+                }
                 k.record(
                     TraceKind::Reply,
                     &lid,
@@ -921,6 +950,23 @@ impl Lambda {
         }
     }
 
+    /// `LogResult`: the last 4 KB of this invocation's log lines, base64-encoded.
+    fn log_tail(&self, fi: usize, log_from: usize, request_id: &str) -> String {
+        let lines = &self.functions[fi].logs[log_from.min(self.functions[fi].logs.len())..];
+        let mine: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.contains(request_id) || l.starts_with("INIT_"))
+            .map(String::as_str)
+            .collect();
+        let text = format!("{}\n", mine.join("\n"));
+        let bytes = text.as_bytes();
+        let mut start = bytes.len().saturating_sub(4096);
+        while !text.is_char_boundary(start) {
+            start += 1;
+        }
+        crate::util::base64_encode(&bytes[start..])
+    }
+
     fn async_attempt(&mut self, k: &mut Kernel<Event>, fi: usize, event: AsyncEvent) {
         if self.admit(k, fi, &event.caller).is_err() {
             self.async_throttled(k, fi, event);
@@ -934,6 +980,8 @@ impl Lambda {
             start_us: 0,
             init_ms: None,
             result: None,
+            tail: false,
+            log_from: 0,
         };
         self.dispatch(k, fi, inv);
     }

@@ -230,7 +230,17 @@
   globalThis.Buffer = Buffer;
   const hex = (n) => Array.from({ length: n }, () => Math.floor(N.random() * 16).toString(16)).join('');
   const randomUUID = () => { const h = hex(32); return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[Math.floor(N.random() * 4)]}${h.slice(17, 20)}-${h.slice(20, 32)}`; };
+  class Hash {
+    constructor(alg) { this.alg = alg; this.parts = []; }
+    update(data, enc) { this.parts.push(typeof data === 'string' ? Buffer.from(data, enc) : Buffer.from(data)); return this; }
+    digest(enc) {
+      const hex = N.hash(this.alg, b64Encode(Buffer.concat(this.parts)));
+      const out = Buffer.from(hex, 'hex');
+      return enc ? out.toString(enc) : out;
+    }
+  }
   const cryptoModule = {
+    createHash: (alg) => new Hash(alg),
     randomUUID,
     randomBytes: (n) => Buffer.from(Array.from({ length: n }, () => Math.floor(N.random() * 256))),
     getRandomValues: (a) => { for (let i = 0; i < a.length; i++) a[i] = Math.floor(N.random() * 256); return a; },

@@ -271,6 +271,37 @@ fn native_call(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsV
     Ok(JsValue::from(id))
 }
 
+/// `hash(algorithm, base64 data)` → hex digest, for `crypto.createHash`.
+fn native_hash(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    use sha2::Digest;
+    let alg = args
+        .first()
+        .map(|v| v.to_string(ctx))
+        .transpose()?
+        .map(|s| s.to_std_string_escaped())
+        .unwrap_or_default();
+    let data = args
+        .get(1)
+        .map(|v| v.to_string(ctx))
+        .transpose()?
+        .map(|s| s.to_std_string_escaped())
+        .unwrap_or_default();
+    let bytes = crate::util::base64_decode(&data).unwrap_or_default();
+    let digest: Vec<u8> = match alg.to_ascii_lowercase().as_str() {
+        "sha256" => sha2::Sha256::digest(&bytes).to_vec(),
+        "sha512" => sha2::Sha512::digest(&bytes).to_vec(),
+        "sha384" => sha2::Sha384::digest(&bytes).to_vec(),
+        "md5" => md5::Md5::digest(&bytes).to_vec(),
+        other => {
+            return Err(JsNativeError::error()
+                .with_message(format!("Digest method not supported: {other}"))
+                .into());
+        }
+    };
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(js_string!(hex).into())
+}
+
 fn native_random(_: &JsValue, _: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let h = host(ctx);
     let mut h = h.borrow_mut();
@@ -342,6 +373,11 @@ impl JsEnv {
                 NativeFunction::from_fn_ptr(native_now),
                 js_string!("now"),
                 0,
+            )
+            .function(
+                NativeFunction::from_fn_ptr(native_hash),
+                js_string!("hash"),
+                2,
             )
             .function(
                 NativeFunction::from_fn_ptr(native_call),
