@@ -42,13 +42,9 @@ pub struct TraceEntry {
 
 /// FNV-1a over the serialized trace: equal runs give equal hashes.
 pub fn trace_hash(entries: &[TraceEntry]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut text = Vec::new();
     for e in entries {
-        let text = serde_json::to_string(e).unwrap_or_default();
-        for b in text.bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01B3);
-        }
+        text.extend(serde_json::to_vec(e).unwrap_or_default());
     }
-    h
+    crate::util::fnv1a(&text)
 }

@@ -41,6 +41,25 @@ fn invalid(field: &str, v: impl std::fmt::Display) -> AwsError {
     )
 }
 
+/// FNV-1a, 64-bit: a stable hash for ids and trace fingerprints (never for security).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    h
+}
+
+/// The first 60 characters of a message, for trace summaries.
+pub fn summarize(body: &str) -> String {
+    let mut s: String = body.chars().take(60).collect();
+    if body.chars().count() > 60 {
+        s.push('…');
+    }
+    s
+}
+
 /// `arn:aws:sqs:REGION:ACCOUNT:NAME` → `https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`.
 pub fn queue_url_of_arn(arn: &str) -> String {
     let parts: Vec<&str> = arn.split(':').collect();

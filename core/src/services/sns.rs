@@ -298,7 +298,7 @@ impl Sns {
             TraceKind::Delivery,
             caller,
             &topic_lid,
-            summarize(&message),
+            crate::util::summarize(&message),
             json!({"MessageId": id, "action": "sns:Publish"}),
         );
         let note = Notification {
@@ -540,12 +540,4 @@ fn envelope(
         .map(|(k, v)| format!("  {} : {}", quote(k), v))
         .collect();
     format!("{{\n{}\n}}", body.join(",\n"))
-}
-
-fn summarize(body: &str) -> String {
-    let mut s: String = body.chars().take(60).collect();
-    if body.chars().count() > 60 {
-        s.push('…');
-    }
-    s
 }

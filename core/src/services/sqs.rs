@@ -429,7 +429,7 @@ impl Sqs {
             out["MD5OfMessageAttributes"] = Value::String(m);
         }
         let seq = msg.seq;
-        let summary = summarize(&msg.body);
+        let summary = crate::util::summarize(&msg.body);
         let logical = q.logical_id.clone();
         q.messages.insert(seq, msg);
         k.record(
@@ -957,11 +957,7 @@ fn message_json(m: &Message, receipt: Option<&str>, wanted: &Wanted) -> Value {
 
 /// An IAM-style unique id for whoever sent the message (AIDA… users, AROA… roles).
 fn sender_id(caller: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in caller.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01B3);
-    }
+    let h = crate::util::fnv1a(caller.as_bytes());
     const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let tail: String = (0..17)
         .map(|i| ALPHA[((h >> (i * 3)) & 31) as usize] as char)
@@ -971,12 +967,4 @@ fn sender_id(caller: &str) -> String {
     } else {
         format!("AROA{tail}:{caller}")
     }
-}
-
-fn summarize(body: &str) -> String {
-    let mut s: String = body.chars().take(60).collect();
-    if body.chars().count() > 60 {
-        s.push('…');
-    }
-    s
 }

@@ -46,11 +46,7 @@ fn identity(ty: &str) -> Option<Identity> {
 
 /// A stable 12-character suffix, as CloudFormation appends to generated names.
 fn suffix(logical_id: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in logical_id.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01B3);
-    }
+    let mut h = crate::util::fnv1a(logical_id.as_bytes());
     const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     (0..12)
         .map(|_| {
