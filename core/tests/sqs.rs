@@ -218,7 +218,131 @@ fn limits_and_errors_use_aws_codes() {
         .unwrap_err();
     assert_eq!(e.code, "MissingParameter");
     let e = s
-        .call("console", "sqs:PurgeQueue", json!({"QueueUrl": URL}))
+        .call(
+            "console",
+            "sqs:StartMessageMoveTask",
+            json!({"SourceArn": "x"}),
+        )
         .unwrap_err();
     assert_eq!(e.code, "UnsupportedOperation");
+}
+
+#[test]
+fn send_message_batch_answers_entry_by_entry() {
+    let mut s = sim();
+    let r = s
+        .call(
+            "console",
+            "sqs:SendMessageBatch",
+            json!({"QueueUrl": URL, "Entries": [
+                {"Id": "a", "MessageBody": "hi"},
+                {"Id": "b", "MessageBody": "later", "DelaySeconds": 901},
+                {"Id": "c-1_x", "MessageBody": "there"}]}),
+        )
+        .unwrap();
+    let ok = r["Successful"].as_array().unwrap();
+    assert_eq!(ok.len(), 2);
+    assert_eq!(ok[0]["Id"], "a");
+    assert_eq!(
+        ok[0]["MD5OfMessageBody"],
+        "49f68a5c8493ec2c0bf489821c21fc3b"
+    );
+    assert_eq!(ok[1]["Id"], "c-1_x");
+    assert_eq!(
+        r["Failed"],
+        json!([{"Id": "b", "SenderFault": true, "Code": "InvalidParameterValue",
+        "Message": "Value 901 for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900."}])
+    );
+    let mut code = |entries: Value| s_code(&mut s, entries);
+    fn s_code(s: &mut Sim, entries: Value) -> String {
+        s.call(
+            "console",
+            "sqs:SendMessageBatch",
+            json!({"QueueUrl": URL, "Entries": entries}),
+        )
+        .unwrap_err()
+        .code
+    }
+    assert_eq!(code(json!([])), "EmptyBatchRequest");
+    let eleven: Vec<Value> = (0..11)
+        .map(|i| json!({"Id": format!("m{i}"), "MessageBody": "x"}))
+        .collect();
+    assert_eq!(code(json!(eleven)), "TooManyEntriesInBatchRequest");
+    assert_eq!(
+        code(json!([{"Id": "same", "MessageBody": "x"}, {"Id": "same", "MessageBody": "y"}])),
+        "BatchEntryIdsNotDistinct"
+    );
+    assert_eq!(
+        code(json!([{"Id": "not ok", "MessageBody": "x"}])),
+        "InvalidBatchEntryId"
+    );
+    assert_eq!(
+        code(
+            json!([{"Id": "a", "MessageBody": "x".repeat(600_000)}, {"Id": "b", "MessageBody": "x".repeat(600_000)}])
+        ),
+        "BatchRequestTooLong"
+    );
+}
+
+#[test]
+fn change_message_visibility_batch() {
+    let mut s = sim();
+    send(&mut s, "one");
+    let r = receive(&mut s, json!({}))[0]["ReceiptHandle"].clone();
+    let out = s
+        .call(
+            "console",
+            "sqs:ChangeMessageVisibilityBatch",
+            json!({"QueueUrl": URL, "Entries": [{"Id": "x", "ReceiptHandle": r, "VisibilityTimeout": 0}, {"Id": "y", "ReceiptHandle": "bogus", "VisibilityTimeout": 0}]}),
+        )
+        .unwrap();
+    assert_eq!(out["Successful"], json!([{"Id": "x"}]));
+    assert_eq!(out["Failed"][0]["Code"], "ReceiptHandleIsInvalid");
+    assert_eq!(receive(&mut s, json!({})).len(), 1, "visible again at once");
+}
+
+#[test]
+fn purge_queue_once_per_60_seconds() {
+    let mut s = sim();
+    send(&mut s, "one");
+    send(&mut s, "two");
+    s.call("console", "sqs:PurgeQueue", json!({"QueueUrl": URL}))
+        .unwrap();
+    assert_eq!(receive(&mut s, json!({})).len(), 0);
+    s.run_until(30_000);
+    let e = s
+        .call("console", "sqs:PurgeQueue", json!({"QueueUrl": URL}))
+        .unwrap_err();
+    assert_eq!(e.code, "PurgeQueueInProgress");
+    assert_eq!(
+        e.message,
+        "Only one PurgeQueue operation on q is allowed every 60 seconds."
+    );
+    s.run_until(60_000);
+    assert!(s
+        .call("console", "sqs:PurgeQueue", json!({"QueueUrl": URL}))
+        .is_ok());
+}
+
+#[test]
+fn messages_expire_after_the_retention_period_without_keeping_a_run_alive() {
+    let mut s = Sim::load("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: { QueueName: q, MessageRetentionPeriod: 60 }\n").unwrap();
+    send(&mut s, "short-lived");
+    s.run_to_idle(playground_core::DEFAULT_CAP_MS);
+    assert_eq!(s.now_ms(), 0, "expiry is not work that keeps the run going");
+    s.run_until(59_999);
+    let attrs = |s: &mut Sim| {
+        s.call("console", "sqs:GetQueueAttributes", json!({"QueueUrl": URL, "AttributeNames": ["ApproximateNumberOfMessages", "MessageRetentionPeriod"]})).unwrap()
+    };
+    assert_eq!(
+        attrs(&mut s)["Attributes"],
+        json!({"ApproximateNumberOfMessages": "1", "MessageRetentionPeriod": "60"})
+    );
+    s.run_until(60_000);
+    assert_eq!(
+        attrs(&mut s)["Attributes"]["ApproximateNumberOfMessages"],
+        "0"
+    );
+    let e = Sim::load("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: { MessageRetentionPeriod: 59 }\n").err().unwrap();
+    assert_eq!(e.path, "Resources.Q.Properties.MessageRetentionPeriod");
 }

@@ -30,6 +30,8 @@ pub(crate) enum SqsEvent {
     },
     /// A long poll ran out of time with nothing to return.
     PollTimeout { queue: usize, waiter_id: u64 },
+    /// A message reached the end of the queue's MessageRetentionPeriod.
+    Expire { queue: usize, seq: u64 },
 }
 
 #[derive(Clone, Debug)]
@@ -127,6 +129,8 @@ pub(crate) struct Queue {
     metrics: QueueMetrics,
     /// Someone long-polls this queue (an event source mapping): a visible message is work.
     polled: bool,
+    retention_s: i64,
+    last_purge_ms: Option<u64>,
 }
 
 pub(crate) struct Sqs {
@@ -211,6 +215,7 @@ impl Sqs {
             let visibility_timeout = int("VisibilityTimeout", 30, 0, MAX_VISIBILITY_SECONDS)?;
             let delay_seconds = int("DelaySeconds", 0, 0, MAX_DELAY_SECONDS)?;
             let receive_wait = int("ReceiveMessageWaitTimeSeconds", 0, 0, MAX_WAIT_SECONDS)?;
+            let retention_s = int("MessageRetentionPeriod", 345_600, 60, 1_209_600)?;
             let (redrive, redrive_json) = match p.get("RedrivePolicy") {
                 None | Some(Value::Null) => (None, None),
                 Some(v) => {
@@ -270,6 +275,8 @@ impl Sqs {
                 waiters: VecDeque::new(),
                 metrics: QueueMetrics::default(),
                 polled: false,
+                retention_s,
+                last_purge_ms: None,
             });
         }
         // A dead-letter target must exist, as CreateQueue checks.
@@ -328,6 +335,15 @@ impl Sqs {
     ) -> Outcome {
         let r = match action {
             "SendMessage" => self.send_message(k, caller, p),
+            "SendMessageBatch" => self.batch(p, "SendMessageBatchRequestEntry", |sqs, entry| {
+                sqs.send_message(k, caller, &entry)
+            }),
+            "ChangeMessageVisibilityBatch" => self.batch(
+                p,
+                "ChangeMessageVisibilityBatchRequestEntry",
+                |sqs, entry| sqs.change_visibility(k, &entry).map(|_| json!({})),
+            ),
+            "PurgeQueue" => self.purge(k, p),
             "ReceiveMessage" => return self.receive_message(k, p, waiter),
             "DeleteMessage" => self.delete_message(p),
             "DeleteMessageBatch" => self.delete_message_batch(p),
@@ -432,6 +448,11 @@ impl Sqs {
         let summary = crate::util::summarize(&msg.body);
         let logical = q.logical_id.clone();
         q.messages.insert(seq, msg);
+        // Expiry never keeps a run going: it is idle work, like an empty poll.
+        k.schedule_idle(
+            q.retention_s as u64 * 1_000 * US_PER_MS,
+            Event::Sqs(SqsEvent::Expire { queue: qi, seq }),
+        );
         k.record(
             TraceKind::Delivery,
             caller,
@@ -598,7 +619,15 @@ impl Sqs {
             ),
             json!({"MessageId": m.id, "ApproximateReceiveCount": m.receive_count}),
         );
-        self.queues[di].messages.insert(m.seq, m);
+        // Retention in the DLQ counts from the original enqueue time (standard queues).
+        let expires_us = (m.sent_ms + self.queues[di].retention_s as u64 * 1_000) * US_PER_MS;
+        let seq = m.seq;
+        self.queues[di].messages.insert(seq, m);
+        k.schedule_at(
+            expires_us,
+            true,
+            Event::Sqs(SqsEvent::Expire { queue: di, seq }),
+        );
         self.wake(k, di);
     }
 
@@ -658,6 +687,9 @@ impl Sqs {
                 }
                 self.wake(k, queue);
             }
+            SqsEvent::Expire { queue, seq } => {
+                self.queues[queue].messages.remove(&seq);
+            }
             SqsEvent::PollTimeout { queue, waiter_id } => {
                 let q = &mut self.queues[queue];
                 if let Some(pos) = q.waiters.iter().position(|w| w.id == waiter_id) {
@@ -673,6 +705,120 @@ impl Sqs {
                 }
             }
         }
+    }
+
+    /// Runs `one` for each entry of a batch request (1–10 entries with distinct ids),
+    /// collecting `Successful` and `Failed` as the batch APIs answer.
+    fn batch(
+        &mut self,
+        p: &Value,
+        entry_name: &str,
+        mut one: impl FnMut(&mut Self, Value) -> Result<Value, AwsError>,
+    ) -> Result<Value, AwsError> {
+        let url = req_str(p, "QueueUrl")?.to_string();
+        self.find(&url).ok_or_else(qerr_missing)?;
+        let entries = p
+            .get("Entries")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if entries.is_empty() {
+            return Err(AwsError::client(
+                "EmptyBatchRequest",
+                format!("There should be at least one {entry_name} in the request."),
+            ));
+        }
+        if entries.len() > 10 {
+            return Err(AwsError::client(
+                "TooManyEntriesInBatchRequest",
+                format!(
+                    "Maximum number of entries per request are 10. You have sent {}.",
+                    entries.len()
+                ),
+            ));
+        }
+        let mut ids: Vec<&str> = Vec::new();
+        for e in &entries {
+            let id = e.get("Id").and_then(Value::as_str).unwrap_or("");
+            let valid = !id.is_empty()
+                && id.len() <= 80
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !valid {
+                return Err(AwsError::client(
+                    "InvalidBatchEntryId",
+                    "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.",
+                ));
+            }
+            if ids.contains(&id) {
+                return Err(AwsError::client(
+                    "BatchEntryIdsNotDistinct",
+                    format!("Id {id} repeated."),
+                ));
+            }
+            ids.push(id);
+        }
+        if entry_name.starts_with("SendMessage") {
+            let total: usize = entries
+                .iter()
+                .map(|e| {
+                    e.get("MessageBody")
+                        .map_or(0, |b| b.as_str().map_or(b.to_string().len(), str::len))
+                })
+                .sum();
+            if total > MAX_MESSAGE_BYTES {
+                return Err(AwsError::client(
+                    "BatchRequestTooLong",
+                    format!("Batch requests cannot be longer than {MAX_MESSAGE_BYTES} bytes. You have sent {total} bytes."),
+                ));
+            }
+        }
+        let mut ok = Vec::new();
+        let mut failed = Vec::new();
+        for e in entries {
+            let id = e["Id"].clone();
+            let mut req = e.clone();
+            if let Some(o) = req.as_object_mut() {
+                o.remove("Id");
+                o.insert("QueueUrl".into(), json!(url));
+            }
+            match one(self, req) {
+                Ok(mut r) => {
+                    r["Id"] = id;
+                    ok.push(r);
+                }
+                Err(err) => failed.push(json!({"Id": id, "SenderFault": err.status < 500, "Code": err.code, "Message": err.message})),
+            }
+        }
+        Ok(json!({"Successful": ok, "Failed": failed}))
+    }
+
+    /// PurgeQueue: deletes every message; SQS allows one purge per queue every 60 s.
+    fn purge(&mut self, k: &mut Kernel<Event>, p: &Value) -> Result<Value, AwsError> {
+        let qi = self.queue_index(p)?;
+        let now = k.now_ms();
+        let q = &mut self.queues[qi];
+        if q.last_purge_ms.is_some_and(|t| now < t + 60_000) {
+            return Err(AwsError::client(
+                "PurgeQueueInProgress",
+                format!(
+                    "Only one PurgeQueue operation on {} is allowed every 60 seconds.",
+                    q.name
+                ),
+            ));
+        }
+        q.last_purge_ms = Some(now);
+        q.messages.clear();
+        let lid = q.logical_id.clone();
+        k.record(
+            TraceKind::Delivery,
+            &lid,
+            &lid,
+            "queue purged".into(),
+            json!({"action": "sqs:PurgeQueue"}),
+        );
+        Ok(json!({}))
     }
 
     fn find_by_receipt(&self, qi: usize, receipt: &str) -> Result<Option<u64>, AwsError> {
@@ -828,7 +974,7 @@ impl Sqs {
         put("LastModifiedTimestamp", "0".into());
         put("VisibilityTimeout", q.visibility_timeout.to_string());
         put("MaximumMessageSize", MAX_MESSAGE_BYTES.to_string());
-        put("MessageRetentionPeriod", "345600".into());
+        put("MessageRetentionPeriod", q.retention_s.to_string());
         put("DelaySeconds", q.delay_seconds.to_string());
         put("ReceiveMessageWaitTimeSeconds", q.receive_wait.to_string());
         put("SqsManagedSseEnabled", "true".into());
