@@ -55,6 +55,21 @@ impl Sim {
         let lambda = Lambda::from_model(&model)?;
         let sns = Sns::from_model(&model)?;
         for esm in &lambda.esms {
+            let Some(qi) = sqs.find(&esm.queue_arn) else {
+                return Err(TemplateError::at(
+                    &esm.path,
+                    format!("the queue {} is not in this template", esm.queue_arn),
+                ));
+            };
+            // CreateEventSourceMapping refuses a queue that would hand a batch to another
+            // poller while the function may still be working on it.
+            let (vt, timeout) = (sqs.visibility_timeout(qi), lambda.timeout_s(esm.function));
+            if (vt as u64) < timeout {
+                return Err(TemplateError::at(
+                    &esm.path,
+                    format!("InvalidParameterValueException: Queue visibility timeout: {vt} seconds is less than Function timeout: {timeout} seconds"),
+                ));
+            }
             sqs.mark_polled(&esm.queue_arn);
         }
         let drivers = drivers::parse(&model)?;

@@ -306,6 +306,11 @@ impl Sqs {
             .position(|q| q.url == key || q.arn == key || q.name == key)
     }
 
+    /// A queue's VisibilityTimeout in seconds.
+    pub fn visibility_timeout(&self, qi: usize) -> i64 {
+        self.queues[qi].visibility_timeout
+    }
+
     pub fn logical_id_of(&self, key: &str) -> Option<&str> {
         self.find(key).map(|i| self.queues[i].logical_id.as_str())
     }

@@ -19,6 +19,8 @@ use serde_json::{json, Map, Value};
 pub const INITIAL_POLLERS: usize = 5;
 
 pub(crate) struct Esm {
+    /// Where the template defines it (for errors).
+    pub path: String,
     pub uuid: String,
     pub function: usize,
     pub queue_arn: String,
@@ -104,6 +106,7 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
             .unwrap_or(true);
         let n = out.len();
         out.push(Esm {
+            path: path.to_string(),
             uuid: format!(
                 "{:08x}-0000-4000-8000-{:012x}",
                 0x5e5e_0000u32 + n as u32,

@@ -276,6 +276,17 @@ impl Lambda {
             region: model.region.clone(),
             account: model.account.clone(),
         };
+        // Lambda keeps at least 100 of the account's concurrency unreserved.
+        let mut reserved_total = 0;
+        for f in &lambda.functions {
+            reserved_total += f.reserved.unwrap_or(0);
+            if f.reserved.is_some() && reserved_total + 100 > lambda.account_limit {
+                return Err(TemplateError::at(
+                    format!("Resources.{}.Properties.ReservedConcurrentExecutions", f.logical_id),
+                    "InvalidParameterValueException: Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].",
+                ));
+            }
+        }
         asynchronous::apply_event_invoke_configs(&mut lambda, &model.resources)?;
         lambda.esms = esm::from_model(model, &lambda)?;
         Ok(lambda)
@@ -1003,6 +1014,11 @@ impl Lambda {
             },
             "logs": f.logs,
         })
+    }
+
+    /// A function's Timeout in seconds.
+    pub fn timeout_s(&self, fi: usize) -> u64 {
+        self.functions[fi].timeout_s
     }
 
     /// (busy environments, limit) for the UI's concurrency badge.
