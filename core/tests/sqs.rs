@@ -346,3 +346,40 @@ fn messages_expire_after_the_retention_period_without_keeping_a_run_alive() {
     let e = Sim::load("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: { MessageRetentionPeriod: 59 }\n").err().unwrap();
     assert_eq!(e.path, "Resources.Q.Properties.MessageRetentionPeriod");
 }
+
+#[test]
+fn delete_message_batch_answers_entry_by_entry() {
+    let mut s = sim();
+    send(&mut s, "one");
+    send(&mut s, "two");
+    let got = receive(&mut s, json!({}));
+    let (r1, r2) = (
+        got[0]["ReceiptHandle"].clone(),
+        got[1]["ReceiptHandle"].clone(),
+    );
+    let out = s
+        .call(
+            "console",
+            "sqs:DeleteMessageBatch",
+            json!({"QueueUrl": URL, "Entries": [{"Id": "a", "ReceiptHandle": r1}, {"Id": "b", "ReceiptHandle": "bogus"}, {"Id": "c", "ReceiptHandle": r2}]}),
+        )
+        .unwrap();
+    assert_eq!(out["Successful"], json!([{"Id": "a"}, {"Id": "c"}]));
+    assert_eq!(out["Failed"][0]["Id"], "b");
+    assert_eq!(out["Failed"][0]["Code"], "ReceiptHandleIsInvalid");
+    let attrs = s
+        .call(
+            "console",
+            "sqs:GetQueueAttributes",
+            json!({"QueueUrl": URL, "AttributeNames": ["All"]}),
+        )
+        .unwrap();
+    assert_eq!(
+        attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"], "0",
+        "both deleted"
+    );
+    let e = s
+        .call("console", "sqs:DeleteMessageBatch", json!({"QueueUrl": URL, "Entries": [{"Id": "x", "ReceiptHandle": r1}, {"Id": "x", "ReceiptHandle": r1}]}))
+        .unwrap_err();
+    assert_eq!(e.code, "BatchEntryIdsNotDistinct");
+}

@@ -857,48 +857,12 @@ impl Sqs {
         }
     }
 
+    /// DeleteMessageBatch: the shared batch rules, then DeleteMessage per entry (a
+    /// stale receipt handle succeeds without deleting, as in DeleteMessage).
     fn delete_message_batch(&mut self, p: &Value) -> Result<Value, AwsError> {
-        let qi = self.queue_index(p)?;
-        let entries = p
-            .get("Entries")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        if entries.is_empty() {
-            return Err(AwsError::client(
-                "EmptyBatchRequest",
-                "There should be at least one DeleteMessageBatchRequestEntry in the request.",
-            ));
-        }
-        if entries.len() > 10 {
-            return Err(AwsError::client(
-                "TooManyEntriesInBatchRequest",
-                format!(
-                    "Maximum number of entries per request are 10. You have sent {}.",
-                    entries.len()
-                ),
-            ));
-        }
-        let mut ok = Vec::new();
-        let mut failed = Vec::new();
-        for e in entries {
-            let id = e
-                .get("Id")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let receipt = e.get("ReceiptHandle").and_then(Value::as_str).unwrap_or("");
-            match self.find_by_receipt(qi, receipt) {
-                Ok(found) => {
-                    if let Some(seq) = found {
-                        self.delete_seq(qi, seq);
-                    }
-                    ok.push(json!({"Id": id}));
-                }
-                Err(err) => failed.push(json!({"Id": id, "SenderFault": true, "Code": err.code, "Message": err.message})),
-            }
-        }
-        Ok(json!({"Successful": ok, "Failed": failed}))
+        self.batch(p, "DeleteMessageBatchRequestEntry", |sqs, entry| {
+            sqs.delete_message(&entry)
+        })
     }
 
     fn change_visibility(&mut self, k: &mut Kernel<Event>, p: &Value) -> Result<Value, AwsError> {
