@@ -346,7 +346,7 @@ impl Sim {
             .collect();
         let mut resources = Map::new();
         for r in &self.model.resources {
-            let mut v = if let Some(qi) = self
+            let v = if let Some(qi) = self
                 .sqs
                 .queues
                 .iter()
@@ -370,11 +370,16 @@ impl Sim {
             } else {
                 json!({})
             };
-            v["type"] = json!(r.resource_type);
+            // `type` first, as DESIGN.md's report shows, then what the service reports.
+            let mut entry = Map::new();
+            entry.insert("type".into(), json!(r.resource_type));
             if !r.supported {
-                v["unsupported"] = json!(true);
+                entry.insert("unsupported".into(), json!(true));
             }
-            resources.insert(r.logical_id.clone(), v);
+            if let Value::Object(fields) = v {
+                entry.extend(fields);
+            }
+            resources.insert(r.logical_id.clone(), Value::Object(entry));
         }
         let mut out = Map::new();
         out.insert("clock_ms".into(), json!(self.k.now_ms()));

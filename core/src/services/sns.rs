@@ -471,7 +471,6 @@ impl Sns {
     pub fn report(&self, ti: usize) -> Value {
         let m = self.topics[ti].metrics;
         json!({
-            "type": "AWS::SNS::Topic",
             "metrics": {
                 "NumberOfMessagesPublished": m.published,
                 "NumberOfNotificationsDelivered": m.delivered,

@@ -137,8 +137,6 @@ pub(crate) struct Sqs {
     pub queues: Vec<Queue>,
     next_seq: u64,
     next_waiter: u64,
-    region: String,
-    account: String,
 }
 
 fn qerr_missing() -> AwsError {
@@ -294,8 +292,6 @@ impl Sqs {
             queues,
             next_seq: 0,
             next_waiter: 0,
-            region: model.region.clone(),
-            account: model.account.clone(),
         })
     }
 
@@ -1002,9 +998,7 @@ impl Sqs {
             .min()
             .map(|t| (now / 1_000 / US_PER_MS).saturating_sub(t / 1000))
             .unwrap_or(0);
-        let _ = (&self.region, &self.account);
         json!({
-            "type": "AWS::SQS::Queue",
             "metrics": {
                 "NumberOfMessagesSent": q.metrics.sent,
                 "NumberOfMessagesReceived": q.metrics.received,

@@ -30,7 +30,6 @@ pub(crate) struct Esm {
     /// FunctionResponseTypes contains ReportBatchItemFailures.
     report_failures: bool,
     region: String,
-    account: String,
 }
 
 #[derive(Debug, Clone)]
@@ -119,7 +118,6 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
             enabled,
             report_failures,
             region: model.region.clone(),
-            account: model.account.clone(),
         });
         Ok(())
     };
@@ -242,7 +240,6 @@ impl Esm {
         r.insert("eventSource".into(), json!("aws:sqs"));
         r.insert("eventSourceARN".into(), json!(self.queue_arn));
         r.insert("awsRegion".into(), json!(self.region));
-        let _ = &self.account;
         Value::Object(r)
     }
 }

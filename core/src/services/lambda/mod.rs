@@ -1000,7 +1000,6 @@ impl Lambda {
     pub fn report(&self, fi: usize) -> Value {
         let f = &self.functions[fi];
         json!({
-            "type": "",
             "metrics": {
                 "Invocations": f.metrics.invocations,
                 "Errors": f.metrics.errors,
