@@ -51,6 +51,26 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
+/// Bytes that message attributes add to a message's size, as SQS and SNS count them:
+/// each attribute's name, data type and value (binary values decoded).
+pub fn message_attributes_size(attrs: &serde_json::Map<String, Value>) -> usize {
+    attrs
+        .iter()
+        .map(|(name, a)| {
+            let ty = a
+                .get("DataType")
+                .and_then(Value::as_str)
+                .map_or(0, str::len);
+            let value = match (a.get("StringValue"), a.get("BinaryValue")) {
+                (Some(Value::String(s)), _) => s.len(),
+                (_, Some(Value::String(b))) => base64_decode(b).map_or(b.len(), |v| v.len()),
+                _ => 0,
+            };
+            name.len() + ty + value
+        })
+        .sum()
+}
+
 /// The first 60 characters of a message, for trace summaries.
 pub fn summarize(body: &str) -> String {
     let mut s: String = body.chars().take(60).collect();

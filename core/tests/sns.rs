@@ -231,3 +231,25 @@ fn template_errors_name_the_subscription() {
         "{e}"
     );
 }
+
+#[test]
+fn message_size_counts_attribute_names_types_and_values() {
+    // SNS: the 256 KB limit covers the message and each attribute's name, type and value.
+    // Here the attribute adds 1 ("a") + 6 ("String") + 1 ("b") = 8 bytes.
+    let mut sim = Sim::load(FANOUT).unwrap();
+    let attr = json!({"a": {"DataType": "String", "StringValue": "b"}});
+    let fits = sim.call(
+        "console",
+        "sns:Publish",
+        json!({"TopicArn": TOPIC, "Message": "x".repeat(262_136), "MessageAttributes": attr}),
+    );
+    assert!(fits.is_ok(), "{fits:?}");
+    let e = sim
+        .call(
+            "console",
+            "sns:Publish",
+            json!({"TopicArn": TOPIC, "Message": "x".repeat(262_137), "MessageAttributes": attr}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameter");
+}

@@ -276,11 +276,7 @@ impl Sns {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let size = message.len()
-            + attrs
-                .iter()
-                .map(|(n, a)| n.len() + a.to_string().len())
-                .sum::<usize>();
+        let size = message.len() + crate::util::message_attributes_size(&attrs);
         if size > MAX_MESSAGE_BYTES {
             return Err(AwsError::client(
                 "InvalidParameter",

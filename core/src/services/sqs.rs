@@ -392,18 +392,7 @@ impl Sqs {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let attr_bytes: usize = attrs
-            .iter()
-            .map(|(n, a)| {
-                n.len()
-                    + a.get("DataType")
-                        .and_then(Value::as_str)
-                        .map_or(0, str::len)
-                    + a.get("StringValue")
-                        .and_then(Value::as_str)
-                        .map_or(0, str::len)
-            })
-            .sum();
+        let attr_bytes = crate::util::message_attributes_size(&attrs);
         if body.len() + attr_bytes > MAX_MESSAGE_BYTES {
             return Err(invalid(format!(
                 "One or more parameters are invalid. Reason: Message must be shorter than {MAX_MESSAGE_BYTES} bytes."
