@@ -6,6 +6,7 @@
 //! Entry points: [`Sim`] (load a template, step or run it, make API calls, read the
 //! trace and the report), [`graph`] (what the canvas draws), [`share`] (links).
 
+pub mod asl;
 pub mod bench;
 pub mod drivers;
 pub mod error;

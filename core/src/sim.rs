@@ -7,6 +7,7 @@ use crate::drivers::{self, Driver};
 use crate::error::{AwsError, TemplateError};
 use crate::kernel::{Kernel, US_PER_MS};
 use crate::services::lambda::{EsmWaiter, Lambda, LambdaWaiter};
+use crate::services::sfn::Sfn;
 use crate::services::sns::Sns;
 use crate::services::sqs::Sqs;
 use crate::services::{Event, Outcome, Waiter};
@@ -33,6 +34,7 @@ pub struct Sim {
     sqs: Sqs,
     sns: Sns,
     lambda: Lambda,
+    sfn: Sfn,
     drivers: Vec<Driver>,
     calls: Vec<CallRecord>,
     external: BTreeMap<u64, Option<Result<Value, AwsError>>>,
@@ -54,6 +56,7 @@ impl Sim {
         let mut sqs = Sqs::from_model(&model)?;
         let lambda = Lambda::from_model(&model)?;
         let sns = Sns::from_model(&model)?;
+        let sfn = Sfn::from_model(&model, resource_names(&sqs, &sns, &lambda, &model))?;
         for esm in &lambda.esms {
             let Some(qi) = sqs.find(&esm.queue_arn) else {
                 return Err(TemplateError::at(
@@ -85,6 +88,7 @@ impl Sim {
             sqs,
             sns,
             lambda,
+            sfn,
             drivers,
             calls: Vec::new(),
             external: BTreeMap::new(),
@@ -142,6 +146,7 @@ impl Sim {
             Event::Reply { waiter, result } => self.deliver(waiter, result),
             Event::Sqs(e) => self.sqs.handle(&mut self.k, e),
             Event::Lambda(e) => self.lambda.handle(&mut self.k, e),
+            Event::Sfn(e) => self.sfn.handle(&mut self.k, e),
         }
         true
     }
@@ -251,6 +256,17 @@ impl Sim {
         {
             return self.sns.topics[ti].logical_id.clone();
         }
+        for key in ["stateMachineArn", "executionArn"] {
+            if let Some(v) = params.get(key).and_then(Value::as_str) {
+                let mi = self
+                    .sfn
+                    .find_machine(v)
+                    .or_else(|| self.sfn.machine_of_exec(v));
+                if let Some(mi) = mi {
+                    return self.sfn.machines[mi].logical_id.clone();
+                }
+            }
+        }
         for key in ["QueueUrl", "FunctionName"] {
             if let Some(v) = params.get(key).and_then(Value::as_str) {
                 if let Some(id) = self.sqs.logical_id_of(v) {
@@ -282,6 +298,7 @@ impl Sim {
             "sqs" => self.sqs.call(&mut self.k, caller, name, params, waiter),
             "lambda" => self.lambda.call(&mut self.k, caller, name, params, waiter),
             "sns" => self.sns.call(&mut self.k, caller, name, params),
+            "states" => self.sfn.call(&mut self.k, caller, name, params, waiter),
             other => Outcome::Done(Err(crate::services::unsupported(other, name))),
         }
     }
@@ -298,6 +315,7 @@ impl Sim {
                 self.external.insert(id, Some(result));
             }
             Waiter::Sns { topic } => self.sns.on_delivery(&mut self.k, topic, &result),
+            Waiter::Sfn(w) => self.sfn.on_reply(&mut self.k, w, result),
             Waiter::Lambda(LambdaWaiter::Delivery {
                 function,
                 dead_letter,
@@ -367,6 +385,13 @@ impl Sim {
                 .position(|f| f.logical_id == r.logical_id)
             {
                 self.lambda.report(fi)
+            } else if let Some(mi) = self
+                .sfn
+                .machines
+                .iter()
+                .position(|m| m.logical_id == r.logical_id)
+            {
+                self.sfn.report(mi)
             } else {
                 json!({})
             };
@@ -406,6 +431,44 @@ impl Sim {
             let (busy, limit) = self.lambda.concurrency(fi);
             res.insert(f.logical_id.clone(), json!({"busy": busy, "limit": limit}));
         }
+        for (mi, m) in self.sfn.machines.iter().enumerate() {
+            res.insert(
+                m.logical_id.clone(),
+                json!({"running": self.sfn.running(mi)}),
+            );
+        }
         json!({ "clock_ms": self.now_ms_f64(), "resources": res })
     }
+}
+
+/// Every ARN, URL and name a template's resources answer to → their logical id, so a
+/// state machine's Task calls can be drawn to the resource they reach.
+fn resource_names(
+    sqs: &Sqs,
+    sns: &Sns,
+    lambda: &Lambda,
+    model: &Model,
+) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    for q in &sqs.queues {
+        names.insert(q.url.clone(), q.logical_id.clone());
+        names.insert(q.arn.clone(), q.logical_id.clone());
+    }
+    for t in &sns.topics {
+        names.insert(t.arn.clone(), t.logical_id.clone());
+    }
+    for f in &lambda.functions {
+        names.insert(f.arn.clone(), f.logical_id.clone());
+        names.insert(f.name.clone(), f.logical_id.clone());
+    }
+    for r in &model.resources {
+        if r.resource_type.ends_with("StateMachine") {
+            let arn = format!(
+                "arn:aws:states:{}:{}:stateMachine:{}",
+                model.region, model.account, r.physical_name
+            );
+            names.insert(arn, r.logical_id.clone());
+        }
+    }
+    names
 }

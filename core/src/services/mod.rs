@@ -4,6 +4,7 @@
 //! scheduling `Event::Call` (the API surface) or their own events through the kernel.
 
 pub(crate) mod lambda;
+pub(crate) mod sfn;
 pub(crate) mod sns;
 pub(crate) mod sqs;
 
@@ -32,6 +33,7 @@ pub(crate) enum Event {
     },
     Sqs(sqs::SqsEvent),
     Lambda(lambda::LambdaEvent),
+    Sfn(sfn::SfnEvent),
 }
 
 /// Who receives a deferred answer.
@@ -47,6 +49,8 @@ pub(crate) enum Waiter {
     Sns {
         topic: usize,
     },
+    /// A state machine's Task (or a `.sync` parent waiting for its child execution).
+    Sfn(sfn::SfnWaiter),
 }
 
 /// A call's result now, or later through `Event::Reply`.

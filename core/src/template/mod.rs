@@ -22,6 +22,8 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::Lambda::EventInvokeConfig",
     "AWS::SNS::Topic",
     "AWS::SNS::Subscription",
+    "AWS::Serverless::StateMachine",
+    "AWS::StepFunctions::StateMachine",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

@@ -1,0 +1,1585 @@
+//! The Step Functions interpreter. An execution is a tree of *runs*: one per thread of
+//! control (the top level, each Parallel branch, each Map iteration). A run enters a
+//! state, does its work — immediately, after a Wait, or when a Task's call is answered
+//! through the engine's API surface — and moves on. Everything that takes time is a
+//! kernel event, so runs interleave in virtual time exactly as their timings say.
+//! Every step is written to the execution's history in AWS's GetExecutionHistory
+//! format, with ids and previousEventId chaining each thread.
+
+use super::{Sfn, STANDARD_MAX_MS};
+use crate::asl::definition::{Kind, PathField, State, States, WaitFor};
+use crate::asl::{self, choice, error_matches, Failure, Scope};
+use crate::error::AwsError;
+use crate::kernel::{Kernel, US_PER_MS};
+use crate::services::{Event, Waiter};
+use crate::trace::TraceKind;
+use crate::util::{iso8601, parse_iso8601_ms};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Virtual time between a Task being scheduled and its call reaching the service (ms).
+const INTEGRATION_LATENCY_MS: (f64, f64) = (3.0, 9.0);
+/// Inline Map states run at most 40 iterations at once when MaxConcurrency is 0.
+const INLINE_MAP_CONCURRENCY: usize = 40;
+const DISTRIBUTED_MAP_CONCURRENCY: usize = 10_000;
+
+#[derive(Debug)]
+pub(crate) enum SfnEvent {
+    Enter {
+        run: usize,
+    },
+    /// A Wait state's time is up, or a retry's delay has passed.
+    Resume {
+        run: usize,
+        gen: u64,
+    },
+    TaskTimeout {
+        run: usize,
+        gen: u64,
+    },
+    HeartbeatTimeout {
+        run: usize,
+        gen: u64,
+        beat: u64,
+    },
+    ExecTimeout {
+        exec: usize,
+    },
+}
+
+/// A Task's call (or a `.sync` child execution) being answered.
+#[derive(Debug, Clone)]
+pub(crate) struct SfnWaiter {
+    run: usize,
+    gen: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Pattern {
+    Request,
+    Token,
+    Sync(u8),
+}
+
+#[derive(Clone, Debug)]
+struct Integration {
+    /// `service:Action` on the engine's API surface.
+    action: String,
+    /// Prefix of the error names a failed call gives (`Lambda.`, `SQS.`, `Sqs.`).
+    prefix: String,
+    resource_type: String,
+    resource: String,
+    pattern: Pattern,
+    lambda_arn: bool,
+    sdk: bool,
+}
+
+fn pascal(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+fn camel(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+fn rekey(v: Value, f: fn(&str) -> String) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, x)| (f(&k), x)).collect()),
+        other => other,
+    }
+}
+
+/// Reads a Task's Resource into the call it makes.
+fn integration(resource: &str) -> Result<Integration, Failure> {
+    let parts: Vec<&str> = resource.splitn(7, ':').collect();
+    if parts.get(2) == Some(&"lambda") {
+        return Ok(Integration {
+            action: "lambda:Invoke".into(),
+            prefix: "Lambda".into(),
+            resource_type: "lambda".into(),
+            resource: resource.into(),
+            pattern: Pattern::Request,
+            lambda_arn: true,
+            sdk: false,
+        });
+    }
+    if parts.get(5) == Some(&"activity") {
+        return Err(Failure::runtime(
+            "Activities are not supported by the playground yet",
+        ));
+    }
+    let rest = resource.strip_prefix("arn:aws:states:::").ok_or_else(|| {
+        Failure::runtime(format!(
+            "'{resource}' is not a resource the playground runs"
+        ))
+    })?;
+    let (rest, pattern) = if let Some(r) = rest.strip_suffix(".waitForTaskToken") {
+        (r, Pattern::Token)
+    } else if let Some(r) = rest.strip_suffix(".sync:2") {
+        (r, Pattern::Sync(2))
+    } else if let Some(r) = rest.strip_suffix(".sync") {
+        (r, Pattern::Sync(1))
+    } else {
+        (rest, Pattern::Request)
+    };
+    let (sdk, svc, act) = match rest.split(':').collect::<Vec<_>>()[..] {
+        ["aws-sdk", svc, act] => (true, svc, act),
+        [svc, act] => (false, svc, act),
+        _ => {
+            return Err(Failure::runtime(format!(
+                "'{resource}' is not a resource the playground runs"
+            )))
+        }
+    };
+    let service = match svc {
+        "sfn" | "states" => "states",
+        "eventbridge" | "events" => "events",
+        other => other,
+    };
+    let prefix = if sdk {
+        match svc {
+            "dynamodb" => "DynamoDb".to_string(),
+            "eventbridge" => "EventBridge".to_string(),
+            other => pascal(other),
+        }
+    } else {
+        match svc {
+            "sqs" => "SQS",
+            "sns" => "SNS",
+            "lambda" => "Lambda",
+            "states" => "StepFunctions",
+            "events" => "EventBridge",
+            "dynamodb" => "DynamoDB",
+            other => other,
+        }
+        .to_string()
+    };
+    if matches!(pattern, Pattern::Sync(_)) && !(service == "states" && act == "startExecution") {
+        return Err(Failure::runtime(format!(
+            "'{resource}': the playground runs .sync only for states:startExecution"
+        )));
+    }
+    Ok(Integration {
+        action: format!("{service}:{}", pascal(act)),
+        prefix,
+        resource_type: if sdk {
+            format!("aws-sdk:{svc}")
+        } else {
+            svc.to_string()
+        },
+        resource: format!(
+            "{act}{}",
+            match pattern {
+                Pattern::Request => "",
+                Pattern::Token => ".waitForTaskToken",
+                Pattern::Sync(1) => ".sync",
+                Pattern::Sync(_) => ".sync:2",
+            }
+        ),
+        pattern,
+        lambda_arn: false,
+        sdk,
+    })
+}
+
+/// The request the engine receives for a Task's effective parameters.
+fn request(integ: &Integration, params: &Value) -> Value {
+    if integ.lambda_arn {
+        return json!({"FunctionName": integ.resource, "InvocationType": "RequestResponse", "Payload": params.to_string()});
+    }
+    let mut p = params.clone();
+    let stringify = |p: &mut Value, key: &str| {
+        if let Some(v) = p.get(key).filter(|v| !v.is_string() && !v.is_null()) {
+            let s = v.to_string();
+            p[key] = Value::String(s);
+        }
+    };
+    match integ.action.as_str() {
+        "lambda:Invoke" => stringify(&mut p, "Payload"),
+        "sqs:SendMessage" => stringify(&mut p, "MessageBody"),
+        "sns:Publish" => stringify(&mut p, "Message"),
+        a if a.starts_with("states:") => {
+            p = rekey(p, camel);
+            stringify(&mut p, "input");
+        }
+        _ => {}
+    }
+    p
+}
+
+fn sdk_metadata(request_id: String) -> (Value, Value) {
+    (
+        json!({"AllHttpHeaders": {"Content-Type": ["application/x-amz-json-1.0"], "x-amzn-RequestId": [request_id]},
+               "HttpHeaders": {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": request_id},
+               "HttpStatusCode": 200}),
+        json!({"RequestId": request_id}),
+    )
+}
+
+/// What a Task's call answered, as the state sees it: its result or its error.
+fn task_result(
+    integ: &Integration,
+    r: Result<Value, AwsError>,
+    request_id: String,
+) -> Result<Value, Failure> {
+    let v = r.map_err(|e| {
+        let cause = if integ.sdk {
+            format!(
+                "{} (Service: {}, Status Code: {}, Request ID: {request_id})",
+                e.message, integ.prefix, e.status
+            )
+        } else {
+            e.message.clone()
+        };
+        Failure::new(&format!("{}.{}", integ.prefix, e.code), cause)
+    })?;
+    if integ.action == "lambda:Invoke" {
+        let payload_text = v.get("Payload").and_then(Value::as_str).unwrap_or("");
+        if v.get("FunctionError").is_some() {
+            let err: Value = serde_json::from_str(payload_text).unwrap_or(Value::Null);
+            let name = err
+                .get("errorType")
+                .and_then(Value::as_str)
+                .unwrap_or("Lambda.Unknown");
+            return Err(Failure::new(name, payload_text));
+        }
+        let payload: Value = if payload_text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(payload_text).unwrap_or(Value::String(payload_text.into()))
+        };
+        if integ.lambda_arn {
+            return Ok(payload);
+        }
+        if integ.sdk {
+            let mut out = v.clone();
+            out["Payload"] = payload;
+            return Ok(out);
+        }
+        let (http, meta) = sdk_metadata(request_id);
+        return Ok(json!({
+            "ExecutedVersion": v.get("ExecutedVersion").cloned().unwrap_or(json!("$LATEST")),
+            "Payload": payload, "SdkHttpMetadata": http, "SdkResponseMetadata": meta,
+            "StatusCode": v.get("StatusCode").cloned().unwrap_or(json!(200)),
+        }));
+    }
+    let mut v = if integ.action.starts_with("states:") {
+        rekey(v, pascal)
+    } else {
+        v
+    };
+    if !integ.sdk {
+        if let Value::Object(o) = &mut v {
+            let (http, meta) = sdk_metadata(request_id);
+            o.insert("SdkHttpMetadata".into(), http);
+            o.insert("SdkResponseMetadata".into(), meta);
+        }
+    }
+    Ok(v)
+}
+
+#[derive(Clone, Debug)]
+enum Phase {
+    Idle,
+    Calling(Integration),
+    Token {
+        integ: Integration,
+        token: String,
+        beat: u64,
+        heartbeat_s: Option<u64>,
+    },
+    SyncChild(Integration),
+    Waiting,
+    FanOut,
+}
+
+struct Fan {
+    map: bool,
+    items: Vec<Value>,
+    children: Vec<usize>,
+    results: Vec<Option<Value>>,
+    next: usize,
+    running: usize,
+    max: usize,
+    done: usize,
+    failures: usize,
+    tolerated: Option<(Option<u64>, Option<f64>)>,
+}
+
+pub(crate) struct Run {
+    exec: usize,
+    set: Rc<States>,
+    state: usize,
+    /// The current state's raw input.
+    input: Value,
+    /// The input after InputPath.
+    effective: Value,
+    parent: Option<(usize, usize)>,
+    prev: u64,
+    entered_ms: u64,
+    retries: Vec<u32>,
+    retry_count: u32,
+    gen: u64,
+    alive: bool,
+    vars: BTreeMap<String, Value>,
+    map_item: Option<(usize, Value)>,
+    token: Option<String>,
+    phase: Phase,
+    fan: Option<Fan>,
+}
+
+impl Run {
+    pub fn waiting_for_token(&self, t: &str) -> bool {
+        self.alive && matches!(&self.phase, Phase::Token { token, .. } if token == t)
+    }
+}
+
+impl Sfn {
+    /// Appends a history event and returns its id.
+    pub(super) fn event(
+        &mut self,
+        k: &mut Kernel<Event>,
+        exec: usize,
+        prev: u64,
+        ty: &str,
+        details: Option<(&str, Value)>,
+    ) -> u64 {
+        let ex = &mut self.execs[exec];
+        let id = ex.history.len() as u64 + 1;
+        let mut e = Map::new();
+        e.insert("timestamp".into(), json!(k.now_ms()));
+        e.insert("type".into(), json!(ty));
+        e.insert("id".into(), json!(id));
+        e.insert("previousEventId".into(), json!(prev));
+        let name = details
+            .as_ref()
+            .and_then(|(_, d)| d.get("name"))
+            .and_then(Value::as_str)
+            .map(|n| format!(" {n}"))
+            .unwrap_or_default();
+        if let Some((key, d)) = details {
+            e.insert(key.into(), d);
+        }
+        ex.history.push(Value::Object(e));
+        let lid = self.machines[ex.machine].logical_id.clone();
+        let line = format!("{} {id} {ty}{name}", ex.name);
+        k.record(TraceKind::Log, &lid, &lid, line, Value::Null);
+        id
+    }
+
+    fn run_event(
+        &mut self,
+        k: &mut Kernel<Event>,
+        ri: usize,
+        ty: &str,
+        details: Option<(&str, Value)>,
+    ) -> u64 {
+        let (exec, prev) = (self.runs[ri].exec, self.runs[ri].prev);
+        let id = self.event(k, exec, prev, ty, details);
+        self.runs[ri].prev = id;
+        id
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn spawn(
+        &mut self,
+        k: &mut Kernel<Event>,
+        exec: usize,
+        set: Rc<States>,
+        input: Value,
+        parent: Option<(usize, usize)>,
+        prev: u64,
+        vars: BTreeMap<String, Value>,
+        map_item: Option<(usize, Value)>,
+    ) -> usize {
+        let ri = self.runs.len();
+        let state = set.get(&set.start_at).unwrap_or(0);
+        self.runs.push(Run {
+            exec,
+            set,
+            state,
+            effective: Value::Null,
+            input,
+            parent,
+            prev,
+            entered_ms: k.now_ms(),
+            retries: Vec::new(),
+            retry_count: 0,
+            gen: 0,
+            alive: true,
+            vars,
+            map_item,
+            token: None,
+            phase: Phase::Idle,
+            fan: None,
+        });
+        k.schedule(0, Event::Sfn(SfnEvent::Enter { run: ri }));
+        ri
+    }
+
+    fn live(&self, ri: usize) -> bool {
+        self.runs[ri].alive && self.execs[self.runs[ri].exec].status == "RUNNING"
+    }
+
+    pub fn handle(&mut self, k: &mut Kernel<Event>, ev: SfnEvent) {
+        match ev {
+            SfnEvent::Enter { run } if self.live(run) => self.enter(k, run),
+            SfnEvent::Resume { run, gen } if self.live(run) && self.runs[run].gen == gen => {
+                if matches!(self.runs[run].phase, Phase::Waiting) {
+                    let v = self.runs[run].effective.clone();
+                    self.complete(k, run, v, None);
+                } else {
+                    self.execute(k, run);
+                }
+            }
+            SfnEvent::TaskTimeout { run, gen } if self.live(run) && self.runs[run].gen == gen => {
+                self.task_timed_out(k, run, Failure::new("States.Timeout", ""));
+            }
+            SfnEvent::HeartbeatTimeout { run, gen, beat }
+                if self.live(run) && self.runs[run].gen == gen =>
+            {
+                if matches!(&self.runs[run].phase, Phase::Token { beat: b, .. } if *b == beat) {
+                    self.task_timed_out(k, run, Failure::new("States.HeartbeatTimeout", ""));
+                }
+            }
+            SfnEvent::ExecTimeout { exec } if self.execs[exec].status == "RUNNING" => {
+                self.finish_exec(
+                    k,
+                    exec,
+                    "TIMED_OUT",
+                    None,
+                    Some("States.Timeout".into()),
+                    Some(String::new()),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn state(&self, ri: usize) -> (Rc<States>, usize) {
+        (self.runs[ri].set.clone(), self.runs[ri].state)
+    }
+
+    fn context(&self, ri: usize) -> Value {
+        let r = &self.runs[ri];
+        let ex = &self.execs[r.exec];
+        let m = &self.machines[ex.machine];
+        let mut c = json!({
+            "Execution": {"Id": ex.arn, "Input": ex.input, "Name": ex.name, "RoleArn": m.role_arn,
+                          "StartTime": iso8601(ex.start_ms), "RedriveCount": 0},
+            "State": {"EnteredTime": iso8601(r.entered_ms), "Name": r.set.states[r.state].name, "RetryCount": r.retry_count},
+            "StateMachine": {"Id": m.arn, "Name": m.name},
+        });
+        if let Some(t) = &r.token {
+            c["Task"] = json!({"Token": t});
+        }
+        if let Some((i, v)) = &r.map_item {
+            c["Map"] = json!({"Item": {"Index": i, "Value": v}});
+        }
+        c
+    }
+
+    fn enter(&mut self, k: &mut Kernel<Event>, ri: usize) {
+        let (set, si) = self.state(ri);
+        let st = &set.states[si];
+        let r = &mut self.runs[ri];
+        r.retries = vec![0; st.retry.len()];
+        r.retry_count = 0;
+        r.entered_ms = k.now_ms();
+        let input = r.input.to_string();
+        self.run_event(
+            k,
+            ri,
+            &format!("{}StateEntered", st.type_name),
+            Some((
+                "stateEnteredEventDetails",
+                json!({"name": st.name, "input": input, "inputDetails": {"truncated": false}}),
+            )),
+        );
+        self.execute(k, ri);
+    }
+
+    /// Does the current state's work (again, after a retry's delay).
+    fn execute(&mut self, k: &mut Kernel<Event>, ri: usize) {
+        let (set, si) = self.state(ri);
+        let st = &set.states[si];
+        self.runs[ri].gen += 1;
+        self.runs[ri].phase = Phase::Idle;
+        self.runs[ri].token = match &st.kind {
+            Kind::Task { resource, .. } if resource.ends_with(".waitForTaskToken") => {
+                let t = format!("AQB{}", k.rng.hex(48));
+                self.tokens.insert(t.clone(), ri);
+                Some(t)
+            }
+            _ => None,
+        };
+        let context = self.context(ri);
+        let vars = self.runs[ri].vars.clone();
+        let scope = Scope {
+            context: &context,
+            vars: &vars,
+        };
+        let input = self.runs[ri].input.clone();
+        let effective = match scope.select_path(&st.input_path, &input) {
+            Ok(v) => v,
+            Err(f) => return self.fail_state(k, ri, f),
+        };
+        let with_params = |scope: &Scope, rng: &mut crate::rng::Rng| match &st.parameters {
+            Some(p) => scope.template(p, &effective, rng),
+            None => Ok(effective.clone()),
+        };
+        match &st.kind {
+            Kind::Pass { result } => {
+                let r = match result {
+                    Some(r) => Ok(r.clone()),
+                    None => with_params(&scope, &mut k.rng),
+                };
+                self.runs[ri].effective = effective;
+                match r {
+                    Ok(v) => self.complete(k, ri, v, None),
+                    Err(f) => self.fail_state(k, ri, f),
+                }
+            }
+            Kind::Task {
+                resource,
+                timeout_s,
+                timeout_path,
+                heartbeat_s,
+            } => {
+                let params = match with_params(&scope, &mut k.rng) {
+                    Ok(p) => p,
+                    Err(f) => return self.fail_state(k, ri, f),
+                };
+                let timeout = match timeout_path {
+                    Some(p) => match scope.lookup(&effective, p).and_then(|v| v.as_u64()) {
+                        Some(t) => Some(t),
+                        None => return self.fail_state(k, ri, Failure::runtime(format!("Invalid path '{}': TimeoutSecondsPath must give a positive integer", p.text))),
+                    },
+                    None => *timeout_s,
+                };
+                self.runs[ri].effective = effective;
+                self.start_task(k, ri, resource, params, timeout, *heartbeat_s);
+            }
+            Kind::Choice { choices, default } => {
+                let lookup = |p: &crate::asl::path::Path| scope.lookup(&effective, p);
+                let mut chosen = None;
+                for rule in choices {
+                    match choice::eval(rule, &lookup) {
+                        Ok(true) => {
+                            chosen = Some(rule);
+                            break;
+                        }
+                        Ok(false) => {}
+                        Err(cause) => return self.fail_state(k, ri, Failure::runtime(cause)),
+                    }
+                }
+                let next = chosen
+                    .and_then(|r| r.get("Next"))
+                    .and_then(Value::as_str)
+                    .map(String::from)
+                    .or_else(|| default.clone());
+                let rule_assign = chosen.and_then(|r| r.get("Assign")).cloned();
+                if let Some(a) = rule_assign {
+                    match scope.template(&a, &effective, &mut k.rng) {
+                        Ok(Value::Object(vals)) => self.runs[ri].vars.extend(vals),
+                        Ok(_) => {}
+                        Err(f) => return self.fail_state(k, ri, f),
+                    }
+                }
+                self.runs[ri].effective = effective.clone();
+                match next {
+                    Some(n) => self.complete(k, ri, effective, Some(n)),
+                    None => self.fail_state(
+                        k,
+                        ri,
+                        Failure::new("States.NoChoiceMatched", "No Matches!"),
+                    ),
+                }
+            }
+            Kind::Wait(w) => {
+                let now = k.now_ms() as i64;
+                let ms = match w {
+                    WaitFor::Seconds(s) => Ok((s * 1000.0) as i64),
+                    WaitFor::Timestamp(t) => Ok(parse_iso8601_ms(t).unwrap_or(now) - now),
+                    WaitFor::SecondsPath(p) => match scope.lookup(&effective, p) {
+                        Some(v) if v.as_f64().is_some_and(|s| s >= 0.0) => {
+                            Ok((v.as_f64().unwrap_or(0.0) * 1000.0) as i64)
+                        }
+                        _ => Err(Failure::runtime(format!(
+                            "Invalid path '{}': SecondsPath must give a non-negative number",
+                            p.text
+                        ))),
+                    },
+                    WaitFor::TimestampPath(p) => match scope
+                        .lookup(&effective, p)
+                        .as_ref()
+                        .and_then(Value::as_str)
+                        .and_then(parse_iso8601_ms)
+                    {
+                        Some(t) => Ok(t - now),
+                        None => Err(Failure::runtime(format!(
+                            "Invalid path '{}': TimestampPath must give an RFC3339 timestamp",
+                            p.text
+                        ))),
+                    },
+                };
+                match ms {
+                    Ok(ms) => {
+                        let ms = (ms.max(0) as u64).min(STANDARD_MAX_MS);
+                        self.runs[ri].effective = effective;
+                        self.runs[ri].phase = Phase::Waiting;
+                        let gen = self.runs[ri].gen;
+                        k.schedule(
+                            ms * US_PER_MS,
+                            Event::Sfn(SfnEvent::Resume { run: ri, gen }),
+                        );
+                    }
+                    Err(f) => self.fail_state(k, ri, f),
+                }
+            }
+            Kind::Succeed => {
+                self.runs[ri].effective = effective.clone();
+                self.complete(k, ri, effective, None);
+            }
+            Kind::Fail {
+                error,
+                cause,
+                error_path,
+                cause_path,
+            } => {
+                let pick = |fixed: &Option<String>,
+                            path: &Option<String>,
+                            field: &str,
+                            rng: &mut crate::rng::Rng|
+                 -> Result<String, Failure> {
+                    match (fixed, path) {
+                        (Some(s), _) => Ok(s.clone()),
+                        (None, Some(p)) => match scope.expression(field, p, &effective, rng)? {
+                            Value::String(s) => Ok(s),
+                            other => Err(Failure::runtime(format!(
+                                "The value of {field} must be a string, found {other}"
+                            ))),
+                        },
+                        _ => Ok(String::new()),
+                    }
+                };
+                let r = pick(error, error_path, "ErrorPath", &mut k.rng)
+                    .and_then(|e| Ok((e, pick(cause, cause_path, "CausePath", &mut k.rng)?)));
+                match r {
+                    Ok((error, cause)) => self.end_run(k, ri, Err(Failure { error, cause })),
+                    Err(f) => self.end_run(k, ri, Err(f)),
+                }
+            }
+            Kind::Parallel { branches } => {
+                let input = match with_params(&scope, &mut k.rng) {
+                    Ok(v) => v,
+                    Err(f) => return self.fail_state(k, ri, f),
+                };
+                self.runs[ri].effective = effective;
+                let started = self.run_event(k, ri, "ParallelStateStarted", None);
+                let vars = self.runs[ri].vars.clone();
+                let n = branches.len();
+                self.runs[ri].fan = Some(Fan {
+                    map: false,
+                    items: Vec::new(),
+                    children: Vec::new(),
+                    results: vec![None; n],
+                    next: n,
+                    running: n,
+                    max: n,
+                    done: 0,
+                    failures: 0,
+                    tolerated: None,
+                });
+                self.runs[ri].phase = Phase::FanOut;
+                for (i, b) in branches.iter().enumerate() {
+                    let c = self.spawn(
+                        k,
+                        self.runs[ri].exec,
+                        b.clone(),
+                        input.clone(),
+                        Some((ri, i)),
+                        started,
+                        vars.clone(),
+                        None,
+                    );
+                    if let Some(f) = self.runs[ri].fan.as_mut() {
+                        f.children.push(c);
+                    }
+                }
+            }
+            Kind::Map {
+                items_path,
+                max_concurrency,
+                max_concurrency_path,
+                distributed,
+                tolerated_count,
+                tolerated_percentage,
+                ..
+            } => {
+                let items = match items_path {
+                    PathField::Path(p) => scope.lookup(&effective, p),
+                    _ => Some(effective.clone()),
+                };
+                let Some(Value::Array(items)) = items else {
+                    let path = match items_path {
+                        PathField::Path(p) => p.text.clone(),
+                        _ => "$".into(),
+                    };
+                    return self.fail_state(
+                        k,
+                        ri,
+                        Failure::runtime(format!(
+                            "Invalid path '{path}': the ItemsPath must point to a JSON array"
+                        )),
+                    );
+                };
+                let max = match max_concurrency_path {
+                    Some(p) => match scope.lookup(&effective, p).and_then(|v| v.as_u64()) {
+                        Some(m) => m,
+                        None => return self.fail_state(k, ri, Failure::runtime(format!("Invalid path '{}': MaxConcurrencyPath must give a non-negative integer", p.text))),
+                    },
+                    None => *max_concurrency,
+                } as usize;
+                let max = if max == 0 {
+                    if *distributed {
+                        DISTRIBUTED_MAP_CONCURRENCY
+                    } else {
+                        INLINE_MAP_CONCURRENCY
+                    }
+                } else {
+                    max
+                };
+                self.runs[ri].effective = effective;
+                let n = items.len();
+                self.run_event(
+                    k,
+                    ri,
+                    "MapStateStarted",
+                    Some(("mapStateStartedEventDetails", json!({"length": n}))),
+                );
+                self.runs[ri].fan = Some(Fan {
+                    map: true,
+                    items,
+                    children: Vec::new(),
+                    results: vec![None; n],
+                    next: 0,
+                    running: 0,
+                    max,
+                    done: 0,
+                    failures: 0,
+                    tolerated: distributed.then_some((*tolerated_count, *tolerated_percentage)),
+                });
+                self.runs[ri].phase = Phase::FanOut;
+                if n == 0 {
+                    self.fan_finished(k, ri);
+                } else {
+                    self.start_iterations(k, ri);
+                }
+            }
+        }
+    }
+
+    /// Starts Map iterations up to the state's concurrency.
+    fn start_iterations(&mut self, k: &mut Kernel<Event>, ri: usize) {
+        let (set, si) = self.state(ri);
+        let st = &set.states[si];
+        let Kind::Map {
+            processor,
+            item_selector,
+            ..
+        } = &st.kind
+        else {
+            return;
+        };
+        loop {
+            let Some(fan) = self.runs[ri].fan.as_mut() else {
+                return;
+            };
+            if fan.next >= fan.items.len() || fan.running >= fan.max {
+                return;
+            }
+            let i = fan.next;
+            fan.next += 1;
+            fan.running += 1;
+            let item = fan.items[i].clone();
+            let started = self.run_event(
+                k,
+                ri,
+                "MapIterationStarted",
+                Some((
+                    "mapIterationStartedEventDetails",
+                    json!({"name": st.name, "index": i}),
+                )),
+            );
+            let input = match item_selector {
+                Some(sel) => {
+                    self.runs[ri].map_item = Some((i, item.clone()));
+                    let context = self.context(ri);
+                    self.runs[ri].map_item = None;
+                    let scope = Scope {
+                        context: &context,
+                        vars: &self.runs[ri].vars,
+                    };
+                    match scope.template(sel, &self.runs[ri].effective, &mut k.rng) {
+                        Ok(v) => v,
+                        Err(f) => return self.fail_fan(k, ri, f),
+                    }
+                }
+                None => item.clone(),
+            };
+            let vars = self.runs[ri].vars.clone();
+            let exec = self.runs[ri].exec;
+            let c = self.spawn(
+                k,
+                exec,
+                processor.clone(),
+                input,
+                Some((ri, i)),
+                started,
+                vars,
+                Some((i, item)),
+            );
+            if let Some(f) = self.runs[ri].fan.as_mut() {
+                f.children.push(c);
+            }
+        }
+    }
+
+    fn child_done(
+        &mut self,
+        k: &mut Kernel<Event>,
+        owner: usize,
+        slot: usize,
+        r: Result<Value, Failure>,
+    ) {
+        if !self.live(owner) || !matches!(self.runs[owner].phase, Phase::FanOut) {
+            return;
+        }
+        let (set, si) = self.state(owner);
+        let name = set.states[si].name.clone();
+        let Some(fan) = self.runs[owner].fan.as_mut() else {
+            return;
+        };
+        let map = fan.map;
+        fan.running -= 1;
+        let value = match r {
+            Ok(v) => {
+                if map {
+                    self.run_event(
+                        k,
+                        owner,
+                        "MapIterationSucceeded",
+                        Some((
+                            "mapIterationSucceededEventDetails",
+                            json!({"name": name, "index": slot}),
+                        )),
+                    );
+                }
+                v
+            }
+            Err(f) => {
+                if map {
+                    self.run_event(
+                        k,
+                        owner,
+                        "MapIterationFailed",
+                        Some((
+                            "mapIterationFailedEventDetails",
+                            json!({"name": name, "index": slot}),
+                        )),
+                    );
+                }
+                let Some(fan) = self.runs[owner].fan.as_mut() else {
+                    return;
+                };
+                fan.failures += 1;
+                let within = fan.tolerated.is_some_and(|(count, pct)| {
+                    let n = fan.items.len().max(1) as f64;
+                    let by_count = count.is_some_and(|c| fan.failures as u64 <= c);
+                    let by_pct = pct.is_some_and(|p| fan.failures as f64 * 100.0 / n <= p);
+                    by_count || by_pct
+                });
+                if !within {
+                    let f = if fan.tolerated.is_some() {
+                        Failure::new(
+                            "States.ExceedToleratedFailureThreshold",
+                            "The specified tolerated failure threshold was exceeded",
+                        )
+                    } else {
+                        f
+                    };
+                    return self.fail_fan(k, owner, f);
+                }
+                f.output()
+            }
+        };
+        let Some(fan) = self.runs[owner].fan.as_mut() else {
+            return;
+        };
+        fan.results[slot] = Some(value);
+        fan.done += 1;
+        if fan.done == fan.results.len() {
+            self.fan_finished(k, owner);
+        } else if map {
+            self.start_iterations(k, owner);
+        }
+    }
+
+    fn fan_finished(&mut self, k: &mut Kernel<Event>, ri: usize) {
+        let Some(fan) = self.runs[ri].fan.take() else {
+            return;
+        };
+        let ty = if fan.map {
+            "MapStateSucceeded"
+        } else {
+            "ParallelStateSucceeded"
+        };
+        self.run_event(k, ri, ty, None);
+        let results = Value::Array(
+            fan.results
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect(),
+        );
+        self.runs[ri].phase = Phase::Idle;
+        self.complete(k, ri, results, None);
+    }
+
+    /// A branch or iteration failed: stop the others and fail the state.
+    fn fail_fan(&mut self, k: &mut Kernel<Event>, ri: usize, f: Failure) {
+        let Some(fan) = self.runs[ri].fan.take() else {
+            return;
+        };
+        for c in fan.children {
+            self.kill(c);
+        }
+        let ty = if fan.map {
+            "MapStateFailed"
+        } else {
+            "ParallelStateFailed"
+        };
+        self.run_event(k, ri, ty, None);
+        self.runs[ri].phase = Phase::Idle;
+        self.fail_state(k, ri, f);
+    }
+
+    fn kill(&mut self, ri: usize) {
+        self.runs[ri].alive = false;
+        if let Some(t) = self.runs[ri].token.take() {
+            self.tokens.remove(&t);
+        }
+        if let Some(fan) = self.runs[ri].fan.take() {
+            for c in fan.children {
+                self.kill(c);
+            }
+        }
+    }
+
+    /// A state produced `result`: ResultSelector, Assign, ResultPath, OutputPath, then on.
+    fn complete(&mut self, k: &mut Kernel<Event>, ri: usize, result: Value, next: Option<String>) {
+        let (set, si) = self.state(ri);
+        let st: &State = &set.states[si];
+        let context = self.context(ri);
+        let produces = matches!(
+            st.kind,
+            Kind::Task { .. } | Kind::Pass { .. } | Kind::Parallel { .. } | Kind::Map { .. }
+        );
+        let vars = self.runs[ri].vars.clone();
+        let raw_input = self.runs[ri].input.clone();
+        let out = (|| -> Result<(Value, Option<Map<String, Value>>), Failure> {
+            let scope = Scope {
+                context: &context,
+                vars: &vars,
+            };
+            let result = match &st.result_selector {
+                Some(sel) => scope.template(sel, &result, &mut k.rng)?,
+                None => result,
+            };
+            let assigned = match &st.assign {
+                Some(a) => match scope.template(a, &result, &mut k.rng)? {
+                    Value::Object(o) => Some(o),
+                    _ => None,
+                },
+                None => None,
+            };
+            let output = if produces {
+                asl::check_size(&result, "state result")?;
+                Scope::result_path(&st.result_path, &raw_input, result)?
+            } else {
+                result
+            };
+            let output = scope.select_path(&st.output_path, &output)?;
+            asl::check_size(&output, "state output")?;
+            Ok((output, assigned))
+        })();
+        let output = match out {
+            Ok((o, assigned)) => {
+                if let Some(vals) = assigned {
+                    self.runs[ri].vars.extend(vals);
+                }
+                o
+            }
+            Err(f) => return self.fail_state(k, ri, f),
+        };
+        let text = output.to_string();
+        self.run_event(
+            k,
+            ri,
+            &format!("{}StateExited", st.type_name),
+            Some((
+                "stateExitedEventDetails",
+                json!({"name": st.name, "output": text, "outputDetails": {"truncated": false}}),
+            )),
+        );
+        match next.or_else(|| st.next.clone()) {
+            Some(n) => self.transition(k, ri, &n, output),
+            None => self.end_run(k, ri, Ok(output)),
+        }
+    }
+
+    fn transition(&mut self, k: &mut Kernel<Event>, ri: usize, next: &str, input: Value) {
+        let r = &mut self.runs[ri];
+        r.state = r.set.get(next).unwrap_or(r.state);
+        r.input = input;
+        r.phase = Phase::Idle;
+        r.token = None;
+        k.schedule(0, Event::Sfn(SfnEvent::Enter { run: ri }));
+    }
+
+    /// The state raised an error: retry it, catch it, or fail the run.
+    fn fail_state(&mut self, k: &mut Kernel<Event>, ri: usize, f: Failure) {
+        let (set, si) = self.state(ri);
+        let st = &set.states[si];
+        self.runs[ri].gen += 1;
+        if let Some(t) = self.runs[ri].token.take() {
+            self.tokens.remove(&t);
+        }
+        for (i, r) in st.retry.iter().enumerate() {
+            if !error_matches(&r.errors, &f.error) {
+                continue;
+            }
+            let n = self.runs[ri].retries[i];
+            if n < r.max_attempts {
+                let mut delay = r.interval_s * r.backoff.powi(n as i32);
+                if let Some(m) = r.max_delay_s {
+                    delay = delay.min(m);
+                }
+                if r.full_jitter {
+                    delay *= k.rng.next_f64();
+                }
+                self.runs[ri].retries[i] += 1;
+                self.runs[ri].retry_count += 1;
+                self.runs[ri].phase = Phase::Idle;
+                let gen = self.runs[ri].gen;
+                k.schedule(
+                    (delay * 1_000_000.0) as u64,
+                    Event::Sfn(SfnEvent::Resume { run: ri, gen }),
+                );
+                return;
+            }
+            break;
+        }
+        for c in &st.catch {
+            if !error_matches(&c.errors, &f.error) {
+                continue;
+            }
+            match Scope::result_path(&c.result_path, &self.runs[ri].input, f.output()) {
+                Ok(output) => {
+                    let text = output.to_string();
+                    self.run_event(
+                        k,
+                        ri,
+                        &format!("{}StateExited", st.type_name),
+                        Some(("stateExitedEventDetails", json!({"name": st.name, "output": text, "outputDetails": {"truncated": false}}))),
+                    );
+                    return self.transition(k, ri, &c.next, output);
+                }
+                Err(e) => return self.end_run(k, ri, Err(e)),
+            }
+        }
+        self.end_run(k, ri, Err(f));
+    }
+
+    fn end_run(&mut self, k: &mut Kernel<Event>, ri: usize, r: Result<Value, Failure>) {
+        self.runs[ri].alive = false;
+        self.runs[ri].phase = Phase::Idle;
+        match self.runs[ri].parent {
+            Some((owner, slot)) => self.child_done(k, owner, slot, r),
+            None => {
+                let e = self.runs[ri].exec;
+                match r {
+                    Ok(v) => self.finish_exec(k, e, "SUCCEEDED", Some(v), None, None),
+                    Err(f) => self.finish_exec(k, e, "FAILED", None, Some(f.error), Some(f.cause)),
+                }
+            }
+        }
+    }
+
+    pub(super) fn finish_exec(
+        &mut self,
+        k: &mut Kernel<Event>,
+        e: usize,
+        status: &'static str,
+        output: Option<Value>,
+        error: Option<String>,
+        cause: Option<String>,
+    ) {
+        if self.execs[e].status != "RUNNING" {
+            return;
+        }
+        let prev = self.execs[e].history.len() as u64;
+        let (ty, details) = match status {
+            "SUCCEEDED" => (
+                "ExecutionSucceeded",
+                (
+                    "executionSucceededEventDetails",
+                    json!({"output": output.as_ref().map(Value::to_string), "outputDetails": {"truncated": false}}),
+                ),
+            ),
+            "FAILED" => (
+                "ExecutionFailed",
+                (
+                    "executionFailedEventDetails",
+                    json!({"error": error, "cause": cause}),
+                ),
+            ),
+            "ABORTED" => (
+                "ExecutionAborted",
+                (
+                    "executionAbortedEventDetails",
+                    json!({"error": error, "cause": cause}),
+                ),
+            ),
+            _ => (
+                "ExecutionTimedOut",
+                (
+                    "executionTimedOutEventDetails",
+                    json!({"error": error, "cause": cause}),
+                ),
+            ),
+        };
+        self.event(k, e, prev, ty, Some(details));
+        let now = k.now_ms();
+        let ex = &mut self.execs[e];
+        ex.status = status;
+        ex.output = output;
+        ex.error = error;
+        ex.cause = cause;
+        ex.stop_ms = Some(now);
+        let mi = ex.machine;
+        let elapsed = now - ex.start_ms;
+        let waiters = std::mem::take(&mut ex.waiters);
+        let m = &mut self.machines[mi].metrics;
+        m.execution_time_ms += elapsed;
+        match status {
+            "SUCCEEDED" => m.succeeded += 1,
+            "FAILED" => m.failed += 1,
+            "ABORTED" => m.aborted += 1,
+            _ => m.timed_out += 1,
+        }
+        for ri in 0..self.runs.len() {
+            if self.runs[ri].exec == e && self.runs[ri].alive {
+                self.kill(ri);
+            }
+        }
+        let lid = self.machines[mi].logical_id.clone();
+        let kind = if status == "SUCCEEDED" {
+            TraceKind::Reply
+        } else {
+            TraceKind::Failure
+        };
+        k.record(
+            kind,
+            &lid,
+            &lid,
+            format!("execution {} {status}", self.execs[e].name),
+            json!({"executionArn": self.execs[e].arn}),
+        );
+        let d = self.describe(e);
+        for w in waiters {
+            let mut reply = d.clone();
+            if !matches!(w, Waiter::Sfn(_)) {
+                reply["billingDetails"] = json!({"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": elapsed.max(100).div_ceil(100) * 100});
+            }
+            k.schedule(
+                0,
+                Event::Reply {
+                    waiter: w,
+                    result: Ok(reply),
+                },
+            );
+        }
+    }
+
+    fn start_task(
+        &mut self,
+        k: &mut Kernel<Event>,
+        ri: usize,
+        resource: &str,
+        params: Value,
+        timeout: Option<u64>,
+        heartbeat_s: Option<u64>,
+    ) {
+        let integ = match integration(resource) {
+            Ok(i) => i,
+            Err(f) => return self.fail_state(k, ri, f),
+        };
+        if let Err(f) = asl::check_size(&params, "task parameters") {
+            return self.fail_state(k, ri, f);
+        }
+        if integ.lambda_arn {
+            let mut d = json!({"resource": integ.resource, "input": params.to_string(), "inputDetails": {"truncated": false}});
+            if let Some(t) = timeout {
+                d["timeoutInSeconds"] = json!(t);
+            }
+            self.run_event(
+                k,
+                ri,
+                "LambdaFunctionScheduled",
+                Some(("lambdaFunctionScheduledEventDetails", d)),
+            );
+            self.run_event(k, ri, "LambdaFunctionStarted", None);
+        } else {
+            let mut d = json!({"resourceType": integ.resource_type, "resource": integ.resource, "region": self.region, "parameters": params.to_string()});
+            if let Some(t) = timeout {
+                d["timeoutInSeconds"] = json!(t);
+            }
+            if let Some(h) = heartbeat_s {
+                d["heartbeatInSeconds"] = json!(h);
+            }
+            self.run_event(
+                k,
+                ri,
+                "TaskScheduled",
+                Some(("taskScheduledEventDetails", d)),
+            );
+            self.run_event(
+                k,
+                ri,
+                "TaskStarted",
+                Some((
+                    "taskStartedEventDetails",
+                    json!({"resourceType": integ.resource_type, "resource": integ.resource}),
+                )),
+            );
+        }
+        let req = request(&integ, &params);
+        let gen = self.runs[ri].gen;
+        let exec = self.runs[ri].exec;
+        let lid = self.machines[self.execs[exec].machine].logical_id.clone();
+        let to = ["FunctionName", "QueueUrl", "TopicArn", "stateMachineArn"]
+            .iter()
+            .filter_map(|key| req.get(*key).and_then(Value::as_str))
+            .find_map(|v| self.names.get(v).cloned())
+            .unwrap_or_default();
+        k.record(
+            TraceKind::Call,
+            &lid,
+            &to,
+            integ.action.clone(),
+            req.clone(),
+        );
+        let latency = k
+            .rng
+            .range_f64(INTEGRATION_LATENCY_MS.0, INTEGRATION_LATENCY_MS.1);
+        k.schedule(
+            (latency * 1000.0) as u64,
+            Event::Call {
+                caller: lid,
+                action: integ.action.clone(),
+                params: req,
+                waiter: Waiter::Sfn(SfnWaiter { run: ri, gen }),
+            },
+        );
+        if let Some(t) = timeout {
+            k.schedule(
+                t * 1_000_000,
+                Event::Sfn(SfnEvent::TaskTimeout { run: ri, gen }),
+            );
+        }
+        self.runs[ri].phase = match integ.pattern {
+            Pattern::Token => {
+                let token = self.runs[ri].token.clone().unwrap_or_default();
+                Phase::Token {
+                    integ,
+                    token,
+                    beat: 0,
+                    heartbeat_s,
+                }
+            }
+            _ => Phase::Calling(integ),
+        };
+        // A token task counts as waiting from the moment the call is sent: the worker
+        // may answer before the call's own reply arrives.
+        if let Phase::Token {
+            heartbeat_s: Some(h),
+            ..
+        } = &self.runs[ri].phase
+        {
+            k.schedule(
+                h * 1_000_000,
+                Event::Sfn(SfnEvent::HeartbeatTimeout {
+                    run: ri,
+                    gen,
+                    beat: 0,
+                }),
+            );
+        }
+    }
+
+    /// A Task's call (or `.sync` child) was answered.
+    pub fn on_reply(&mut self, k: &mut Kernel<Event>, w: SfnWaiter, r: Result<Value, AwsError>) {
+        let ri = w.run;
+        if !self.live(ri) || self.runs[ri].gen != w.gen {
+            return;
+        }
+        let request_id = k.rng.uuid();
+        match self.runs[ri].phase.clone() {
+            Phase::Calling(integ) => match integ.pattern {
+                Pattern::Request => {
+                    let res = task_result(&integ, r, request_id);
+                    self.task_outcome(k, ri, &integ, res);
+                }
+                Pattern::Sync(_) => match r {
+                    Ok(v) => {
+                        self.run_event(k, ri, "TaskSubmitted", Some(("taskSubmittedEventDetails", json!({"resourceType": integ.resource_type, "resource": integ.resource, "output": rekey(v.clone(), pascal).to_string(), "outputDetails": {"truncated": false}}))));
+                        let child = v
+                            .get("executionArn")
+                            .and_then(Value::as_str)
+                            .and_then(|a| self.find_exec(a));
+                        match child {
+                            Some(c) => {
+                                self.runs[ri].phase = Phase::SyncChild(integ);
+                                self.execs[c].waiters.push(Waiter::Sfn(w));
+                            }
+                            None => self.task_outcome(
+                                k,
+                                ri,
+                                &integ,
+                                Err(Failure::new(
+                                    "States.TaskFailed",
+                                    "the child execution was not found",
+                                )),
+                            ),
+                        }
+                    }
+                    Err(_) => {
+                        let res = task_result(&integ, r, request_id);
+                        self.task_outcome(k, ri, &integ, res);
+                    }
+                },
+                Pattern::Token => unreachable!("token tasks wait in Phase::Token"),
+            },
+            Phase::Token { integ, .. } => match r {
+                Ok(v) => {
+                    let out = task_result(&integ, Ok(v), request_id).unwrap_or(Value::Null);
+                    self.run_event(k, ri, "TaskSubmitted", Some(("taskSubmittedEventDetails", json!({"resourceType": integ.resource_type, "resource": integ.resource, "output": out.to_string(), "outputDetails": {"truncated": false}}))));
+                }
+                Err(_) => {
+                    let res = task_result(&integ, r, request_id);
+                    self.task_outcome(k, ri, &integ, res);
+                }
+            },
+            Phase::SyncChild(integ) => {
+                let d = r.unwrap_or_default();
+                let res = if d.get("status").and_then(Value::as_str) == Some("SUCCEEDED") {
+                    let mut out = rekey(d.clone(), pascal);
+                    if integ.pattern == Pattern::Sync(2) {
+                        for key in ["Input", "Output"] {
+                            if let Some(s) = out.get(key).and_then(Value::as_str) {
+                                out[key] = serde_json::from_str(s).unwrap_or(Value::Null);
+                            }
+                        }
+                    }
+                    Ok(out)
+                } else {
+                    Err(Failure::new(
+                        "States.TaskFailed",
+                        rekey(d, pascal).to_string(),
+                    ))
+                };
+                self.task_outcome(k, ri, &integ, res);
+            }
+            _ => {}
+        }
+    }
+
+    fn task_outcome(
+        &mut self,
+        k: &mut Kernel<Event>,
+        ri: usize,
+        integ: &Integration,
+        r: Result<Value, Failure>,
+    ) {
+        self.runs[ri].gen += 1;
+        self.runs[ri].phase = Phase::Idle;
+        match r {
+            Ok(v) => {
+                let text = v.to_string();
+                if integ.lambda_arn {
+                    self.run_event(
+                        k,
+                        ri,
+                        "LambdaFunctionSucceeded",
+                        Some((
+                            "lambdaFunctionSucceededEventDetails",
+                            json!({"output": text, "outputDetails": {"truncated": false}}),
+                        )),
+                    );
+                } else {
+                    self.run_event(k, ri, "TaskSucceeded", Some(("taskSucceededEventDetails", json!({"resourceType": integ.resource_type, "resource": integ.resource, "output": text, "outputDetails": {"truncated": false}}))));
+                }
+                self.complete(k, ri, v, None);
+            }
+            Err(f) => {
+                if integ.lambda_arn {
+                    self.run_event(
+                        k,
+                        ri,
+                        "LambdaFunctionFailed",
+                        Some((
+                            "lambdaFunctionFailedEventDetails",
+                            json!({"error": f.error, "cause": f.cause}),
+                        )),
+                    );
+                } else {
+                    self.run_event(k, ri, "TaskFailed", Some(("taskFailedEventDetails", json!({"resourceType": integ.resource_type, "resource": integ.resource, "error": f.error, "cause": f.cause}))));
+                }
+                self.fail_state(k, ri, f);
+            }
+        }
+    }
+
+    fn task_timed_out(&mut self, k: &mut Kernel<Event>, ri: usize, f: Failure) {
+        let integ = match &self.runs[ri].phase {
+            Phase::Calling(i) | Phase::SyncChild(i) | Phase::Token { integ: i, .. } => i.clone(),
+            _ => return,
+        };
+        if integ.lambda_arn {
+            self.run_event(
+                k,
+                ri,
+                "LambdaFunctionTimedOut",
+                Some((
+                    "lambdaFunctionTimedOutEventDetails",
+                    json!({"error": f.error, "cause": f.cause}),
+                )),
+            );
+        } else {
+            self.run_event(k, ri, "TaskTimedOut", Some(("taskTimedOutEventDetails", json!({"resourceType": integ.resource_type, "resource": integ.resource, "error": f.error, "cause": f.cause}))));
+        }
+        self.fail_state(k, ri, f);
+    }
+
+    pub(super) fn heartbeat(&mut self, k: &mut Kernel<Event>, ri: usize) {
+        let gen = self.runs[ri].gen;
+        if let Phase::Token {
+            beat, heartbeat_s, ..
+        } = &mut self.runs[ri].phase
+        {
+            *beat += 1;
+            if let Some(h) = heartbeat_s {
+                let b = *beat;
+                k.schedule(
+                    *h * 1_000_000,
+                    Event::Sfn(SfnEvent::HeartbeatTimeout {
+                        run: ri,
+                        gen,
+                        beat: b,
+                    }),
+                );
+            }
+        }
+    }
+
+    pub(super) fn token_result(
+        &mut self,
+        k: &mut Kernel<Event>,
+        ri: usize,
+        r: Result<Value, Failure>,
+    ) {
+        if let Phase::Token { integ, .. } = self.runs[ri].phase.clone() {
+            self.task_outcome(k, ri, &integ, r);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resources_map_to_api_calls() {
+        let i = integration("arn:aws:states:::lambda:invoke").unwrap();
+        assert_eq!(
+            (
+                i.action.as_str(),
+                i.resource_type.as_str(),
+                i.resource.as_str()
+            ),
+            ("lambda:Invoke", "lambda", "invoke")
+        );
+        let i = integration("arn:aws:states:::sqs:sendMessage.waitForTaskToken").unwrap();
+        assert_eq!(
+            (i.action.as_str(), i.pattern),
+            ("sqs:SendMessage", Pattern::Token)
+        );
+        let i = integration("arn:aws:states:::aws-sdk:dynamodb:getItem").unwrap();
+        assert_eq!(
+            (
+                i.action.as_str(),
+                i.prefix.as_str(),
+                i.resource_type.as_str()
+            ),
+            ("dynamodb:GetItem", "DynamoDb", "aws-sdk:dynamodb")
+        );
+        let i = integration("arn:aws:states:::states:startExecution.sync:2").unwrap();
+        assert_eq!(
+            (i.action.as_str(), i.pattern),
+            ("states:StartExecution", Pattern::Sync(2))
+        );
+        assert!(
+            integration("arn:aws:lambda:us-east-1:123456789012:function:F")
+                .unwrap()
+                .lambda_arn
+        );
+        assert!(integration("arn:aws:states:::sqs:sendMessage.sync").is_err());
+    }
+
+    #[test]
+    fn lambda_errors_take_the_error_type() {
+        let i = integration("arn:aws:states:::lambda:invoke").unwrap();
+        let r = task_result(
+            &i,
+            Ok(
+                json!({"StatusCode": 200, "FunctionError": "Unhandled", "Payload": "{\"errorType\":\"OutOfStock\",\"errorMessage\":\"none\"}"}),
+            ),
+            "r".into(),
+        );
+        assert_eq!(r.unwrap_err().error, "OutOfStock");
+        let r = task_result(
+            &i,
+            Err(AwsError::new(
+                "TooManyRequestsException",
+                "Rate Exceeded.",
+                429,
+            )),
+            "r".into(),
+        );
+        assert_eq!(r.unwrap_err().error, "Lambda.TooManyRequestsException");
+        let ok = task_result(
+            &i,
+            Ok(json!({"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": "{\"a\":1}"})),
+            "r".into(),
+        )
+        .unwrap();
+        assert_eq!(ok["Payload"], json!({"a": 1}));
+        assert_eq!(ok["StatusCode"], json!(200));
+    }
+}
