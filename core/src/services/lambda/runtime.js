@@ -318,7 +318,8 @@
 
   function errorOf(e) {
     if (e instanceof Error || (e && typeof e === 'object' && 'message' in e)) {
-      const name = (e.constructor && e.constructor.name && e.constructor.name !== 'Object') ? e.constructor.name : (e.name || 'Error');
+      // Node's runtime reports error.name: a subclass that does not set it is an "Error".
+      const name = typeof e.name === 'string' && e.name ? e.name : 'Error';
       const head = (e.name || name) + ': ' + e.message;
       // boa's frames read "at fn (path at :line:col)"; Node's read "at fn (path:line:col)".
       let stack = typeof e.stack === 'string' && e.stack.length ? e.stack.split('\n') : [head];
