@@ -28,6 +28,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         "SNS fan-out with filter policies",
         include_str!("../../public/examples/sns-fanout.yaml"),
     ),
+    (
+        "step-functions-order",
+        "Step Functions: Choice, task token, Parallel, Retry/Catch",
+        include_str!("../../public/examples/step-functions-order.yaml"),
+    ),
 ];
 /// How long one message takes to travel along a wire on screen (real ms).
 pub const TRAVEL_MS: f64 = 700.0;

@@ -1,6 +1,7 @@
 //! `playground`: the headless runner. `run` loads a template, runs it in virtual time and
 //! prints the report (DESIGN.md's contract); `check` validates a template; `share`
-//! prints a share-link fragment; `bench` measures the engine.
+//! prints a share-link fragment; `validate-asl` lists every problem of a state machine
+//! definition as `ValidateStateMachineDefinition` does; `bench` measures the engine.
 
 mod bench;
 
@@ -12,6 +13,7 @@ const USAGE: &str = "usage:
   playground run TEMPLATE [--for DURATION] [--seed N] [--json]
   playground check TEMPLATE
   playground share TEMPLATE
+  playground validate-asl FILE [--json]   (an ASL definition, or a template's state machines)
   playground bench [--messages N]";
 
 fn main() -> ExitCode {
@@ -96,6 +98,7 @@ fn run(args: &[String]) -> Result<(), String> {
             println!("#s={}", playground_core::share::encode(&text));
             Ok(())
         }
+        "validate-asl" => validate_asl(&args[1..]),
         "bench" => bench::run(&args[1..]),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
@@ -103,6 +106,65 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         other => Err(format!("unknown command '{other}'\n{USAGE}")),
     }
+}
+
+/// Validates an ASL file (JSON or YAML), or every state machine in a template. Prints
+/// one line per diagnostic (`ERROR CODE /json/location: message`); fails when any is
+/// an error.
+fn validate_asl(args: &[String]) -> Result<(), String> {
+    use playground_core::asl::definition;
+    let path = args.iter().find(|a| !a.starts_with("--")).ok_or(USAGE)?;
+    let json = args.iter().any(|a| a == "--json");
+    let text = read(path)?;
+    let doc = playground_core::template::parse_template_text(&text)
+        .map_err(|e| format!("{path}: INVALID_JSON_DESCRIPTION: {e}"))?;
+    let mut machines = Vec::new();
+    if doc.get("Resources").is_some() {
+        let model =
+            playground_core::template::load_value(doc).map_err(|e| format!("{path}: {e}"))?;
+        for r in &model.resources {
+            if r.resource_type.ends_with("::StateMachine") {
+                let def = playground_core::sfn_definition(r).map_err(|e| format!("{path}: {e}"))?;
+                machines.push((format!("{path}: {}", r.logical_id), def));
+            }
+        }
+        if machines.is_empty() {
+            return Err(format!("{path}: the template has no state machine"));
+        }
+    } else {
+        machines.push((path.clone(), doc));
+    }
+    let mut failed = false;
+    let mut out = std::io::stdout().lock();
+    for (name, def) in machines {
+        let (_, diags) = definition::read(&def);
+        let fail = diags.iter().any(|d| d.severity == "ERROR");
+        failed |= fail;
+        if json {
+            let v = serde_json::json!({"result": if fail { "FAIL" } else { "OK" }, "diagnostics": diags});
+            let _ = writeln!(out, "{v}");
+            continue;
+        }
+        if diags.is_empty() {
+            let _ = writeln!(out, "{name}: OK");
+        }
+        for d in diags {
+            let loc = if d.location.is_empty() {
+                "/"
+            } else {
+                &d.location
+            };
+            let _ = writeln!(
+                out,
+                "{name}: {} {} {loc}: {}",
+                d.severity, d.code, d.message
+            );
+        }
+    }
+    if failed {
+        return Err("the definition is not valid".into());
+    }
+    Ok(())
 }
 
 fn print_summary(sim: &Sim, report: &serde_json::Value) {

@@ -129,7 +129,7 @@ fn fill_target(model: &Model, action: &str, target: &str, params: &mut Value) {
                     format!("arn:aws:sns:{}:{}:{}", model.region, model.account, name),
                 ),
                 "AWS::Serverless::StateMachine" | "AWS::StepFunctions::StateMachine" => (
-                    "StateMachineArn",
+                    "stateMachineArn",
                     format!(
                         "arn:aws:states:{}:{}:stateMachine:{}",
                         model.region, model.account, name
@@ -148,7 +148,7 @@ fn fill_target(model: &Model, action: &str, target: &str, params: &mut Value) {
                 "sqs" => "QueueUrl",
                 "lambda" => "FunctionName",
                 "sns" => "TopicArn",
-                "states" => "StateMachineArn",
+                "states" => "stateMachineArn",
                 "events" => "EventBusName",
                 "dynamodb" => "TableName",
                 "s3" => "Bucket",

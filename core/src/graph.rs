@@ -23,7 +23,8 @@ pub struct Node {
 pub struct Edge {
     pub from: String,
     pub to: String,
-    /// `event-source`, `subscription`, `dead-letter`, `on-success`, `on-failure`, `reference`.
+    /// `event-source`, `subscription`, `dead-letter`, `on-success`, `on-failure`, `task`
+    /// (a state machine's Task reaches it), `reference`.
     pub kind: String,
     /// The template property that makes this wire.
     pub property: String,
@@ -92,6 +93,15 @@ fn references(v: &Value, ids: &BTreeSet<&str>, out: &mut BTreeSet<String>) {
             }
         }
         Value::Array(a) => a.iter().for_each(|x| references(x, ids, out)),
+        _ => {}
+    }
+}
+
+fn collect_strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::String(s) => out.push(s),
+        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        Value::Object(o) => o.values().for_each(|x| collect_strings(x, out)),
         _ => {}
     }
 }
@@ -261,6 +271,44 @@ pub fn build(model: &Model) -> Graph {
             }
         }
     }
+    // A state machine's Task states reach the functions, queues, topics and machines
+    // their Resource or Parameters name (after DefinitionSubstitutions).
+    for r in model
+        .resources
+        .iter()
+        .filter(|r| r.resource_type.ends_with("::StateMachine"))
+    {
+        let Ok(def) = crate::services::sfn::definition_of(r) else {
+            continue;
+        };
+        let mut strings = Vec::new();
+        collect_strings(&def, &mut strings);
+        let mut seen = BTreeSet::new();
+        for s in strings {
+            let to = by_arn(model, s).or_else(|| {
+                s.starts_with("https://sqs.")
+                    .then(|| s.rsplit('/').next())
+                    .flatten()
+                    .and_then(|name| {
+                        model
+                            .resources
+                            .iter()
+                            .find(|q| q.physical_name == name)
+                            .map(|q| q.logical_id.clone())
+                    })
+            });
+            if let Some(to) = to.filter(|t| *t != r.logical_id) {
+                if seen.insert(to.clone()) {
+                    edges.push(Edge {
+                        from: r.logical_id.clone(),
+                        to,
+                        kind: "task".into(),
+                        property: format!("Resources.{}.Properties.Definition", r.logical_id),
+                    });
+                }
+            }
+        }
+    }
     // Any other reference between resources is drawn as a plain reference wire.
     let ids: BTreeSet<&str> = model
         .resources
@@ -366,5 +414,47 @@ pub fn build(model: &Model) -> Graph {
         edges,
         driven,
         warnings: model.warnings.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_machine_tasks_are_wires_to_what_they_call() {
+        let model = crate::template::load(
+            r#"
+Resources:
+  Work: { Type: AWS::SQS::Queue, Properties: { QueueName: work } }
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs22.x, Handler: index.handler, InlineCode: "exports.handler = async () => 1;" }
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionSubstitutions: { FnArn: !GetAtt Fn.Arn }
+      Definition:
+        StartAt: Call
+        States:
+          Call: { Type: Task, Resource: "${FnArn}", Next: Send }
+          Send:
+            Type: Task
+            Resource: arn:aws:states:::sqs:sendMessage
+            Parameters: { QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/work", MessageBody: x }
+            End: true
+"#,
+        )
+        .unwrap();
+        let g = build(&model);
+        let tasks: Vec<(&str, &str)> = g
+            .edges
+            .iter()
+            .filter(|e| e.kind == "task")
+            .map(|e| (e.from.as_str(), e.to.as_str()))
+            .collect();
+        assert_eq!(tasks, [("Flow", "Fn"), ("Flow", "Work")]);
+        // The substitution's GetAtt is the same link: no extra reference wire.
+        assert!(!g.edges.iter().any(|e| e.kind == "reference"));
     }
 }

@@ -22,6 +22,7 @@ pub mod trace;
 pub mod util;
 
 pub use error::{AwsError, TemplateError};
+pub use services::sfn::definition_of as sfn_definition;
 pub use sim::{CallRecord, Sim, DEFAULT_CAP_MS};
 pub use trace::{TraceEntry, TraceKind};
 

@@ -164,7 +164,10 @@ impl Sim {
     pub fn run_to_idle(&mut self, cap_ms: u64) {
         let cap = cap_ms * US_PER_MS;
         loop {
-            if self.k.only_idle_left() && !self.sqs.has_deliverable_work(self.k.now()) {
+            if self.k.only_idle_left()
+                && !self.sqs.has_deliverable_work(self.k.now())
+                && !self.sfn.has_deadlines()
+            {
                 return;
             }
             match self.k.peek_time() {

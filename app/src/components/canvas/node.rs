@@ -1,5 +1,5 @@
 //! One resource on the canvas: its service, logical id and a live badge (queue depth,
-//! running environments). Unsupported types are drawn greyed out and say so.
+//! running environments, running executions). Unsupported types are drawn greyed out and say so.
 
 use super::canvas::{NODE_H, NODE_W};
 use crate::state::Playground;
@@ -12,6 +12,9 @@ fn service_label(ty: &str) -> String {
         "AWS::SNS::Topic" => "SNS topic".into(),
         "AWS::Serverless::Function" | "AWS::Lambda::Function" => "λ function".into(),
         "AWS::Lambda::EventSourceMapping" => "event source mapping".into(),
+        "AWS::Serverless::StateMachine" | "AWS::StepFunctions::StateMachine" => {
+            "Step Functions".into()
+        }
         other => other.split("::").nth(1).unwrap_or(other).to_string(),
     }
 }
@@ -36,6 +39,8 @@ pub fn NodeView(node: Node) -> impl IntoView {
                     t.push_str(&format!(" · {delayed} delayed"));
                 }
                 t
+            } else if let Some(n) = r.get("running").and_then(|v| v.as_u64()) {
+                format!("{n} executions running")
             } else if let Some(b) = r.get("busy").and_then(|v| v.as_u64()) {
                 match r["limit"].as_u64() {
                     Some(l) => format!("{b} running / {l} reserved"),
@@ -55,6 +60,7 @@ pub fn NodeView(node: Node) -> impl IntoView {
         "AWS::SQS::Queue" => "queue",
         "AWS::Serverless::Function" | "AWS::Lambda::Function" => "function",
         "AWS::SNS::Topic" => "topic",
+        "AWS::Serverless::StateMachine" | "AWS::StepFunctions::StateMachine" => "statemachine",
         _ => "other",
     };
     view! {

@@ -414,7 +414,9 @@ impl Sfn {
             (None, true) => EXPRESS_MAX_MS,
             (None, false) => STANDARD_MAX_MS,
         };
-        k.schedule(
+        // Timers are idle events: a run that only waits for them is idle unless
+        // `has_deadlines` says a timer will change an execution's fate.
+        k.schedule_idle(
             limit * US_PER_MS,
             Event::Sfn(SfnEvent::ExecTimeout { exec: ei }),
         );
@@ -551,6 +553,19 @@ impl Sfn {
             },
             "executions": execs,
         })
+    }
+
+    /// True while a running execution waits on a timer that will end the wait: a Task's
+    /// TimeoutSeconds or HeartbeatSeconds, or the limit of an Express workflow or of a
+    /// definition with TimeoutSeconds. (A Standard execution waiting for a task token
+    /// with no timer is idle: only its one-year limit would end it.)
+    pub fn has_deadlines(&self) -> bool {
+        self.runs.iter().any(|r| r.has_deadline())
+            || self.execs.iter().any(|e| {
+                e.status == "RUNNING"
+                    && (self.machines[e.machine].express
+                        || self.machines[e.machine].machine.timeout_s.is_some())
+            })
     }
 
     /// Running executions per machine, for the canvas badge.

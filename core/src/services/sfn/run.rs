@@ -331,9 +331,21 @@ pub(crate) struct Run {
     token: Option<String>,
     phase: Phase,
     fan: Option<Fan>,
+    /// The current Task has a TimeoutSeconds timer running.
+    timed: bool,
 }
 
 impl Run {
+    /// Waiting for a call, a worker or a child with a timer that will end the wait.
+    pub fn has_deadline(&self) -> bool {
+        self.alive
+            && match &self.phase {
+                Phase::Calling(_) | Phase::SyncChild(_) => self.timed,
+                Phase::Token { heartbeat_s, .. } => self.timed || heartbeat_s.is_some(),
+                _ => false,
+            }
+    }
+
     pub fn waiting_for_token(&self, t: &str) -> bool {
         self.alive && matches!(&self.phase, Phase::Token { token, .. } if token == t)
     }
@@ -417,6 +429,7 @@ impl Sfn {
             token: None,
             phase: Phase::Idle,
             fan: None,
+            timed: false,
         });
         k.schedule(0, Event::Sfn(SfnEvent::Enter { run: ri }));
         ri
@@ -1297,8 +1310,9 @@ impl Sfn {
                 waiter: Waiter::Sfn(SfnWaiter { run: ri, gen }),
             },
         );
+        self.runs[ri].timed = timeout.is_some();
         if let Some(t) = timeout {
-            k.schedule(
+            k.schedule_idle(
                 t * 1_000_000,
                 Event::Sfn(SfnEvent::TaskTimeout { run: ri, gen }),
             );
@@ -1322,7 +1336,7 @@ impl Sfn {
             ..
         } = &self.runs[ri].phase
         {
-            k.schedule(
+            k.schedule_idle(
                 h * 1_000_000,
                 Event::Sfn(SfnEvent::HeartbeatTimeout {
                     run: ri,
@@ -1486,7 +1500,7 @@ impl Sfn {
             *beat += 1;
             if let Some(h) = heartbeat_s {
                 let b = *beat;
-                k.schedule(
+                k.schedule_idle(
                     *h * 1_000_000,
                     Event::Sfn(SfnEvent::HeartbeatTimeout {
                         run: ri,
