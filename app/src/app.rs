@@ -3,7 +3,7 @@
 //! page.
 
 use crate::components::{
-    Banner, Canvas, Controls, ExamplePicker, LogsPanel, ShareBar, TemplateEditor,
+    Banner, BottomPanels, Canvas, Controls, ExamplePicker, ShareBar, TemplateEditor,
 };
 use crate::state::{Playground, BUILTIN_EXAMPLE};
 use crate::{engine, url};
@@ -45,6 +45,6 @@ pub fn App() -> impl IntoView {
                 <TemplateEditor/>
             </aside>
         </main>
-        <LogsPanel/>
+        <BottomPanels/>
     }
 }

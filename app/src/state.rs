@@ -58,6 +58,24 @@ pub struct Dot {
     pub label: String,
 }
 
+/// One line of the API console: what was typed and what the engine answered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsoleEntry {
+    pub id: u64,
+    pub command: String,
+    pub action: String,
+    pub ok: bool,
+    pub text: String,
+}
+
+/// Which panel the bottom area shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tab {
+    Logs,
+    Executions,
+    Console,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Speed {
     Times(f64),
@@ -91,6 +109,11 @@ pub struct Playground {
     pub now_real: RwSignal<f64>,
     pub share_url: RwSignal<Option<String>>,
     pub engine_ready: RwSignal<bool>,
+    pub tab: RwSignal<Tab>,
+    pub console: RwSignal<Vec<ConsoleEntry>>,
+    /// The execution shown in the executions panel, and its history once fetched.
+    pub selected_exec: RwSignal<Option<String>>,
+    pub history: RwSignal<Option<(String, Vec<Value>)>>,
     next_id: StoredValue<u64>,
     last_tick: StoredValue<f64>,
 }
@@ -112,6 +135,10 @@ impl Playground {
             now_real: RwSignal::new(0.0),
             share_url: RwSignal::new(None),
             engine_ready: RwSignal::new(false),
+            tab: RwSignal::new(Tab::Logs),
+            console: RwSignal::new(Vec::new()),
+            selected_exec: RwSignal::new(None),
+            history: RwSignal::new(None),
             next_id: StoredValue::new(0),
             last_tick: StoredValue::new(0.0),
         }
@@ -151,6 +178,8 @@ impl Playground {
         self.logs.set(Vec::new());
         self.dots.set(Vec::new());
         self.snapshot.set(Value::Null);
+        self.selected_exec.set(None);
+        self.history.set(None);
         engine::send(
             json!({"type": "load", "template": self.loaded.get_untracked(), "seed": null}),
         );
@@ -200,6 +229,109 @@ impl Playground {
         engine::send(json!({"type": "advance", "to_ms": target.floor()}));
     }
 
+    /// Runs a console line (an `aws …` command or `service:Action {json}`) against the
+    /// running scenario. A line that does not parse is answered here.
+    pub fn console_send(&self, line: String) {
+        let id = self.next_id();
+        match playground_core::console::parse(&line) {
+            Ok((action, params)) => {
+                self.console.update(|c| {
+                    c.push(ConsoleEntry {
+                        id,
+                        command: line,
+                        action: action.clone(),
+                        ok: true,
+                        text: "…".into(),
+                    })
+                });
+                engine::send(
+                    json!({"type": "call", "id": id, "purpose": "console", "action": action, "params": params}),
+                );
+            }
+            Err(e) => self.console.update(|c| {
+                c.push(ConsoleEntry {
+                    id,
+                    command: line,
+                    action: String::new(),
+                    ok: false,
+                    text: e,
+                })
+            }),
+        }
+    }
+
+    /// Shows an execution in the executions panel and fetches its history.
+    pub fn select_execution(&self, arn: String) {
+        self.selected_exec.set(Some(arn.clone()));
+        self.fetch_history(&arn);
+    }
+
+    fn fetch_history(&self, arn: &str) {
+        engine::send(json!({"type": "call", "id": 0, "purpose": "history",
+            "action": "states:GetExecutionHistory", "params": {"executionArn": arn}}));
+    }
+
+    /// After each stretch of the run: fetch the selected execution's history again if
+    /// it grew.
+    fn refresh_history(&self) {
+        let Some(arn) = self.selected_exec.get_untracked() else {
+            return;
+        };
+        let events = self.snapshot.with_untracked(|s| {
+            s["resources"].as_object().and_then(|r| {
+                r.values().find_map(|m| {
+                    m["executions"]
+                        .as_array()?
+                        .iter()
+                        .find(|e| e["executionArn"] == arn.as_str())?["events"]
+                        .as_u64()
+                })
+            })
+        });
+        let have = self.history.with_untracked(|h| {
+            h.as_ref()
+                .filter(|(a, _)| *a == arn)
+                .map(|(_, e)| e.len() as u64)
+        });
+        if events.is_some() && events != have {
+            self.fetch_history(&arn);
+        }
+    }
+
+    fn on_called(&self, msg: &Value) {
+        let answer = match (msg.get("result"), msg.get("error")) {
+            (Some(r), _) => Ok(r.clone()),
+            (_, Some(e)) => Err(e.clone()),
+            _ => Err(json!({"message": "no answer"})),
+        };
+        match msg["purpose"].as_str() {
+            Some("history") => {
+                if let Ok(r) = answer {
+                    let arn = msg["params"]["executionArn"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string();
+                    let events = r["events"].as_array().cloned().unwrap_or_default();
+                    self.history.set(Some((arn, events)));
+                }
+            }
+            _ => {
+                let id = msg["id"].as_u64().unwrap_or(0);
+                let (ok, v) = match answer {
+                    Ok(v) => (true, v),
+                    Err(e) => (false, e),
+                };
+                let text = serde_json::to_string_pretty(&v).unwrap_or_default();
+                self.console.update(|c| {
+                    if let Some(e) = c.iter_mut().find(|e| e.id == id) {
+                        e.ok = ok;
+                        e.text = text;
+                    }
+                });
+            }
+        }
+    }
+
     /// A reply from the engine worker.
     pub fn on_reply(&self, msg: Value) {
         match msg["type"].as_str() {
@@ -220,7 +352,9 @@ impl Playground {
                 if let Some(entries) = msg["trace"].as_array() {
                     self.absorb(entries);
                 }
+                self.refresh_history();
             }
+            Some("called") => self.on_called(&msg),
             _ => {}
         }
     }

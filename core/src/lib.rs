@@ -8,6 +8,7 @@
 
 pub mod asl;
 pub mod bench;
+pub mod console;
 pub mod drivers;
 pub mod error;
 pub mod graph;

@@ -419,7 +419,8 @@ impl Sim {
         Value::Object(out)
     }
 
-    /// Live state for the canvas badges: queue depths and function concurrency.
+    /// Live state for the canvas badges and panels: queue depths, function concurrency,
+    /// running executions and the newest executions of each state machine.
     pub fn snapshot(&self) -> Value {
         let now = self.k.now();
         let mut res = Map::new();
@@ -437,7 +438,7 @@ impl Sim {
         for (mi, m) in self.sfn.machines.iter().enumerate() {
             res.insert(
                 m.logical_id.clone(),
-                json!({"running": self.sfn.running(mi)}),
+                json!({"running": self.sfn.running(mi), "executions": self.sfn.recent(mi, 20)}),
             );
         }
         json!({ "clock_ms": self.now_ms_f64(), "resources": res })

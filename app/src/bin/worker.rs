@@ -6,6 +6,9 @@
 //! - `{"type":"advance","to_ms":T}` → `{"type":"progress","clock_ms":…,"trace":[…new
 //!   entries…],"snapshot":{…},"idle":bool}`
 //! - `{"type":"report"}` → `{"type":"report","report":{…}}`
+//! - `{"type":"call","id":N,"purpose":P,"action":"sqs:SendMessage","params":{…}}` →
+//!   `{"type":"called","id":N,"purpose":P,"action":…,"params":…,"result":{…}}` or `"error"`
+//!   (an API call from the console; a call that takes virtual time runs the clock on)
 //!
 //! The page restarts the worker if it stops answering; the scenario lives in the page.
 
@@ -67,6 +70,18 @@ mod worker {
                         "snapshot": sim.snapshot(),
                         "next_ms": sim.next_event_ms(),
                     })
+                }
+                Some("call") => {
+                    let Some(sim) = s.sim.as_mut() else {
+                        return json!({"type": "error", "message": "no scenario is loaded"});
+                    };
+                    let action = msg["action"].as_str().unwrap_or("");
+                    let mut out = json!({"type": "called", "id": msg["id"], "purpose": msg["purpose"], "action": action, "params": msg["params"]});
+                    match sim.call("console", action, msg["params"].clone()) {
+                        Ok(v) => out["result"] = v,
+                        Err(e) => out["error"] = e.to_json(),
+                    }
+                    out
                 }
                 Some("bench") => bench(msg),
                 Some("report") => match s.sim.as_ref() {

@@ -12,6 +12,6 @@ pub use banner::Banner;
 pub use canvas::Canvas;
 pub use editor::TemplateEditor;
 pub use gallery::ExamplePicker;
-pub use panels::LogsPanel;
+pub use panels::BottomPanels;
 pub use run::Controls;
 pub use share::ShareBar;

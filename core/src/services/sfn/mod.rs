@@ -568,6 +568,21 @@ impl Sfn {
             })
     }
 
+    /// The newest `n` executions of a machine, for the executions panel: ARN, name,
+    /// status and how many history events exist (the page fetches the history itself).
+    pub fn recent(&self, mi: usize, n: usize) -> Vec<Value> {
+        let mut out: Vec<Value> = self
+            .execs
+            .iter()
+            .filter(|e| e.machine == mi)
+            .rev()
+            .take(n)
+            .map(|e| json!({"executionArn": e.arn, "name": e.name, "status": e.status, "events": e.history.len()}))
+            .collect();
+        out.reverse();
+        out
+    }
+
     /// Running executions per machine, for the canvas badge.
     pub fn running(&self, mi: usize) -> usize {
         self.execs

@@ -1,0 +1,64 @@
+// Step Functions on the page: the order-workflow example draws task wires, runs, lists
+// its executions; choosing one lights its states and shows the history table. The API
+// console answers AWS CLI commands against the running scenario.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, nodeIds, SHOTS } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('the Step Functions example runs and its executions show their history', async () => {
+  const { page, errors } = await openPage(browser);
+  await page.waitForSelector('g[data-resource="Worker"]');
+  await page.selectOption('#example', 'step-functions-order');
+  await page.waitForSelector('g[data-resource="OrderFlow"]');
+  assert.deepEqual(await nodeIds(page), ['Approvals', 'Approver', 'ChargeCard', 'CheckOrder', 'OrderFlow', 'Shipments']);
+  for (const wire of ['OrderFlow->CheckOrder', 'OrderFlow->ChargeCard', 'OrderFlow->Approvals', 'OrderFlow->Shipments']) {
+    assert.equal(await page.locator(`line[data-wire="${wire}"].task`).count(), 1, wire);
+  }
+  await page.click('#play');
+  await page.click('[data-speed="max"]');
+  await page.locator('g[data-resource="Shipments"] .badge', { hasText: '2 visible' }).waitFor({ timeout: 30000 });
+  await page.click('#tab-executions');
+  await page.locator('.exec[data-execution="order-2"]', { hasText: 'FAILED' }).waitFor({ timeout: 20000 });
+  await page.locator('.exec[data-execution="order-1"]', { hasText: 'SUCCEEDED' }).waitFor();
+
+  await page.click('.exec[data-execution="order-2"]');
+  await page.locator('tr[data-type="ExecutionFailed"]').waitFor({ timeout: 10000 });
+  assert.equal(await page.locator('.state.caught[data-state="Check order"]').count(), 1, 'the Lambda error was caught');
+  assert.equal(await page.locator('.state.failed[data-state="Out of stock"]').count(), 1);
+  assert.equal(await page.locator('.state.idle[data-state="Ship"]').count(), 1, 'never reached');
+
+  await page.click('.exec[data-execution="order-1"]');
+  await page.locator('tr[data-type="TaskSubmitted"]').waitFor({ timeout: 10000 });
+  assert.equal(await page.locator('.state.succeeded[data-state="Ask for approval"]').count(), 1);
+  assert.equal(await page.locator('.state.succeeded[data-state="Charge card"]').count(), 1, 'nested Parallel branch states are shown');
+  await page.screenshot({ path: `${SHOTS}stepfunctions-executions.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the API console runs AWS CLI commands and reports AWS errors', async () => {
+  const { page, errors } = await openPage(browser);
+  await page.waitForSelector('g[data-resource="Worker"]');
+  await page.click('#tab-console');
+  await page.fill('#console-input', 'aws sqs list-queues');
+  await page.press('#console-input', 'Enter');
+  await page.locator('.console-out pre', { hasText: 'QueueUrls' }).waitFor({ timeout: 10000 });
+  const url = await page.locator('.console-out pre').first().innerText();
+  const queue = JSON.parse(url).QueueUrls[0];
+  await page.fill('#console-input', `aws sqs send-message --queue-url ${queue} --message-body 'from the console'`);
+  await page.press('#console-input', 'Enter');
+  await page.locator('.console-out pre', { hasText: 'MD5OfMessageBody' }).waitFor({ timeout: 10000 });
+  await page.fill('#console-input', 'aws sqs get-queue-url --queue-name nope');
+  await page.press('#console-input', 'Enter');
+  await page.locator('.console-out .bad pre', { hasText: 'QueueDoesNotExist' }).waitFor({ timeout: 10000 });
+  await page.fill('#console-input', 'aws sqs send-message --queue-url');
+  await page.press('#console-input', 'ArrowUp');
+  assert.match(await page.inputValue('#console-input'), /get-queue-url/, 'Up recalls the last command');
+  await page.screenshot({ path: `${SHOTS}console.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
