@@ -26,13 +26,16 @@ const result = await page.evaluate(() => new Promise((resolve, reject) => {
   const w = new Worker('./worker_loader.js');
   w.onmessage = (ev) => {
     const msg = JSON.parse(ev.data);
-    if (msg.type === 'ready') w.postMessage(JSON.stringify({ type: 'bench', messages: 10000, invocations: 2000 }));
+    if (msg.type === 'ready') w.postMessage(JSON.stringify({ type: 'bench', messages: 10000, invocations: 2000, executions: 2000 }));
     else { w.terminate(); msg.type === 'bench' ? resolve(msg) : reject(new Error(JSON.stringify(msg))); }
   };
 }));
 const secs = result.pipeline_ms / 1000;
 console.log(`wasm    sqs->lambda      ${result.messages} messages in ${secs.toFixed(3)} s = ${(result.messages / secs).toFixed(0)} messages/s`);
 console.log(`wasm    trivial handler  ${(result.invoke_ms * 1000 / result.invocations).toFixed(1)} µs per warm synchronous invocation (${result.invocations} invocations)`);
+for (const [label, r] of [['sfn chain ', result.sfn_chain], ['sfn map1000', result.sfn_map]]) {
+  console.log(`wasm    ${label}      ${r.executions} executions in ${(r.ms / 1000).toFixed(3)} s = ${(r.executions * 1000 / r.ms).toFixed(0)} executions/s`);
+}
 await browser.close();
 
 let raw = 0, gz = 0;

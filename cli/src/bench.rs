@@ -1,6 +1,7 @@
-//! `playground bench`: engine throughput (N messages SQS → Lambda, default 10,000) and
-//! the cost of one trivial synchronous invocation, natively. The same scenarios run in
-//! wasm through `scripts/bench.sh`; the README lists both.
+//! `playground bench`: engine throughput (N messages SQS → Lambda, default 10,000), the
+//! cost of one trivial synchronous invocation, and Step Functions executions per second
+//! (a 10-state Pass/Choice chain, a Map over 1,000 items), natively. The same scenarios
+//! run in wasm through `scripts/bench.sh`; the README lists both.
 
 use playground_core::bench;
 use std::time::Instant;
@@ -8,6 +9,7 @@ use std::time::Instant;
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut messages = 10_000u64;
     let mut invocations = 5_000u64;
+    let mut executions = 2_000u64;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -22,6 +24,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     .next()
                     .and_then(|v| v.parse().ok())
                     .ok_or("--invocations needs a number")?
+            }
+            "--executions" => {
+                executions = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("--executions needs a number")?
             }
             other => return Err(format!("unknown bench option {other}")),
         }
@@ -40,5 +48,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let per = t0.elapsed().as_secs_f64() / invocations as f64;
     println!("native  trivial handler  {:.1} µs per warm synchronous invocation ({invocations} invocations)", per * 1e6);
+    for (label, def, map, n) in [
+        ("sfn chain ", bench::SFN_CHAIN, false, executions),
+        (
+            "sfn map1000",
+            bench::SFN_MAP,
+            true,
+            (executions / 100).max(1),
+        ),
+    ] {
+        let mut sim = bench::sfn_machine(def)?;
+        let input = bench::sfn_input(map);
+        let t0 = Instant::now();
+        bench::sfn_run(&mut sim, &input, n)?;
+        let secs = t0.elapsed().as_secs_f64();
+        let ok = bench::sfn_succeeded(&sim);
+        if ok != n {
+            return Err(format!("{label}: only {ok} of {n} executions succeeded"));
+        }
+        println!(
+            "native  {label}      {n} executions in {secs:.3} s = {:.0} executions/s",
+            n as f64 / secs
+        );
+    }
     Ok(())
 }

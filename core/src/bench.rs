@@ -60,3 +60,48 @@ pub fn invoke_trivial(sim: &mut Sim, i: u64) -> Result<(), String> {
     .map(|_| ())
     .map_err(|e| e.to_string())
 }
+
+/// The Step Functions benchmark definitions, shared with the aws-local-stepfunctions
+/// comparison (`scripts/bench-sfn-local.mjs` reads the same files).
+pub const SFN_CHAIN: &str = include_str!("../../tests/bench/sfn-chain.json");
+pub const SFN_MAP: &str = include_str!("../../tests/bench/sfn-map.json");
+
+/// A scenario with one Standard state machine `Bench` running `definition`.
+pub fn sfn_machine(definition: &str) -> Result<Sim, String> {
+    let def: serde_json::Value = serde_json::from_str(definition).map_err(|e| e.to_string())?;
+    let t = json!({"Resources": {"Bench": {"Type": "AWS::StepFunctions::StateMachine",
+        "Properties": {"StateMachineName": "bench", "Definition": def}}}});
+    Sim::load(&t.to_string()).map_err(|e| e.to_string())
+}
+
+/// The input each benchmark execution gets: `{"n": 1}` for the chain, 1,000 items for
+/// the Map.
+pub fn sfn_input(map: bool) -> serde_json::Value {
+    if map {
+        json!({"items": (0..1000).map(|v| json!({"v": v})).collect::<Vec<_>>()})
+    } else {
+        json!({"n": 1})
+    }
+}
+
+/// Starts `n` executions and runs them to the end (the part to time).
+pub fn sfn_run(sim: &mut Sim, input: &serde_json::Value, n: u64) -> Result<(), String> {
+    let text = input.to_string();
+    for i in 0..n {
+        sim.call(
+            "console",
+            "states:StartExecution",
+            json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:bench", "name": format!("b{i}"), "input": text}),
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    sim.run_to_idle(crate::DEFAULT_CAP_MS);
+    Ok(())
+}
+
+/// How many executions succeeded (checked after timing).
+pub fn sfn_succeeded(sim: &Sim) -> u64 {
+    sim.report()["resources"]["Bench"]["metrics"]["ExecutionsSucceeded"]
+        .as_u64()
+        .unwrap_or(0)
+}

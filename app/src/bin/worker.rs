@@ -93,7 +93,8 @@ mod worker {
         })
     }
 
-    /// Runs the shared benchmark scenarios here, in wasm, timed with the worker's clock.
+    /// Runs the shared benchmark scenarios here, in wasm, timed with the worker's clock:
+    /// the SQS → Lambda pipeline, warm invocations and the two Step Functions machines.
     fn bench(msg: &Value) -> Value {
         use playground_core::bench;
         let now = || js_sys::Date::now();
@@ -110,13 +111,34 @@ mod worker {
             }
             Ok((deleted, now() - t1))
         });
+        let executions = msg["executions"].as_u64().unwrap_or(2_000);
+        let result = result.and_then(|(deleted, invoke_ms)| {
+            let mut sfn = Vec::new();
+            for (def, map, n) in [
+                (bench::SFN_CHAIN, false, executions),
+                (bench::SFN_MAP, true, (executions / 100).max(1)),
+            ] {
+                let mut sim = bench::sfn_machine(def)?;
+                let input = bench::sfn_input(map);
+                let t = now();
+                bench::sfn_run(&mut sim, &input, n)?;
+                let ms = now() - t;
+                if bench::sfn_succeeded(&sim) != n {
+                    return Err("a benchmark execution failed".to_string());
+                }
+                sfn.push(json!({"executions": n, "ms": ms}));
+            }
+            Ok((deleted, invoke_ms, sfn))
+        });
         match result {
-            Ok((deleted, invoke_ms)) => json!({
+            Ok((deleted, invoke_ms, sfn)) => json!({
                 "type": "bench",
                 "messages": deleted,
                 "pipeline_ms": pipeline_ms,
                 "invocations": invocations,
                 "invoke_ms": invoke_ms,
+                "sfn_chain": sfn[0],
+                "sfn_map": sfn[1],
             }),
             Err(e) => json!({"type": "error", "message": e}),
         }

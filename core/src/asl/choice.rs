@@ -193,7 +193,7 @@ pub fn eval(rule: &Value, lookup: &dyn Fn(&Path) -> Option<Value>) -> Result<boo
         return Ok(!eval(r, lookup)?);
     }
     let var_text = o.get("Variable").and_then(Value::as_str).unwrap_or("$");
-    let var = Path::parse(var_text).map_err(|e| e.to_string())?;
+    let var = Path::cached(var_text)?;
     let invalid = |p: &str| {
         format!(
             "Invalid path '{p}': The choice state's condition path references an invalid value."
@@ -213,7 +213,7 @@ pub fn eval(rule: &Value, lookup: &dyn Fn(&Path) -> Option<Value>) -> Result<boo
     let expect = operand == &Value::Bool(true);
     let (base, operand) = if let Some(base) = op.strip_suffix("Path") {
         let p = operand.as_str().unwrap_or("");
-        let path = Path::parse(p).map_err(|e| e.to_string())?;
+        let path = Path::cached(p)?;
         (base, lookup(&path).ok_or_else(|| invalid(p))?)
     } else {
         (op, operand.clone())

@@ -43,17 +43,27 @@ impl Failure {
     }
 }
 
-/// What paths can see besides the state input: the context object and the variables.
+/// What paths can see besides the state input: the context object (built only when a
+/// path asks for it — it holds the execution's input) and the variables.
 pub struct Scope<'a> {
-    pub context: &'a Value,
+    context: &'a dyn Fn() -> Value,
+    cache: std::cell::OnceCell<Value>,
     pub vars: &'a BTreeMap<String, Value>,
 }
 
-impl Scope<'_> {
+impl<'a> Scope<'a> {
+    pub fn new(context: &'a dyn Fn() -> Value, vars: &'a BTreeMap<String, Value>) -> Self {
+        Scope {
+            context,
+            cache: std::cell::OnceCell::new(),
+            vars,
+        }
+    }
+
     pub fn lookup(&self, input: &Value, p: &Path) -> Option<Value> {
         match &p.root {
             Root::Input => p.select(input),
-            Root::Context => p.select(self.context),
+            Root::Context => p.select(self.cache.get_or_init(|| (self.context)())),
             Root::Variable(name) => p.select(self.vars.get(name)?),
         }
     }
@@ -72,6 +82,14 @@ impl Scope<'_> {
             PathField::Default => Ok(input.clone()),
             PathField::Null => Ok(Value::Object(Map::new())),
             PathField::Path(p) => self.lookup(input, p).ok_or_else(|| Self::no_results(p)),
+        }
+    }
+
+    /// OutputPath on a value the caller gives up: `$` returns it without a copy.
+    pub fn select_owned(&self, field: &PathField, v: Value) -> Result<Value, Failure> {
+        match field {
+            PathField::Default => Ok(v),
+            _ => self.select_path(field, &v),
         }
     }
 
@@ -118,7 +136,7 @@ impl Scope<'_> {
             return intrinsics::eval(&call, &lookup, rng)
                 .map_err(|e| Failure::new("States.IntrinsicFailure", e));
         }
-        let p = Path::parse(expr).map_err(Failure::runtime)?;
+        let p = Path::cached(expr).map_err(Failure::runtime)?;
         self.lookup(input, &p).ok_or_else(|| {
             Failure::runtime(format!(
                 "The JSONPath '{expr}' specified for the field '{field}' could not be found in the input '{}'",
@@ -154,6 +172,32 @@ impl Scope<'_> {
     }
 }
 
+/// ResultPath on a raw input the caller gives up (no copy). A path that cannot be
+/// applied leaves the input unchanged and hands it back with the failure.
+pub fn result_path_into(
+    field: &PathField,
+    mut raw_input: Value,
+    result: Value,
+) -> Result<Value, (Failure, Value)> {
+    match field {
+        PathField::Default => Ok(result),
+        PathField::Null => Ok(raw_input),
+        PathField::Path(p) => match p.set(&mut raw_input, result) {
+            Ok(()) => Ok(raw_input),
+            Err(e) => {
+                let f = Failure::new(
+                    "States.ResultPathMatchFailure",
+                    format!(
+                        "Unable to apply ResultPath \"{}\" to input \"{}\": {e}",
+                        p.text, raw_input
+                    ),
+                );
+                Err((f, raw_input))
+            }
+        },
+    }
+}
+
 /// `$.a.b[0]` → `$['a']['b'][0]`, as Step Functions words a missing path.
 fn bracketed(text: &str) -> String {
     let mut out = String::from("$");
@@ -171,9 +215,25 @@ fn bracketed(text: &str) -> String {
     out
 }
 
-/// Checks the 256 KiB payload quota.
-pub fn check_size(v: &Value, what: &str) -> Result<(), Failure> {
-    let n = v.to_string().len();
+/// The length of a value's JSON text, counted without building the text.
+pub fn json_len(v: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
+}
+
+/// Checks the 256 KiB payload quota for a JSON text of `n` characters.
+pub fn check_len(n: usize, what: &str) -> Result<(), Failure> {
     if n > MAX_PAYLOAD {
         return Err(Failure::new(
             "States.DataLimitExceeded",
@@ -181,6 +241,11 @@ pub fn check_size(v: &Value, what: &str) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// Checks the 256 KiB payload quota.
+pub fn check_size(v: &Value, what: &str) -> Result<(), Failure> {
+    check_len(json_len(v), what)
 }
 
 /// Whether a Retry/Catch `ErrorEquals` list matches an error: exact names, `States.ALL`
@@ -228,10 +293,8 @@ mod tests {
         let ctx = json!({"Execution": {"Name": "e1"}});
         let mut vars = BTreeMap::new();
         vars.insert("limit".to_string(), json!(10));
-        let s = Scope {
-            context: &ctx,
-            vars: &vars,
-        };
+        let c = || ctx.clone();
+        let s = Scope::new(&c, &vars);
         let t = json!({"a.$": "$.x", "name.$": "$$.Execution.Name", "l.$": "$limit", "fixed": {"k": 1}, "n.$": "States.MathAdd($.x, 1)"});
         let out = s.template(&t, &json!({"x": 4}), &mut Rng::new(1)).unwrap();
         assert_eq!(
@@ -249,10 +312,8 @@ mod tests {
     fn input_path_null_and_missing() {
         let ctx = json!({});
         let vars = BTreeMap::new();
-        let s = Scope {
-            context: &ctx,
-            vars: &vars,
-        };
+        let c = || ctx.clone();
+        let s = Scope::new(&c, &vars);
         assert_eq!(
             s.select_path(&PathField::Null, &json!({"a": 1})).unwrap(),
             json!({})

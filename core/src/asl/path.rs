@@ -68,6 +68,27 @@ impl Path {
         })
     }
 
+    /// Parses through a per-thread cache: definitions repeat the same few paths on
+    /// every state they enter, and parsing allocates.
+    pub fn cached(text: &str) -> Result<std::rc::Rc<Path>, String> {
+        thread_local! {
+            static CACHE: std::cell::RefCell<std::collections::BTreeMap<String, std::rc::Rc<Path>>> =
+                const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+        }
+        CACHE.with(|c| {
+            if let Some(p) = c.borrow().get(text) {
+                return Ok(p.clone());
+            }
+            let p = std::rc::Rc::new(Path::parse(text)?);
+            let mut c = c.borrow_mut();
+            if c.len() > 4096 {
+                c.clear();
+            }
+            c.insert(text.to_string(), p.clone());
+            Ok(p)
+        })
+    }
+
     /// True when the path selects at most one node.
     pub fn is_definite(&self) -> bool {
         self.segs

@@ -47,20 +47,34 @@ pub(crate) struct StateMachine {
     metrics: Metrics,
 }
 
+/// What the context object says about an execution, shared by all its runs.
+pub(crate) struct ContextBase {
+    arn: String,
+    name: String,
+    role: String,
+    start_ms: u64,
+    machine_arn: String,
+    machine_name: String,
+    input: std::rc::Rc<Value>,
+}
+
 pub(crate) struct Execution {
     pub arn: String,
     name: String,
     machine: usize,
-    input: Value,
+    input: std::rc::Rc<Value>,
     status: &'static str,
     output: Option<Value>,
     error: Option<String>,
     cause: Option<String>,
     start_ms: u64,
     stop_ms: Option<u64>,
-    history: Vec<Value>,
+    history: Vec<run::HistoryEvent>,
     /// Who waits for the end: StartSyncExecution callers and `.sync` parent tasks.
     waiters: Vec<Waiter>,
+    /// The runs (threads) of this execution.
+    runs: Vec<usize>,
+    ctx: std::rc::Rc<ContextBase>,
 }
 
 pub(crate) struct Sfn {
@@ -68,6 +82,8 @@ pub(crate) struct Sfn {
     pub execs: Vec<Execution>,
     runs: Vec<Run>,
     tokens: BTreeMap<String, usize>,
+    /// Execution ARN → index.
+    by_arn: BTreeMap<String, usize>,
     /// ARNs, URLs and names of the template's resources → logical id (for the trace).
     names: BTreeMap<String, String>,
     region: String,
@@ -227,6 +243,7 @@ impl Sfn {
             execs: Vec::new(),
             runs: Vec::new(),
             tokens: BTreeMap::new(),
+            by_arn: BTreeMap::new(),
             names,
             region: model.region.clone(),
         })
@@ -238,7 +255,7 @@ impl Sfn {
             .position(|m| m.arn == arn || m.name == arn)
     }
     fn find_exec(&self, arn: &str) -> Option<usize> {
-        self.execs.iter().position(|e| e.arn == arn)
+        self.by_arn.get(arn).copied()
     }
     /// The logical id of the machine an execution ARN belongs to.
     pub fn machine_of_exec(&self, arn: &str) -> Option<usize> {
@@ -263,7 +280,11 @@ impl Sfn {
             "StopExecution" => self.stop(k, p),
             "ListExecutions" => self.list_executions(p),
             "GetExecutionHistory" => self.exec_of(p).map(|e| {
-                let mut events = self.execs[e].history.clone();
+                let mut events: Vec<Value> = self.execs[e]
+                    .history
+                    .iter()
+                    .map(run::HistoryEvent::to_json)
+                    .collect();
                 if p.get("reverseOrder") == Some(&Value::Bool(true)) {
                     events.reverse();
                 }
@@ -368,7 +389,7 @@ impl Sfn {
         if let Some(e) = self.find_exec(&exec_arn) {
             // Idempotent for a running execution started with the same input.
             let ex = &self.execs[e];
-            if ex.status == "RUNNING" && ex.input == input {
+            if ex.status == "RUNNING" && *ex.input == input {
                 return Ok(json!({"executionArn": ex.arn, "startDate": ex.start_ms}));
             }
             return Err(AwsError::client(
@@ -377,12 +398,23 @@ impl Sfn {
             ));
         }
         let ei = self.execs.len();
+        self.by_arn.insert(exec_arn.clone(), ei);
         let now = k.now_ms();
+        let shared_input = std::rc::Rc::new(input.clone());
+        let ctx = std::rc::Rc::new(ContextBase {
+            arn: exec_arn.clone(),
+            name: name.clone(),
+            role: self.machines[mi].role_arn.clone(),
+            start_ms: now,
+            machine_arn: self.machines[mi].arn.clone(),
+            machine_name: self.machines[mi].name.clone(),
+            input: shared_input.clone(),
+        });
         self.execs.push(Execution {
             arn: exec_arn.clone(),
             name,
             machine: mi,
-            input: input.clone(),
+            input: shared_input.clone(),
             status: "RUNNING",
             output: None,
             error: None,
@@ -391,6 +423,8 @@ impl Sfn {
             stop_ms: None,
             history: Vec::new(),
             waiters: sync.into_iter().collect(),
+            runs: Vec::new(),
+            ctx,
         });
         self.machines[mi].metrics.started += 1;
         let lid = self.machines[mi].logical_id.clone();
@@ -540,7 +574,7 @@ impl Sfn {
             .filter(|(_, e)| e.machine == mi)
             .map(|(i, e)| {
                 let mut d = self.describe(i);
-                d["history"] = Value::Array(e.history.clone());
+                d["history"] = e.history.iter().map(run::HistoryEvent::to_json).collect();
                 d
             })
             .collect();

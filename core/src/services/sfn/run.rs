@@ -283,6 +283,141 @@ fn task_result(
     Ok(v)
 }
 
+/// One event of an execution's history, kept compact; `to_json` gives AWS's format.
+pub(crate) struct HistoryEvent {
+    timestamp: u64,
+    ty: std::borrow::Cow<'static, str>,
+    id: u64,
+    prev: u64,
+    detail: Detail,
+}
+
+pub(crate) enum Detail {
+    None,
+    /// A state's Entered (input) or Exited (output) event.
+    State {
+        entered: bool,
+        name: String,
+        text: String,
+    },
+    Json(&'static str, Value),
+}
+
+impl HistoryEvent {
+    pub fn to_json(&self) -> Value {
+        let mut e = Map::new();
+        e.insert("timestamp".into(), json!(self.timestamp));
+        e.insert("type".into(), json!(self.ty));
+        e.insert("id".into(), json!(self.id));
+        e.insert("previousEventId".into(), json!(self.prev));
+        match &self.detail {
+            Detail::None => {}
+            Detail::State {
+                entered: true,
+                name,
+                text,
+            } => {
+                e.insert(
+                    "stateEnteredEventDetails".into(),
+                    json!({"name": name, "input": text, "inputDetails": {"truncated": false}}),
+                );
+            }
+            Detail::State {
+                entered: false,
+                name,
+                text,
+            } => {
+                e.insert(
+                    "stateExitedEventDetails".into(),
+                    json!({"name": name, "output": text, "outputDetails": {"truncated": false}}),
+                );
+            }
+            Detail::Json(key, d) => {
+                e.insert((*key).into(), d.clone());
+            }
+        }
+        Value::Object(e)
+    }
+}
+
+/// Event types are a fixed set: most are kept as static text.
+fn static_type(ty: &str) -> std::borrow::Cow<'static, str> {
+    const KNOWN: &[&str] = &[
+        "ExecutionStarted",
+        "ExecutionSucceeded",
+        "ExecutionFailed",
+        "ExecutionAborted",
+        "ExecutionTimedOut",
+        "TaskScheduled",
+        "TaskStarted",
+        "TaskSubmitted",
+        "TaskSucceeded",
+        "TaskFailed",
+        "TaskTimedOut",
+        "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
+        "LambdaFunctionSucceeded",
+        "LambdaFunctionFailed",
+        "LambdaFunctionTimedOut",
+        "ParallelStateStarted",
+        "ParallelStateSucceeded",
+        "ParallelStateFailed",
+        "MapStateStarted",
+        "MapStateSucceeded",
+        "MapStateFailed",
+        "MapIterationStarted",
+        "MapIterationSucceeded",
+        "MapIterationFailed",
+        "PassStateEntered",
+        "PassStateExited",
+        "TaskStateEntered",
+        "TaskStateExited",
+        "ChoiceStateEntered",
+        "ChoiceStateExited",
+        "WaitStateEntered",
+        "WaitStateExited",
+        "SucceedStateEntered",
+        "SucceedStateExited",
+        "FailStateEntered",
+        "ParallelStateEntered",
+        "ParallelStateExited",
+        "MapStateEntered",
+        "MapStateExited",
+    ];
+    match KNOWN.iter().find(|k| **k == ty) {
+        Some(k) => std::borrow::Cow::Borrowed(k),
+        None => std::borrow::Cow::Owned(ty.to_string()),
+    }
+}
+
+fn static_key(key: &str) -> &'static str {
+    const KEYS: &[&str] = &[
+        "executionStartedEventDetails",
+        "executionSucceededEventDetails",
+        "executionFailedEventDetails",
+        "executionAbortedEventDetails",
+        "executionTimedOutEventDetails",
+        "taskScheduledEventDetails",
+        "taskStartedEventDetails",
+        "taskSubmittedEventDetails",
+        "taskSucceededEventDetails",
+        "taskFailedEventDetails",
+        "taskTimedOutEventDetails",
+        "lambdaFunctionScheduledEventDetails",
+        "lambdaFunctionSucceededEventDetails",
+        "lambdaFunctionFailedEventDetails",
+        "lambdaFunctionTimedOutEventDetails",
+        "mapStateStartedEventDetails",
+        "mapIterationStartedEventDetails",
+        "mapIterationSucceededEventDetails",
+        "mapIterationFailedEventDetails",
+    ];
+    KEYS.iter()
+        .find(|k| **k == key)
+        .copied()
+        .unwrap_or("eventDetails")
+}
+
 #[derive(Clone, Debug)]
 enum Phase {
     Idle,
@@ -327,7 +462,7 @@ pub(crate) struct Run {
     gen: u64,
     alive: bool,
     vars: BTreeMap<String, Value>,
-    map_item: Option<(usize, Value)>,
+    map_item: Option<(usize, Rc<Value>)>,
     token: Option<String>,
     phase: Phase,
     fan: Option<Fan>,
@@ -361,26 +496,92 @@ impl Sfn {
         ty: &str,
         details: Option<(&str, Value)>,
     ) -> u64 {
+        let detail = match details {
+            Some((key, d)) => Detail::Json(static_key(key), d),
+            None => Detail::None,
+        };
+        self.push_event(k, exec, prev, ty, detail)
+    }
+
+    fn push_event(
+        &mut self,
+        k: &mut Kernel<Event>,
+        exec: usize,
+        prev: u64,
+        ty: &str,
+        detail: Detail,
+    ) -> u64 {
         let ex = &mut self.execs[exec];
         let id = ex.history.len() as u64 + 1;
-        let mut e = Map::new();
-        e.insert("timestamp".into(), json!(k.now_ms()));
-        e.insert("type".into(), json!(ty));
-        e.insert("id".into(), json!(id));
-        e.insert("previousEventId".into(), json!(prev));
-        let name = details
-            .as_ref()
-            .and_then(|(_, d)| d.get("name"))
-            .and_then(Value::as_str)
-            .map(|n| format!(" {n}"))
-            .unwrap_or_default();
-        if let Some((key, d)) = details {
-            e.insert(key.into(), d);
+        // Step Functions logs nothing by default; the page's log panel gets the events a
+        // learner must not miss (failures, time-outs, aborts); the history has the rest.
+        let notable = ty.ends_with("Failed") || ty.ends_with("TimedOut") || ty.ends_with("Aborted");
+        let line = notable.then(|| {
+            let field = |f: &str| match &detail {
+                Detail::Json(_, d) => d.get(f).and_then(Value::as_str).unwrap_or("").to_string(),
+                _ => String::new(),
+            };
+            format!(
+                "{} {id} {ty} {} {}",
+                ex.name,
+                field("error"),
+                field("cause")
+            )
+        });
+        ex.history.push(HistoryEvent {
+            timestamp: k.now_ms(),
+            ty: static_type(ty),
+            id,
+            prev,
+            detail,
+        });
+        if let Some(line) = line {
+            let lid = self.machines[ex.machine].logical_id.clone();
+            k.record(
+                TraceKind::Log,
+                &lid,
+                &lid,
+                line.trim_end().to_string(),
+                Value::Null,
+            );
         }
-        ex.history.push(Value::Object(e));
-        let lid = self.machines[ex.machine].logical_id.clone();
-        let line = format!("{} {id} {ty}{name}", ex.name);
-        k.record(TraceKind::Log, &lid, &lid, line, Value::Null);
+        id
+    }
+
+    /// `…StateEntered` / `…StateExited` with the state's name and input or output text.
+    fn state_event(
+        &mut self,
+        k: &mut Kernel<Event>,
+        ri: usize,
+        entered: bool,
+        st: &State,
+        text: String,
+    ) -> u64 {
+        let ty = match (st.type_name.as_str(), entered) {
+            ("Pass", true) => "PassStateEntered",
+            ("Pass", false) => "PassStateExited",
+            ("Task", true) => "TaskStateEntered",
+            ("Task", false) => "TaskStateExited",
+            ("Choice", true) => "ChoiceStateEntered",
+            ("Choice", false) => "ChoiceStateExited",
+            ("Wait", true) => "WaitStateEntered",
+            ("Wait", false) => "WaitStateExited",
+            ("Succeed", true) => "SucceedStateEntered",
+            ("Succeed", false) => "SucceedStateExited",
+            ("Fail", _) => "FailStateEntered",
+            ("Parallel", true) => "ParallelStateEntered",
+            ("Parallel", false) => "ParallelStateExited",
+            ("Map", true) => "MapStateEntered",
+            _ => "MapStateExited",
+        };
+        let detail = Detail::State {
+            entered,
+            name: st.name.clone(),
+            text,
+        };
+        let (exec, prev) = (self.runs[ri].exec, self.runs[ri].prev);
+        let id = self.push_event(k, exec, prev, ty, detail);
+        self.runs[ri].prev = id;
         id
     }
 
@@ -407,9 +608,10 @@ impl Sfn {
         parent: Option<(usize, usize)>,
         prev: u64,
         vars: BTreeMap<String, Value>,
-        map_item: Option<(usize, Value)>,
+        map_item: Option<(usize, Rc<Value>)>,
     ) -> usize {
         let ri = self.runs.len();
+        self.execs[exec].runs.push(ri);
         let state = set.get(&set.start_at).unwrap_or(0);
         self.runs.push(Run {
             exec,
@@ -478,23 +680,28 @@ impl Sfn {
         (self.runs[ri].set.clone(), self.runs[ri].state)
     }
 
-    fn context(&self, ri: usize) -> Value {
+    /// The context object `$$` of a run's current state, built on demand: the closure
+    /// holds shared handles, so making it allocates nothing.
+    fn context(&self, ri: usize) -> impl Fn() -> Value {
         let r = &self.runs[ri];
-        let ex = &self.execs[r.exec];
-        let m = &self.machines[ex.machine];
-        let mut c = json!({
-            "Execution": {"Id": ex.arn, "Input": ex.input, "Name": ex.name, "RoleArn": m.role_arn,
-                          "StartTime": iso8601(ex.start_ms), "RedriveCount": 0},
-            "State": {"EnteredTime": iso8601(r.entered_ms), "Name": r.set.states[r.state].name, "RetryCount": r.retry_count},
-            "StateMachine": {"Id": m.arn, "Name": m.name},
-        });
-        if let Some(t) = &r.token {
-            c["Task"] = json!({"Token": t});
+        let base = self.execs[r.exec].ctx.clone();
+        let (entered, set, si, retries) = (r.entered_ms, r.set.clone(), r.state, r.retry_count);
+        let (token, item) = (r.token.clone(), r.map_item.clone());
+        move || {
+            let mut c = json!({
+                "Execution": {"Id": base.arn, "Input": *base.input, "Name": base.name, "RoleArn": base.role,
+                              "StartTime": iso8601(base.start_ms), "RedriveCount": 0},
+                "State": {"EnteredTime": iso8601(entered), "Name": set.states[si].name, "RetryCount": retries},
+                "StateMachine": {"Id": base.machine_arn, "Name": base.machine_name},
+            });
+            if let Some(t) = &token {
+                c["Task"] = json!({"Token": t});
+            }
+            if let Some((i, v)) = &item {
+                c["Map"] = json!({"Item": {"Index": i, "Value": **v}});
+            }
+            c
         }
-        if let Some((i, v)) = &r.map_item {
-            c["Map"] = json!({"Item": {"Index": i, "Value": v}});
-        }
-        c
     }
 
     fn enter(&mut self, k: &mut Kernel<Event>, ri: usize) {
@@ -505,15 +712,7 @@ impl Sfn {
         r.retry_count = 0;
         r.entered_ms = k.now_ms();
         let input = r.input.to_string();
-        self.run_event(
-            k,
-            ri,
-            &format!("{}StateEntered", st.type_name),
-            Some((
-                "stateEnteredEventDetails",
-                json!({"name": st.name, "input": input, "inputDetails": {"truncated": false}}),
-            )),
-        );
+        self.state_event(k, ri, true, st, input);
         self.execute(k, ri);
     }
 
@@ -533,12 +732,8 @@ impl Sfn {
         };
         let context = self.context(ri);
         let vars = self.runs[ri].vars.clone();
-        let scope = Scope {
-            context: &context,
-            vars: &vars,
-        };
-        let input = self.runs[ri].input.clone();
-        let effective = match scope.select_path(&st.input_path, &input) {
+        let scope = Scope::new(&context, &vars);
+        let effective = match scope.select_path(&st.input_path, &self.runs[ri].input) {
             Ok(v) => v,
             Err(f) => return self.fail_state(k, ri, f),
         };
@@ -548,11 +743,11 @@ impl Sfn {
         };
         match &st.kind {
             Kind::Pass { result } => {
-                let r = match result {
-                    Some(r) => Ok(r.clone()),
-                    None => with_params(&scope, &mut k.rng),
+                let r = match (result, &st.parameters) {
+                    (Some(r), _) => Ok(r.clone()),
+                    (None, Some(_)) => with_params(&scope, &mut k.rng),
+                    (None, None) => Ok(effective),
                 };
-                self.runs[ri].effective = effective;
                 match r {
                     Ok(v) => self.complete(k, ri, v, None),
                     Err(f) => self.fail_state(k, ri, f),
@@ -564,10 +759,6 @@ impl Sfn {
                 timeout_path,
                 heartbeat_s,
             } => {
-                let params = match with_params(&scope, &mut k.rng) {
-                    Ok(p) => p,
-                    Err(f) => return self.fail_state(k, ri, f),
-                };
                 let timeout = match timeout_path {
                     Some(p) => match scope.lookup(&effective, p).and_then(|v| v.as_u64()) {
                         Some(t) => Some(t),
@@ -575,7 +766,14 @@ impl Sfn {
                     },
                     None => *timeout_s,
                 };
-                self.runs[ri].effective = effective;
+                let params = match &st.parameters {
+                    Some(_) => with_params(&scope, &mut k.rng),
+                    None => Ok(effective),
+                };
+                let params = match params {
+                    Ok(p) => p,
+                    Err(f) => return self.fail_state(k, ri, f),
+                };
                 self.start_task(k, ri, resource, params, timeout, *heartbeat_s);
             }
             Kind::Choice { choices, default } => {
@@ -820,7 +1018,7 @@ impl Sfn {
             let i = fan.next;
             fan.next += 1;
             fan.running += 1;
-            let item = fan.items[i].clone();
+            let item = Rc::new(fan.items[i].clone());
             let started = self.run_event(
                 k,
                 ri,
@@ -835,16 +1033,13 @@ impl Sfn {
                     self.runs[ri].map_item = Some((i, item.clone()));
                     let context = self.context(ri);
                     self.runs[ri].map_item = None;
-                    let scope = Scope {
-                        context: &context,
-                        vars: &self.runs[ri].vars,
-                    };
+                    let scope = Scope::new(&context, &self.runs[ri].vars);
                     match scope.template(sel, &self.runs[ri].effective, &mut k.rng) {
                         Ok(v) => v,
                         Err(f) => return self.fail_fan(k, ri, f),
                     }
                 }
-                None => item.clone(),
+                None => (*item).clone(),
             };
             let vars = self.runs[ri].vars.clone();
             let exec = self.runs[ri].exec;
@@ -1004,12 +1199,11 @@ impl Sfn {
             Kind::Task { .. } | Kind::Pass { .. } | Kind::Parallel { .. } | Kind::Map { .. }
         );
         let vars = self.runs[ri].vars.clone();
-        let raw_input = self.runs[ri].input.clone();
+        // The raw input is taken, not copied: ResultPath writes into it. It goes back
+        // into the run if anything fails (a Catch's ResultPath needs it).
+        let mut raw_input = Some(std::mem::take(&mut self.runs[ri].input));
         let out = (|| -> Result<(Value, Option<Map<String, Value>>), Failure> {
-            let scope = Scope {
-                context: &context,
-                vars: &vars,
-            };
+            let scope = Scope::new(&context, &vars);
             let result = match &st.result_selector {
                 Some(sel) => scope.template(sel, &result, &mut k.rng)?,
                 None => result,
@@ -1023,14 +1217,23 @@ impl Sfn {
             };
             let output = if produces {
                 asl::check_size(&result, "state result")?;
-                Scope::result_path(&st.result_path, &raw_input, result)?
+                let raw = raw_input.take().unwrap_or_default();
+                match asl::result_path_into(&st.result_path, raw, result) {
+                    Ok(v) => v,
+                    Err((f, raw)) => {
+                        raw_input = Some(raw);
+                        return Err(f);
+                    }
+                }
             } else {
                 result
             };
-            let output = scope.select_path(&st.output_path, &output)?;
-            asl::check_size(&output, "state output")?;
+            let output = scope.select_owned(&st.output_path, output)?;
             Ok((output, assigned))
         })();
+        if let Some(raw) = raw_input {
+            self.runs[ri].input = raw;
+        }
         let output = match out {
             Ok((o, assigned)) => {
                 if let Some(vals) = assigned {
@@ -1041,15 +1244,10 @@ impl Sfn {
             Err(f) => return self.fail_state(k, ri, f),
         };
         let text = output.to_string();
-        self.run_event(
-            k,
-            ri,
-            &format!("{}StateExited", st.type_name),
-            Some((
-                "stateExitedEventDetails",
-                json!({"name": st.name, "output": text, "outputDetails": {"truncated": false}}),
-            )),
-        );
+        if let Err(f) = asl::check_len(text.len(), "state output") {
+            return self.fail_state(k, ri, f);
+        }
+        self.state_event(k, ri, false, st, text);
         match next.or_else(|| st.next.clone()) {
             Some(n) => self.transition(k, ri, &n, output),
             None => self.end_run(k, ri, Ok(output)),
@@ -1105,12 +1303,7 @@ impl Sfn {
             match Scope::result_path(&c.result_path, &self.runs[ri].input, f.output()) {
                 Ok(output) => {
                     let text = output.to_string();
-                    self.run_event(
-                        k,
-                        ri,
-                        &format!("{}StateExited", st.type_name),
-                        Some(("stateExitedEventDetails", json!({"name": st.name, "output": text, "outputDetails": {"truncated": false}}))),
-                    );
+                    self.state_event(k, ri, false, st, text);
                     return self.transition(k, ri, &c.next, output);
                 }
                 Err(e) => return self.end_run(k, ri, Err(e)),
@@ -1196,8 +1389,8 @@ impl Sfn {
             "ABORTED" => m.aborted += 1,
             _ => m.timed_out += 1,
         }
-        for ri in 0..self.runs.len() {
-            if self.runs[ri].exec == e && self.runs[ri].alive {
+        for ri in std::mem::take(&mut self.execs[e].runs) {
+            if self.runs[ri].alive {
                 self.kill(ri);
             }
         }
@@ -1214,7 +1407,11 @@ impl Sfn {
             format!("execution {} {status}", self.execs[e].name),
             json!({"executionArn": self.execs[e].arn}),
         );
-        let d = self.describe(e);
+        let d = if waiters.is_empty() {
+            Value::Null
+        } else {
+            self.describe(e)
+        };
         for w in waiters {
             let mut reply = d.clone();
             if !matches!(w, Waiter::Sfn(_)) {
