@@ -33,6 +33,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         "Step Functions: Choice, task token, Parallel, Retry/Catch",
         include_str!("../../public/examples/step-functions-order.yaml"),
     ),
+    (
+        "eventbridge-orders",
+        "EventBridge: bus, patterns, input transformer, schedule, DLQ",
+        include_str!("../../public/examples/eventbridge-orders.yaml"),
+    ),
 ];
 /// How long one message takes to travel along a wire on screen (real ms).
 pub const TRAVEL_MS: f64 = 700.0;

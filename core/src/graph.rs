@@ -24,7 +24,8 @@ pub struct Edge {
     pub from: String,
     pub to: String,
     /// `event-source`, `subscription`, `dead-letter`, `on-success`, `on-failure`, `task`
-    /// (a state machine's Task reaches it), `reference`.
+    /// (a state machine's Task reaches it), `rule` (a bus feeds a rule), `target` (a rule
+    /// delivers to it), `reference`.
     pub kind: String,
     /// The template property that makes this wire.
     pub property: String,
@@ -268,6 +269,84 @@ pub fn build(model: &Model) -> Graph {
                     kind: "dead-letter".into(),
                     property: format!("Resources.{}.Properties.RedrivePolicy", r.logical_id),
                 });
+            }
+        }
+    }
+    // EventBridge: a bus feeds its rules (and SAM rules on functions and state
+    // machines); a rule delivers to its targets.
+    let bus_of = |name: Option<&Value>| -> Option<String> {
+        let n = name.and_then(Value::as_str)?;
+        let short = n.rsplit('/').next().unwrap_or(n);
+        model
+            .resources
+            .iter()
+            .find(|b| b.resource_type == "AWS::Events::EventBus" && b.physical_name == short)
+            .map(|b| b.logical_id.clone())
+    };
+    for r in &model.resources {
+        let p = &r.properties;
+        if r.resource_type == "AWS::Events::Rule" {
+            if let Some(bus) = bus_of(p.get("EventBusName")) {
+                edges.push(Edge {
+                    from: bus,
+                    to: r.logical_id.clone(),
+                    kind: "rule".into(),
+                    property: format!("Resources.{}.Properties.EventBusName", r.logical_id),
+                });
+            }
+            for (i, t) in p
+                .get("Targets")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let arn = t.get("Arn").and_then(Value::as_str).unwrap_or("");
+                let to =
+                    by_arn(model, arn).or_else(|| bus_of(Some(&Value::String(arn.to_string()))));
+                if let Some(to) = to {
+                    edges.push(Edge {
+                        from: r.logical_id.clone(),
+                        to,
+                        kind: "target".into(),
+                        property: format!("Resources.{}.Properties.Targets[{i}]", r.logical_id),
+                    });
+                }
+                if let Some(dlq) = t
+                    .pointer("/DeadLetterConfig/Arn")
+                    .and_then(Value::as_str)
+                    .and_then(|a| by_arn(model, a))
+                {
+                    edges.push(Edge {
+                        from: r.logical_id.clone(),
+                        to: dlq,
+                        kind: "dead-letter".into(),
+                        property: format!(
+                            "Resources.{}.Properties.Targets[{i}].DeadLetterConfig",
+                            r.logical_id
+                        ),
+                    });
+                }
+            }
+        }
+        if let Some(events) = p.get("Events").and_then(Value::as_object) {
+            for (name, e) in events {
+                if matches!(
+                    e.get("Type").and_then(Value::as_str),
+                    Some("EventBridgeRule" | "CloudWatchEvent")
+                ) {
+                    if let Some(bus) = bus_of(e.pointer("/Properties/EventBusName")) {
+                        edges.push(Edge {
+                            from: bus,
+                            to: r.logical_id.clone(),
+                            kind: "rule".into(),
+                            property: format!(
+                                "Resources.{}.Properties.Events.{name}",
+                                r.logical_id
+                            ),
+                        });
+                    }
+                }
             }
         }
     }

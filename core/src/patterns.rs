@@ -1,10 +1,10 @@
-//! Content filtering as SNS filter policies define it (and, later, EventBridge event
-//! patterns, which share most of the language): a policy is an object whose keys must
-//! all match; a leaf is a list of conditions of which one must match; `$or` takes a list
-//! of alternative policies. Conditions: exact strings and numbers, `prefix`, `suffix`,
-//! `equals-ignore-case`, `anything-but` (values, a list, or a prefix/suffix), `numeric`
-//! (comparisons and ranges), `exists`, and `cidr` (IPv4). An array in the message matches
-//! if any of its elements matches.
+//! Content filtering as SNS filter policies and EventBridge event patterns define it (one
+//! matcher, two validators): a policy is an object whose keys must all match; a leaf is
+//! a list of conditions of which one must match; `$or` takes a list of alternative
+//! policies. Conditions: exact strings, numbers, booleans and null, `prefix` and `suffix`
+//! (also case-insensitive), `equals-ignore-case`, `wildcard`, `anything-but` (values, a
+//! list, or a prefix/suffix/wildcard), `numeric` (comparisons and ranges), `exists`, and
+//! `cidr` (IPv4). An array in the message matches if any of its elements matches.
 
 use serde_json::Value;
 
@@ -69,6 +69,95 @@ fn validate_condition(key: &str, c: &Value) -> Result<(), String> {
     }
 }
 
+/// Checks an EventBridge event pattern's shape: an object of fields whose leaves are
+/// arrays of values (strings, numbers, booleans, null) or of one-operator objects
+/// (`prefix`, `suffix`, `equals-ignore-case`, `wildcard`, `anything-but`, `numeric`,
+/// `exists`, `cidr`), nested objects, and `$or`. Errors read like EventBridge's reasons.
+pub fn validate_event_pattern(pattern: &Value) -> Result<(), String> {
+    let Some(obj) = pattern.as_object() else {
+        return Err("Filter is not an object".into());
+    };
+    for (k, v) in obj {
+        if k == "$or" {
+            let alts = v
+                .as_array()
+                .filter(|a| a.len() >= 2)
+                .ok_or("$or must be an array of at least two objects")?;
+            for a in alts {
+                validate_event_pattern(a)?;
+            }
+            continue;
+        }
+        match v {
+            Value::Object(_) => validate_event_pattern(v)?,
+            Value::Array(conds) => {
+                if conds.is_empty() {
+                    return Err(format!("Empty arrays are not allowed (\"{k}\")"));
+                }
+                for c in conds {
+                    if let Some(o) = c.as_object() {
+                        let Some((op, arg)) = o.iter().next().filter(|_| o.len() == 1) else {
+                            return Err(format!(
+                                "Only one key allowed in match expression (\"{k}\")"
+                            ));
+                        };
+                        let ok = match op.as_str() {
+                            "prefix" | "suffix" => {
+                                arg.is_string()
+                                    || arg.get("equals-ignore-case").is_some_and(Value::is_string)
+                            }
+                            "equals-ignore-case" | "wildcard" => arg.is_string(),
+                            "exists" => arg.is_boolean(),
+                            "anything-but" => match arg {
+                                Value::Object(inner) => {
+                                    inner.len() == 1
+                                        && inner.keys().all(|k| {
+                                            matches!(
+                                                k.as_str(),
+                                                "prefix"
+                                                    | "suffix"
+                                                    | "equals-ignore-case"
+                                                    | "wildcard"
+                                            )
+                                        })
+                                }
+                                Value::Array(list) => {
+                                    !list.is_empty()
+                                        && list.iter().all(|x| x.is_string() || x.is_number())
+                                }
+                                x => x.is_string() || x.is_number(),
+                            },
+                            "cidr" => arg.as_str().is_some_and(|s| parse_cidr(s).is_some()),
+                            "numeric" => arg.as_array().is_some_and(|a| {
+                                !a.is_empty()
+                                    && a.len() % 2 == 0
+                                    && a.chunks(2).all(|p| {
+                                        matches!(p[0].as_str(), Some("=" | "<" | "<=" | ">" | ">="))
+                                            && p[1].is_number()
+                                    })
+                            }),
+                            _ => false,
+                        };
+                        if !ok {
+                            return Err(format!("Unrecognized match type {op} (\"{k}\")"));
+                        }
+                    } else if c.is_array() {
+                        return Err(format!(
+                            "Match value must be String, number, true, false, or null (\"{k}\")"
+                        ));
+                    }
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "Match value must be an array or an object (\"{k}\")"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Does `doc` (attributes as a JSON object, or the message body) match `policy`?
 pub fn matches(policy: &Value, doc: &Value) -> bool {
     let Some(obj) = policy.as_object() else {
@@ -114,10 +203,25 @@ fn scalar(c: &Value, v: &Value) -> bool {
             };
             let text = v.as_str();
             match op.as_str() {
-                "prefix" => text
+                "prefix" => match (text, arg) {
+                    (Some(t), Value::String(p)) => t.starts_with(p.as_str()),
+                    (Some(t), Value::Object(o)) => o
+                        .get("equals-ignore-case")
+                        .and_then(Value::as_str)
+                        .is_some_and(|p| t.to_lowercase().starts_with(&p.to_lowercase())),
+                    _ => false,
+                },
+                "suffix" => match (text, arg) {
+                    (Some(t), Value::String(p)) => t.ends_with(p.as_str()),
+                    (Some(t), Value::Object(o)) => o
+                        .get("equals-ignore-case")
+                        .and_then(Value::as_str)
+                        .is_some_and(|p| t.to_lowercase().ends_with(&p.to_lowercase())),
+                    _ => false,
+                },
+                "wildcard" => text
                     .zip(arg.as_str())
-                    .is_some_and(|(t, p)| t.starts_with(p)),
-                "suffix" => text.zip(arg.as_str()).is_some_and(|(t, p)| t.ends_with(p)),
+                    .is_some_and(|(t, p)| crate::asl::choice::string_matches(t, p)),
                 "equals-ignore-case" => text
                     .zip(arg.as_str())
                     .is_some_and(|(t, p)| t.eq_ignore_ascii_case(p)),

@@ -6,6 +6,7 @@
 use crate::drivers::{self, Driver};
 use crate::error::{AwsError, TemplateError};
 use crate::kernel::{Kernel, US_PER_MS};
+use crate::services::events::Events;
 use crate::services::lambda::{EsmWaiter, Lambda, LambdaWaiter};
 use crate::services::sfn::Sfn;
 use crate::services::sns::Sns;
@@ -35,6 +36,7 @@ pub struct Sim {
     sns: Sns,
     lambda: Lambda,
     sfn: Sfn,
+    events: Events,
     drivers: Vec<Driver>,
     calls: Vec<CallRecord>,
     external: BTreeMap<u64, Option<Result<Value, AwsError>>>,
@@ -56,7 +58,9 @@ impl Sim {
         let mut sqs = Sqs::from_model(&model)?;
         let lambda = Lambda::from_model(&model)?;
         let sns = Sns::from_model(&model)?;
-        let sfn = Sfn::from_model(&model, resource_names(&sqs, &sns, &lambda, &model))?;
+        let names = resource_names(&sqs, &sns, &lambda, &model);
+        let sfn = Sfn::from_model(&model, names.clone())?;
+        let events = Events::from_model(&model, names)?;
         for esm in &lambda.esms {
             let Some(qi) = sqs.find(&esm.queue_arn) else {
                 return Err(TemplateError::at(
@@ -89,12 +93,14 @@ impl Sim {
             sns,
             lambda,
             sfn,
+            events,
             drivers,
             calls: Vec::new(),
             external: BTreeMap::new(),
             next_external: 0,
         };
         sim.lambda.start_pollers(&mut sim.k);
+        sim.events.start(&mut sim.k);
         Ok(sim)
     }
 
@@ -147,6 +153,7 @@ impl Sim {
             Event::Sqs(e) => self.sqs.handle(&mut self.k, e),
             Event::Lambda(e) => self.lambda.handle(&mut self.k, e),
             Event::Sfn(e) => self.sfn.handle(&mut self.k, e),
+            Event::Events(e) => self.events.handle(&mut self.k, e),
         }
         true
     }
@@ -270,6 +277,14 @@ impl Sim {
                 }
             }
         }
+        if let Some(bus) = params
+            .pointer("/Entries/0/EventBusName")
+            .and_then(Value::as_str)
+            .and_then(|b| self.events.find_bus(b))
+            .and_then(|b| self.events.buses[b].logical_id.clone())
+        {
+            return bus;
+        }
         for key in ["QueueUrl", "FunctionName"] {
             if let Some(v) = params.get(key).and_then(Value::as_str) {
                 if let Some(id) = self.sqs.logical_id_of(v) {
@@ -302,6 +317,7 @@ impl Sim {
             "lambda" => self.lambda.call(&mut self.k, caller, name, params, waiter),
             "sns" => self.sns.call(&mut self.k, caller, name, params),
             "states" => self.sfn.call(&mut self.k, caller, name, params, waiter),
+            "events" => self.events.call(&mut self.k, caller, name, params),
             other => Outcome::Done(Err(crate::services::unsupported(other, name))),
         }
     }
@@ -319,6 +335,7 @@ impl Sim {
             }
             Waiter::Sns { topic } => self.sns.on_delivery(&mut self.k, topic, &result),
             Waiter::Sfn(w) => self.sfn.on_reply(&mut self.k, w, result),
+            Waiter::Events(d) => self.events.on_reply(&mut self.k, *d, &result),
             Waiter::Lambda(LambdaWaiter::Delivery {
                 function,
                 dead_letter,
@@ -395,6 +412,20 @@ impl Sim {
                 .position(|m| m.logical_id == r.logical_id)
             {
                 self.sfn.report(mi)
+            } else if let Some(ri) = self
+                .events
+                .rules
+                .iter()
+                .position(|x| x.logical_id == r.logical_id)
+            {
+                self.events.report_rule(ri)
+            } else if let Some(bi) = self
+                .events
+                .buses
+                .iter()
+                .position(|b| b.logical_id.as_deref() == Some(r.logical_id.as_str()))
+            {
+                self.events.report_bus(bi)
             } else {
                 json!({})
             };

@@ -63,3 +63,23 @@ test('switching examples asks before replacing the user\'s own scenario', async 
   await page.waitForSelector('g[data-resource="Audit"]');
   await page.close();
 });
+
+test('the EventBridge example draws bus → rule → target wires and routes by pattern', async () => {
+  const { page, errors } = await openPage(browser);
+  await page.waitForSelector('g[data-resource="Worker"]');
+  await page.selectOption('#example', 'eventbridge-orders');
+  await page.waitForSelector('g[data-resource="Shop"]');
+  assert.deepEqual(await nodeIds(page), ['Fulfilment', 'LargeOrders', 'Notifier', 'Reporter', 'RuleDLQ', 'Shop']);
+  assert.equal(await page.locator('line[data-wire="Shop->LargeOrders"].rule').count(), 1);
+  assert.equal(await page.locator('line[data-wire="Shop->Notifier"].rule').count(), 1, 'the SAM rule on the function');
+  assert.equal(await page.locator('line[data-wire="LargeOrders->Fulfilment"].target').count(), 1);
+  assert.equal(await page.locator('line[data-wire="LargeOrders->RuleDLQ"].dead-letter').count(), 1);
+  await page.click('#play');
+  await page.click('[data-speed="max"]');
+  await page.locator('g[data-resource="Fulfilment"] .badge', { hasText: '3 visible' }).waitFor({ timeout: 20000 });
+  await page.locator('g[data-resource="RuleDLQ"] .badge', { hasText: '3 visible' }).waitFor({ timeout: 20000 });
+  await page.locator('.log-line', { hasText: 'Scheduled Event at 1970-01-01T00:01:00Z' }).waitFor({ timeout: 20000 });
+  await page.screenshot({ path: `${SHOTS}gallery-eventbridge.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

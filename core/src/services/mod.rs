@@ -3,6 +3,7 @@
 //! module owns its state and its API actions; services reach each other only by
 //! scheduling `Event::Call` (the API surface) or their own events through the kernel.
 
+pub(crate) mod events;
 pub(crate) mod lambda;
 pub(crate) mod sfn;
 pub(crate) mod sns;
@@ -34,6 +35,7 @@ pub(crate) enum Event {
     Sqs(sqs::SqsEvent),
     Lambda(lambda::LambdaEvent),
     Sfn(sfn::SfnEvent),
+    Events(events::EventsEvent),
 }
 
 /// Who receives a deferred answer.
@@ -51,6 +53,8 @@ pub(crate) enum Waiter {
     },
     /// A state machine's Task (or a `.sync` parent waiting for its child execution).
     Sfn(sfn::SfnWaiter),
+    /// An EventBridge rule's delivery to one target.
+    Events(Box<events::Delivery>),
 }
 
 /// A call's result now, or later through `Event::Reply`.

@@ -24,6 +24,8 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::SNS::Subscription",
     "AWS::Serverless::StateMachine",
     "AWS::StepFunctions::StateMachine",
+    "AWS::Events::Rule",
+    "AWS::Events::EventBus",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

@@ -15,6 +15,8 @@ fn service_label(ty: &str) -> String {
         "AWS::Serverless::StateMachine" | "AWS::StepFunctions::StateMachine" => {
             "Step Functions".into()
         }
+        "AWS::Events::Rule" => "EventBridge rule".into(),
+        "AWS::Events::EventBus" => "EventBridge bus".into(),
         other => other.split("::").nth(1).unwrap_or(other).to_string(),
     }
 }
@@ -61,6 +63,8 @@ pub fn NodeView(node: Node) -> impl IntoView {
         "AWS::Serverless::Function" | "AWS::Lambda::Function" => "function",
         "AWS::SNS::Topic" => "topic",
         "AWS::Serverless::StateMachine" | "AWS::StepFunctions::StateMachine" => "statemachine",
+        "AWS::Events::Rule" => "rule",
+        "AWS::Events::EventBus" => "bus",
         _ => "other",
     };
     view! {

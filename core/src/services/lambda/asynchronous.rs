@@ -66,12 +66,16 @@ fn destination_arn(v: &Value, path: &str) -> Result<String, TemplateError> {
         .ok_or_else(|| {
             TemplateError::at(path, "a destination needs the target's ARN (Destination)")
         })?;
-    if arn.starts_with("arn:aws:sqs:") || arn.starts_with("arn:aws:lambda:") {
+    let ok = ["arn:aws:sqs:", "arn:aws:lambda:", "arn:aws:sns:"]
+        .iter()
+        .any(|p| arn.starts_with(p))
+        || (arn.starts_with("arn:aws:events:") && arn.contains(":event-bus/"));
+    if ok {
         Ok(arn.to_string())
     } else {
         Err(TemplateError::at(
             path,
-            format!("'{arn}': SQS queues and Lambda functions work as destinations in the playground so far (SNS and EventBridge arrive with those services)"),
+            format!("'{arn}': a destination is an SQS queue, an SNS topic, a Lambda function or an EventBridge event bus"),
         ))
     }
 }
@@ -135,10 +139,10 @@ pub(crate) fn config_of(r: &Resource) -> Result<AsyncConfig, TemplateError> {
                 "a dead-letter queue needs TargetArn",
             )
         })?;
-        if !arn.starts_with("arn:aws:sqs:") {
+        if !arn.starts_with("arn:aws:sqs:") && !arn.starts_with("arn:aws:sns:") {
             return Err(TemplateError::at(
                 format!("{path}.{key}.TargetArn"),
-                format!("'{arn}': SQS dead-letter queues work in the playground so far (SNS topics arrive with SNS)"),
+                format!("'{arn}': a dead-letter queue is an SQS queue or an SNS topic"),
             ));
         }
         cfg.dead_letter = Some(arn.to_string());
@@ -284,20 +288,28 @@ impl Lambda {
                 .unwrap_or(condition.as_str())
                 .to_string();
             message.truncate(1024);
-            let params = json!({
-                "QueueUrl": crate::util::queue_url_of_arn(dlq),
-                "MessageBody": event.payload,
-                "MessageAttributes": {
-                    "RequestID": {"DataType": "String", "StringValue": event.request_id},
-                    "ErrorCode": {"DataType": "Number", "StringValue": "200"},
-                    "ErrorMessage": {"DataType": "String", "StringValue": message},
-                },
+            let attributes = json!({
+                "RequestID": {"DataType": "String", "StringValue": event.request_id},
+                "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+                "ErrorMessage": {"DataType": "String", "StringValue": message},
             });
+            // An SNS dead-letter topic gets the same event and attributes as a queue.
+            let (action, params) = if dlq.starts_with("arn:aws:sns:") {
+                (
+                    "sns:Publish",
+                    json!({"TopicArn": dlq, "Message": event.payload, "MessageAttributes": attributes}),
+                )
+            } else {
+                (
+                    "sqs:SendMessage",
+                    json!({"QueueUrl": crate::util::queue_url_of_arn(dlq), "MessageBody": event.payload, "MessageAttributes": attributes}),
+                )
+            };
             k.schedule(
                 0,
                 Event::Call {
                     caller: lid.clone(),
-                    action: "sqs:SendMessage".into(),
+                    action: action.into(),
                     params,
                     waiter: Waiter::Lambda(LambdaWaiter::Delivery {
                         function: fi,
@@ -357,6 +369,24 @@ impl Lambda {
             (
                 "sqs:SendMessage",
                 json!({"QueueUrl": crate::util::queue_url_of_arn(arn), "MessageBody": record.to_string()}),
+            )
+        } else if arn.starts_with("arn:aws:sns:") {
+            (
+                "sns:Publish",
+                json!({"TopicArn": arn, "Message": record.to_string()}),
+            )
+        } else if arn.starts_with("arn:aws:events:") {
+            // EventBridge gets the record as an event's detail, with Lambda as the source.
+            let ok = record["requestContext"]["condition"] == "Success";
+            (
+                "events:PutEvents",
+                json!({"Entries": [{
+                    "Source": "lambda",
+                    "DetailType": if ok { "Lambda Function Invocation Result - Success" } else { "Lambda Function Invocation Result - Failure" },
+                    "Detail": record.to_string(),
+                    "Resources": [arn, self.functions[fi].arn],
+                    "EventBusName": arn,
+                }]}),
             )
         } else {
             (

@@ -139,12 +139,13 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
                             let p = ev.get("Properties").cloned().unwrap_or(json!({}));
                             add(&format!("{path}.Properties"), fi, &p, "Queue", &mut out)?;
                         }
-                        // SNS subscriptions belong to the SNS service.
-                        Some("SNS") => {}
+                        // SNS subscriptions belong to the SNS service, rules and
+                        // schedules to EventBridge.
+                        Some("SNS" | "EventBridgeRule" | "CloudWatchEvent" | "Schedule" | "ScheduleV2") => {}
                         Some(other) => {
                             return Err(TemplateError::at(
                                 format!("{path}.Type"),
-                                format!("event source type '{other}' is not supported by the playground yet (SQS and SNS are)"),
+                                format!("event source type '{other}' is not supported by the playground yet (SQS, SNS, EventBridgeRule and Schedule are)"),
                             ))
                         }
                         None => return Err(TemplateError::at(format!("{path}.Type"), "the event has no Type")),

@@ -203,6 +203,13 @@ fn request(integ: &Integration, params: &Value) -> Value {
         "lambda:Invoke" => stringify(&mut p, "Payload"),
         "sqs:SendMessage" => stringify(&mut p, "MessageBody"),
         "sns:Publish" => stringify(&mut p, "Message"),
+        "events:PutEvents" => {
+            if let Some(entries) = p.get_mut("Entries").and_then(Value::as_array_mut) {
+                for e in entries {
+                    stringify(e, "Detail");
+                }
+            }
+        }
         a if a.starts_with("states:") => {
             p = rekey(p, camel);
             stringify(&mut p, "input");

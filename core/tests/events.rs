@@ -1,0 +1,314 @@
+//! EventBridge through the API surface: PutEvents and its per-entry errors, the event
+//! envelope (shared/reference/events/eventbridge-event.powertools.json), patterns,
+//! Input / InputPath / InputTransformer, Lambda, SQS and Step Functions targets, SAM
+//! rules and schedules, dead-letter queues, Lambda destinations on a bus, and the
+//! states `events:putEvents` integration.
+
+use playground_core::Sim;
+use serde_json::{json, Value};
+
+const BUS: &str = r#"
+Metadata: { Playground: { Seed: 3 } }
+Resources:
+  Orders: { Type: AWS::Events::EventBus, Properties: { Name: orders } }
+  Big: { Type: AWS::SQS::Queue, Properties: { QueueName: big } }
+  Shaped: { Type: AWS::SQS::Queue, Properties: { QueueName: shaped } }
+  Dlq: { Type: AWS::SQS::Queue, Properties: { QueueName: dlq } }
+  BigOrders:
+    Type: AWS::Events::Rule
+    Properties:
+      Name: big-orders
+      EventBusName: !Ref Orders
+      EventPattern:
+        source: [{ prefix: shop. }]
+        detail-type: [Order Placed]
+        detail: { total: [{ numeric: [">=", 100] }], sku: [{ wildcard: "BK-*" }] }
+      Targets:
+        - { Id: big, Arn: !GetAtt Big.Arn }
+        - Id: shaped
+          Arn: !GetAtt Shaped.Arn
+          InputTransformer:
+            InputPathsMap: { id: $.detail.id, total: $.detail.total }
+            InputTemplate: '{"order": "<id>", "total": <total>, "rule": "<aws.events.rule-name>"}'
+        - Id: gone
+          Arn: arn:aws:sqs:us-east-1:123456789012:nope
+          DeadLetterConfig: { Arn: !GetAtt Dlq.Arn }
+"#;
+
+fn bodies(sim: &Sim, queue: &str) -> Vec<Value> {
+    sim.report()["resources"][queue]["messages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn put(sim: &mut Sim, entries: Value) -> Value {
+    let r = sim
+        .call("console", "events:PutEvents", json!({"Entries": entries}))
+        .unwrap();
+    sim.run_to_idle(playground_core::DEFAULT_CAP_MS);
+    r
+}
+
+#[test]
+fn matching_events_reach_targets_in_the_eventbridge_envelope() {
+    let mut sim = Sim::load(BUS).unwrap();
+    let r = put(
+        &mut sim,
+        json!([
+            {"Source": "shop.web", "DetailType": "Order Placed", "Detail": "{\"id\": \"o-1\", \"total\": 120, \"sku\": \"BK-7\"}", "EventBusName": "orders"},
+            {"Source": "shop.web", "DetailType": "Order Placed", "Detail": "{\"id\": \"o-2\", \"total\": 20, \"sku\": \"BK-7\"}", "EventBusName": "orders"},
+            {"Source": "shop.web", "DetailType": "Order Placed", "Detail": "{\"id\": \"o-3\", \"total\": 500, \"sku\": \"TOY-1\"}", "EventBusName": "orders"},
+            {"Source": "shop.web", "DetailType": "Order Placed", "Detail": "{\"id\": \"o-4\", \"total\": 300, \"sku\": \"BK-1\"}"}
+        ]),
+    );
+    assert_eq!(r["FailedEntryCount"], 0);
+    assert_eq!(r["Entries"].as_array().unwrap().len(), 4);
+    let big = bodies(&sim, "Big");
+    assert_eq!(
+        big.len(),
+        1,
+        "only o-1 matches (o-4 went to the default bus)"
+    );
+    let event: Value = serde_json::from_str(big[0]["Body"].as_str().unwrap()).unwrap();
+    let keys: Vec<&str> = event
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "version",
+            "id",
+            "detail-type",
+            "source",
+            "account",
+            "time",
+            "region",
+            "resources",
+            "detail"
+        ]
+    );
+    assert_eq!(event["version"], "0");
+    assert_eq!(event["detail"]["id"], "o-1");
+    assert_eq!(event["time"], "1970-01-01T00:00:00Z");
+    let shaped = bodies(&sim, "Shaped");
+    let body: Value = serde_json::from_str(shaped[0]["Body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        json!({"order": "o-1", "total": 120, "rule": "big-orders"})
+    );
+    // The missing queue is a client error: not retried, straight to the target's DLQ.
+    let dlq = bodies(&sim, "Dlq");
+    assert_eq!(dlq.len(), 1);
+    let attrs = &dlq[0]["MessageAttributes"];
+    assert_eq!(
+        attrs["RULE_ARN"]["StringValue"],
+        "arn:aws:events:us-east-1:123456789012:rule/orders/big-orders"
+    );
+    assert_eq!(attrs["ERROR_CODE"]["StringValue"], "QueueDoesNotExist");
+    let m = &sim.report()["resources"]["BigOrders"]["metrics"];
+    assert_eq!(m["MatchedEvents"], 1);
+    assert_eq!(m["Invocations"], 3);
+    assert_eq!(m["FailedInvocations"], 1);
+    assert_eq!(m["DeadLetterInvocations"], 1);
+    assert_eq!(
+        sim.report()["resources"]["Orders"]["metrics"]["PutEventsEntries"],
+        3
+    );
+}
+
+#[test]
+fn put_events_reports_each_bad_entry() {
+    let mut sim = Sim::load(BUS).unwrap();
+    let r = put(
+        &mut sim,
+        json!([
+            {"DetailType": "x", "Detail": "{}"},
+            {"Source": "a", "DetailType": "x", "Detail": "[1]"},
+            {"Source": "aws.s3", "DetailType": "x", "Detail": "{}"},
+            {"Source": "a", "DetailType": "x", "Detail": "{}", "EventBusName": "nope"},
+            {"Source": "a", "DetailType": "x", "Detail": "{}"}
+        ]),
+    );
+    assert_eq!(r["FailedEntryCount"], 4);
+    let codes: Vec<&str> = r["Entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["ErrorCode"].as_str().unwrap_or("ok"))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "InvalidArgument",
+            "MalformedDetail",
+            "NotAuthorizedForSourceException",
+            "ResourceNotFoundException",
+            "ok"
+        ]
+    );
+    assert_eq!(
+        r["Entries"][0]["ErrorMessage"],
+        "Parameter Source is not valid. Reason: Source is a required argument."
+    );
+    let eleven: Vec<Value> = (0..11)
+        .map(|_| json!({"Source": "a", "DetailType": "x", "Detail": "{}"}))
+        .collect();
+    let e = sim
+        .call("console", "events:PutEvents", json!({"Entries": eleven}))
+        .unwrap_err();
+    assert_eq!(e.code, "ValidationException");
+}
+
+#[test]
+fn test_event_pattern_and_bad_patterns() {
+    let mut sim = Sim::load(BUS).unwrap();
+    let ev = json!({"source": "shop", "detail": {"n": 5, "tags": ["a", "b"], "ip": "10.0.0.7"}})
+        .to_string();
+    let t = |sim: &mut Sim, p: Value| {
+        sim.call(
+            "console",
+            "events:TestEventPattern",
+            json!({"EventPattern": p.to_string(), "Event": ev}),
+        )
+        .map(|r| r["Result"].clone())
+    };
+    assert_eq!(
+        t(&mut sim, json!({"detail": {"tags": ["b"]}})).unwrap(),
+        true
+    );
+    assert_eq!(
+        t(&mut sim, json!({"detail": {"n": [{"numeric": [">", 5]}]}})).unwrap(),
+        false
+    );
+    assert_eq!(
+        t(
+            &mut sim,
+            json!({"detail": {"ip": [{"cidr": "10.0.0.0/24"}]}})
+        )
+        .unwrap(),
+        true
+    );
+    assert_eq!(
+        t(
+            &mut sim,
+            json!({"source": [{"anything-but": {"prefix": "sh"}}]})
+        )
+        .unwrap(),
+        false
+    );
+    assert_eq!(
+        t(
+            &mut sim,
+            json!({"$or": [{"source": ["x"]}, {"detail": {"missing": [{"exists": false}]}}]})
+        )
+        .unwrap(),
+        true
+    );
+    assert_eq!(
+        t(&mut sim, json!({"source": "shop"})).unwrap_err().code,
+        "InvalidEventPatternException"
+    );
+    let bad = BUS.replace("detail-type: [Order Placed]", "detail-type: Order Placed");
+    let e = Sim::load(&bad).err().unwrap().to_string();
+    assert!(
+        e.contains("Resources.BigOrders.Properties.EventPattern")
+            && e.contains("Event pattern is not valid"),
+        "{e}"
+    );
+}
+
+const SAM: &str = r#"
+Metadata: { Playground: { Seed: 2 } }
+Globals: { Function: { Runtime: nodejs22.x, Handler: index.handler } }
+Resources:
+  Audit: { Type: AWS::SQS::Queue, Properties: { QueueName: audit } }
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: worker
+      InlineCode: "exports.handler = async (e) => { console.log('GOT', e['detail-type'], JSON.stringify(e.detail)); if (e.detail.fail) throw new Error('bad'); return { ok: e.detail.n }; };"
+      Events:
+        OnOrder:
+          Type: EventBridgeRule
+          Properties: { Pattern: { source: [shop] } }
+        Tick:
+          Type: Schedule
+          Properties: { Schedule: rate(1 minute), Input: '{"source": "timer", "detail": {"n": 0}, "detail-type": "tick"}' }
+      EventInvokeConfig:
+        MaximumRetryAttempts: 0
+        DestinationConfig:
+          OnSuccess: { Type: EventBridge, Destination: !Sub "arn:aws:events:${AWS::Region}:${AWS::AccountId}:event-bus/default" }
+  Results:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: { source: [lambda], detail-type: [Lambda Function Invocation Result - Success] }
+      Targets: [{ Id: audit, Arn: !GetAtt Audit.Arn, InputPath: $.detail.responsePayload }]
+"#;
+
+#[test]
+fn sam_rules_schedules_and_destinations_on_a_bus() {
+    let mut sim = Sim::load(SAM).unwrap();
+    sim.call("console", "events:PutEvents", json!({"Entries": [{"Source": "shop", "DetailType": "Order Placed", "Detail": "{\"n\": 7}"}]})).unwrap();
+    sim.run_until(150_000);
+    let logs = sim.report()["resources"]["Worker"]["logs"].to_string();
+    assert!(logs.contains(r#"GOT Order Placed {\"n\":7}"#), "{logs}");
+    // rate(1 minute): at 1:00 and 2:00, with the constant Input.
+    assert_eq!(logs.matches("GOT tick").count(), 2, "{logs}");
+    let audit: Vec<String> = bodies(&sim, "Audit")
+        .iter()
+        .map(|m| m["Body"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        audit,
+        [r#"{"ok":7}"#, r#"{"ok":0}"#, r#"{"ok":0}"#],
+        "each success went to the bus, matched Results, InputPath picked the response"
+    );
+}
+
+#[test]
+fn state_machines_put_events_and_are_targets() {
+    let t = r#"
+Resources:
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      StateMachineName: flow
+      Definition:
+        StartAt: Emit
+        States:
+          Emit:
+            Type: Task
+            Resource: arn:aws:states:::events:putEvents
+            Parameters: { Entries: [{ Source: flow, DetailType: Done, Detail: { n.$: $.n } }] }
+            End: true
+  Child:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      StateMachineName: child
+      Definition: { StartAt: P, States: { P: { Type: Pass, End: true } } }
+  Chain:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: { source: [flow] }
+      Targets: [{ Id: child, Arn: !GetAtt Child.Arn, InputPath: $.detail }]
+"#;
+    let mut sim = Sim::load(t).unwrap();
+    sim.call("console", "states:StartExecution", json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:flow", "input": "{\"n\": 4}"})).unwrap();
+    sim.run_to_idle(playground_core::DEFAULT_CAP_MS);
+    let r = sim.report();
+    assert_eq!(
+        r["resources"]["Flow"]["executions"][0]["status"],
+        "SUCCEEDED"
+    );
+    assert!(r["resources"]["Flow"]["executions"][0]["output"]
+        .as_str()
+        .unwrap()
+        .contains("\"FailedEntryCount\":0"));
+    let child = &r["resources"]["Child"]["executions"][0];
+    assert_eq!(child["status"], "SUCCEEDED");
+    assert_eq!(child["input"], "{\"n\":4}");
+}
