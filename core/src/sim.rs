@@ -77,6 +77,13 @@ impl Sim {
                     format!("InvalidParameterValueException: Queue visibility timeout: {vt} seconds is less than Function timeout: {timeout} seconds"),
                 ));
             }
+            // FIFO queues: batches of at most 10 and no batching window (Lambda's rules).
+            if sqs.is_fifo(qi) && (esm.batch_size > 10 || esm.window_s > 0) {
+                return Err(TemplateError::at(
+                    &esm.path,
+                    "InvalidParameterValueException: for a FIFO queue, BatchSize must be 1 to 10 and MaximumBatchingWindowInSeconds is not supported",
+                ));
+            }
             sqs.mark_polled(&esm.queue_arn);
         }
         let drivers = drivers::parse(&model)?;

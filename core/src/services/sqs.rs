@@ -50,6 +50,10 @@ struct Message {
     /// Bumped on every receive and visibility change, so stale timers do nothing.
     generation: u64,
     receipt: Option<String>,
+    /// FIFO queues: the message group, deduplication id and sequence number.
+    group_id: Option<String>,
+    dedup_id: Option<String>,
+    sequence: Option<String>,
 }
 
 struct PollWaiter {
@@ -131,7 +135,21 @@ pub(crate) struct Queue {
     polled: bool,
     retention_s: i64,
     last_purge_ms: Option<u64>,
+    fifo: Option<Fifo>,
 }
+
+/// What a FIFO queue adds: deduplication and sequence numbers.
+struct Fifo {
+    content_dedup: bool,
+    /// DeduplicationScope messageGroup: ids are unique per group, not per queue.
+    per_group: bool,
+    /// Deduplication id (with its group, when scoped) → (expires, MessageId, SequenceNumber).
+    seen: BTreeMap<String, (Micros, String, String)>,
+    next_sequence: u128,
+}
+
+/// FIFO deduplication interval: five minutes.
+const DEDUP_US: Micros = 5 * 60 * 1_000 * US_PER_MS;
 
 pub(crate) struct Sqs {
     pub queues: Vec<Queue>,
@@ -253,7 +271,46 @@ impl Sqs {
                     (Some((arn.to_string(), max as u32)), Some(text))
                 }
             };
+            let truthy = |k: &str| {
+                p.get(k)
+                    .is_some_and(|v| v == &Value::Bool(true) || v == "true")
+            };
+            let fifo = truthy("FifoQueue");
+            if fifo != r.physical_name.ends_with(".fifo") {
+                return Err(TemplateError::at(
+                    format!("{path}.QueueName"),
+                    if fifo {
+                        "InvalidParameterValue: The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length."
+                    } else {
+                        "InvalidParameterValue: a queue whose name ends in .fifo needs FifoQueue: true"
+                    },
+                ));
+            }
+            if !fifo {
+                for k in [
+                    "ContentBasedDeduplication",
+                    "DeduplicationScope",
+                    "FifoThroughputLimit",
+                ] {
+                    if p.get(k).is_some() {
+                        return Err(TemplateError::at(
+                            format!("{path}.{k}"),
+                            format!("InvalidAttributeName: {k} is only valid for FIFO queues"),
+                        ));
+                    }
+                }
+            }
+            let per_group =
+                p.get("DeduplicationScope").and_then(Value::as_str) == Some("messageGroup");
+            let fifo = fifo.then(|| Fifo {
+                content_dedup: truthy("ContentBasedDeduplication"),
+                per_group,
+                seen: BTreeMap::new(),
+                next_sequence: 18_000_000_000_000_000_000
+                    + queues.len() as u128 * 1_000_000_000_000_000,
+            });
             queues.push(Queue {
+                fifo,
                 logical_id: r.logical_id.clone(),
                 name: r.physical_name.clone(),
                 url: format!(
@@ -280,10 +337,16 @@ impl Sqs {
         // A dead-letter target must exist, as CreateQueue checks.
         for q in &queues {
             if let Some((arn, _)) = &q.redrive {
-                if !queues.iter().any(|d| &d.arn == arn) {
+                let Some(d) = queues.iter().find(|d| &d.arn == arn) else {
                     return Err(TemplateError::at(
                         format!("Resources.{}.Properties.RedrivePolicy", q.logical_id),
                         format!("Value {} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.", q.redrive_json.clone().unwrap_or_default()),
+                    ));
+                };
+                if d.fifo.is_some() != q.fifo.is_some() {
+                    return Err(TemplateError::at(
+                        format!("Resources.{}.Properties.RedrivePolicy", q.logical_id),
+                        format!("Value {} for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source.", q.redrive_json.clone().unwrap_or_default()),
                     ));
                 }
             }
@@ -303,6 +366,10 @@ impl Sqs {
     }
 
     /// A queue's VisibilityTimeout in seconds.
+    pub fn is_fifo(&self, qi: usize) -> bool {
+        self.queues[qi].fifo.is_some()
+    }
+
     pub fn visibility_timeout(&self, qi: usize) -> i64 {
         self.queues[qi].visibility_timeout
     }
@@ -399,11 +466,60 @@ impl Sqs {
             )));
         }
         let q = &self.queues[qi];
-        let delay = opt_i64(p, "DelaySeconds")?.unwrap_or(q.delay_seconds);
+        let own_delay = opt_i64(p, "DelaySeconds")?;
+        if let (Some(d), Some(_)) = (own_delay, &q.fifo) {
+            return Err(invalid(format!(
+                "Value {d} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type."
+            )));
+        }
+        let delay = own_delay.unwrap_or(q.delay_seconds);
         if !(0..=MAX_DELAY_SECONDS).contains(&delay) {
             return Err(invalid(format!(
                 "Value {delay} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900."
             )));
+        }
+        let group_id = p
+            .get("MessageGroupId")
+            .and_then(Value::as_str)
+            .map(String::from);
+        let mut dedup_id = p
+            .get("MessageDeduplicationId")
+            .and_then(Value::as_str)
+            .map(String::from);
+        let mut sequence = None;
+        if let Some(f) = &q.fifo {
+            let Some(group) = &group_id else {
+                return Err(AwsError::client(
+                    "MissingParameter",
+                    "The request must contain the parameter MessageGroupId.",
+                ));
+            };
+            if dedup_id.is_none() {
+                if !f.content_dedup {
+                    return Err(invalid("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"));
+                }
+                use sha2::Digest;
+                dedup_id = Some(
+                    sha2::Sha256::digest(body.as_bytes())
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect(),
+                );
+            }
+            let key = match f.per_group {
+                true => format!("{group}\u{0}{}", dedup_id.as_deref().unwrap_or("")),
+                false => dedup_id.clone().unwrap_or_default(),
+            };
+            if let Some((until, id, seq)) = f.seen.get(&key) {
+                if *until > k.now() {
+                    // Accepted, not delivered again within the deduplication interval.
+                    let md5 = md5_hex(body.as_bytes());
+                    return Ok(
+                        json!({"MessageId": id, "MD5OfMessageBody": md5, "SequenceNumber": seq}),
+                    );
+                }
+            }
+            sequence = Some(key);
         }
         let md5_attrs = if attrs.is_empty() {
             None
@@ -412,7 +528,22 @@ impl Sqs {
         };
         self.next_seq += 1;
         let id = k.rng.uuid();
+        // FIFO: remember the deduplication id and number the message.
+        let sequence = match (sequence, self.queues[qi].fifo.as_mut()) {
+            (Some(key), Some(f)) => {
+                f.next_sequence += 65_536;
+                let n = f.next_sequence.to_string();
+                f.seen.retain(|_, (until, _, _)| *until > k.now());
+                f.seen
+                    .insert(key, (k.now() + DEDUP_US, id.clone(), n.clone()));
+                Some(n)
+            }
+            _ => None,
+        };
         let msg = Message {
+            group_id,
+            dedup_id: if sequence.is_some() { dedup_id } else { None },
+            sequence,
             seq: self.next_seq,
             id: id.clone(),
             md5_body: md5_hex(body.as_bytes()),
@@ -433,6 +564,9 @@ impl Sqs {
         let mut out = json!({ "MessageId": id, "MD5OfMessageBody": msg.md5_body });
         if let Some(m) = md5_attrs {
             out["MD5OfMessageAttributes"] = Value::String(m);
+        }
+        if let Some(n) = &msg.sequence {
+            out["SequenceNumber"] = json!(n);
         }
         let seq = msg.seq;
         let summary = crate::util::summarize(&msg.body);
@@ -541,12 +675,28 @@ impl Sqs {
     ) -> Vec<Value> {
         let now = k.now();
         let mut out = Vec::new();
-        let visible: Vec<u64> = self.queues[qi]
-            .messages
-            .values()
-            .filter(|m| m.visible_at <= now)
-            .map(|m| m.seq)
-            .collect();
+        let visible: Vec<u64> = if self.queues[qi].fifo.is_some() {
+            // FIFO: in order within each group, and a group whose earliest message is in
+            // flight (or not yet visible) gives nothing until that message is done.
+            let mut blocked = std::collections::BTreeSet::new();
+            let mut take = Vec::new();
+            for m in self.queues[qi].messages.values() {
+                let g = m.group_id.as_deref().unwrap_or("");
+                if m.visible_at > now {
+                    blocked.insert(g);
+                } else if !blocked.contains(g) {
+                    take.push(m.seq);
+                }
+            }
+            take
+        } else {
+            self.queues[qi]
+                .messages
+                .values()
+                .filter(|m| m.visible_at <= now)
+                .map(|m| m.seq)
+                .collect()
+        };
         for seq in visible {
             if out.len() >= max {
                 break;
@@ -935,6 +1085,14 @@ impl Sqs {
         if let Some(r) = &q.redrive_json {
             put("RedrivePolicy", r.clone());
         }
+        if let Some(f) = &q.fifo {
+            put("FifoQueue", "true".into());
+            put("ContentBasedDeduplication", f.content_dedup.to_string());
+            put(
+                "DeduplicationScope",
+                if f.per_group { "messageGroup" } else { "queue" }.into(),
+            );
+        }
         let names: Vec<String> = p
             .get("AttributeNames")
             .and_then(Value::as_array)
@@ -1026,7 +1184,16 @@ fn message_json(m: &Message, receipt: Option<&str>, wanted: &Wanted) -> Value {
     };
     put("ApproximateReceiveCount", m.receive_count.to_string());
     put("SentTimestamp", m.sent_ms.to_string());
+    if let Some(n) = &m.sequence {
+        put("SequenceNumber", n.clone());
+    }
+    if let Some(g) = &m.group_id {
+        put("MessageGroupId", g.clone());
+    }
     put("SenderId", m.sender_id.clone());
+    if let Some(d) = &m.dedup_id {
+        put("MessageDeduplicationId", d.clone());
+    }
     if let Some(t) = m.first_receive_ms {
         put("ApproximateFirstReceiveTimestamp", t.to_string());
     }

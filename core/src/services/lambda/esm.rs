@@ -24,8 +24,8 @@ pub(crate) struct Esm {
     pub uuid: String,
     pub function: usize,
     pub queue_arn: String,
-    batch_size: usize,
-    window_s: u64,
+    pub batch_size: usize,
+    pub window_s: u64,
     enabled: bool,
     /// FunctionResponseTypes contains ReportBatchItemFailures.
     report_failures: bool,
