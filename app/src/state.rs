@@ -19,6 +19,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         BUILTIN_EXAMPLE,
     ),
     (
+        "sqs-fifo-groups",
+        "SQS FIFO: message groups in order, deduplication",
+        include_str!("../../public/examples/sqs-fifo-groups.yaml"),
+    ),
+    (
         "async-destinations",
         "Async invoke: retries, DLQ and destinations",
         include_str!("../../public/examples/async-destinations.yaml"),
