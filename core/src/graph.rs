@@ -108,7 +108,13 @@ fn collect_strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
 }
 
 /// Resources that are links between two others: drawn as a wire, not as a box.
-pub const WIRE_TYPES: &[&str] = &["AWS::SNS::Subscription", "AWS::Lambda::EventSourceMapping"];
+/// Lambda versions and aliases are parts of their function, not boxes of their own.
+pub const WIRE_TYPES: &[&str] = &[
+    "AWS::SNS::Subscription",
+    "AWS::Lambda::EventSourceMapping",
+    "AWS::Lambda::Version",
+    "AWS::Lambda::Alias",
+];
 
 pub fn build(model: &Model) -> Graph {
     let mut edges: Vec<Edge> = Vec::new();
@@ -399,7 +405,7 @@ pub fn build(model: &Model) -> Graph {
             if !ids.contains(id.as_str())
                 || model
                     .resource(id)
-                    .is_some_and(|r| r.resource_type == "AWS::Lambda::EventSourceMapping")
+                    .is_some_and(|r| WIRE_TYPES.contains(&r.resource_type.as_str()))
             {
                 continue;
             }

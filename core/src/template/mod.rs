@@ -26,6 +26,8 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::StepFunctions::StateMachine",
     "AWS::Events::Rule",
     "AWS::Events::EventBus",
+    "AWS::Lambda::Version",
+    "AWS::Lambda::Alias",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

@@ -282,12 +282,66 @@ impl<'a> Resolver<'a> {
         format!("arn:aws:{service}:{region}:{account}:{resource}")
     }
 
+    /// The function an `AWS::Lambda::Version` or `AWS::Lambda::Alias` belongs to (its
+    /// name), and for a version its number: versions of one function are numbered in
+    /// template order, as successive PublishVersion calls would number them.
+    fn lambda_child(&mut self, id: &str, path: &str) -> Result<(String, u32), TemplateError> {
+        let fn_of = |r: &mut Self, rid: &str| -> Result<String, TemplateError> {
+            let raw = r.resources[rid]
+                .get("Properties")
+                .and_then(|p| p.get("FunctionName"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let v = r.resolve(&raw, &format!("Resources.{rid}.Properties.FunctionName"))?;
+            let text = v.as_str().unwrap_or("").to_string();
+            Ok(text
+                .split_once(":function:")
+                .map(|(_, n)| n.split(':').next().unwrap_or(n).to_string())
+                .unwrap_or(text))
+        };
+        let name = fn_of(self, id)?;
+        let _ = path;
+        let mut n = 0;
+        let ids: Vec<String> = self.resources.keys().cloned().collect();
+        for rid in ids {
+            if self.resources[&rid].get("Type").and_then(Value::as_str)
+                == Some("AWS::Lambda::Version")
+                && fn_of(self, &rid)? == name
+            {
+                n += 1;
+            }
+            if rid == id {
+                break;
+            }
+        }
+        Ok((name, n))
+    }
+
     fn ref_resource(&mut self, id: &str, path: &str) -> Result<Value, TemplateError> {
         let ty = self.resources[id]
             .get("Type")
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
+        if ty == "AWS::Lambda::Version" || ty == "AWS::Lambda::Alias" {
+            let (name, n) = self.lambda_child(id, path)?;
+            let qualifier = if ty == "AWS::Lambda::Version" {
+                n.to_string()
+            } else {
+                let raw = self.resources[id]
+                    .get("Properties")
+                    .and_then(|p| p.get("Name"))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                self.resolve(&raw, &format!("Resources.{id}.Properties.Name"))?
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            };
+            return Ok(Value::String(
+                self.arn("lambda", &format!("function:{name}:{qualifier}")),
+            ));
+        }
         let name = self.physical_name(id)?;
         let _ = path;
         Ok(Value::String(match ty.as_str() {
@@ -311,6 +365,9 @@ impl<'a> Resolver<'a> {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
+        if ty == "AWS::Lambda::Version" && attr == "Version" {
+            return Ok(Value::String(self.lambda_child(id, path)?.1.to_string()));
+        }
         let name = self.physical_name(id)?;
         let Some(ident) = identity(&ty) else {
             // A type the engine does not model: keep going with a recognisable placeholder.

@@ -30,6 +30,8 @@ pub(crate) struct Esm {
     /// FunctionResponseTypes contains ReportBatchItemFailures.
     report_failures: bool,
     region: String,
+    /// The alias or version the mapping invokes (FunctionName with a qualifier).
+    qualifier: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +120,7 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
             enabled,
             report_failures,
             region: model.region.clone(),
+            qualifier: None,
         });
         Ok(())
     };
@@ -166,6 +169,16 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
                     )
                 })?;
                 add(&path, fi, &r.properties, "EventSourceArn", &mut out)?;
+                // A mapping on an alias or version invokes that qualifier.
+                if let Some(q) = fname
+                    .split_once(":function:")
+                    .and_then(|(_, n)| n.split_once(':'))
+                    .map(|(_, q)| q)
+                {
+                    if let Some(e) = out.last_mut() {
+                        e.qualifier = Some(q.to_string());
+                    }
+                }
             }
             _ => {}
         }
@@ -330,8 +343,14 @@ impl Lambda {
                     Event::Call {
                         caller: queue_logical.to_string(),
                         action: "lambda:Invoke".into(),
-                        params: json!({"FunctionName": f.arn, "InvocationType": "RequestResponse", "Payload": payload}),
-                        waiter: Waiter::Lambda(super::LambdaWaiter::Esm(EsmWaiter::Invoke { esm, receipts })),
+                        params: json!({"FunctionName": match &self.esms[esm].qualifier {
+                            Some(q) => format!("{}:{q}", f.arn),
+                            None => f.arn.clone(),
+                        }, "InvocationType": "RequestResponse", "Payload": payload}),
+                        waiter: Waiter::Lambda(super::LambdaWaiter::Esm(EsmWaiter::Invoke {
+                            esm,
+                            receipts,
+                        })),
                     },
                 );
             }

@@ -70,6 +70,8 @@ pub(crate) enum LambdaEvent {
 #[derive(Debug, Clone)]
 pub(crate) struct AsyncEvent {
     request_id: String,
+    /// The version that runs it (an alias is resolved when the event is accepted).
+    version: String,
     payload: String,
     attempt: u32,
     caller: String,
@@ -92,6 +94,19 @@ pub(crate) struct Function {
     async_config: asynchronous::AsyncConfig,
     metrics: FunctionMetrics,
     logs: Vec<String>,
+    /// Published versions are numbered 1..=versions (each a snapshot of $LATEST).
+    versions: u32,
+    aliases: std::collections::BTreeMap<String, Alias>,
+    /// Invocations per ExecutedVersion (CloudWatch's ExecutedVersion dimension).
+    by_version: std::collections::BTreeMap<String, u64>,
+}
+
+/// An alias: a name for a version, optionally sending a share of traffic to a second
+/// version (RoutingConfig.AdditionalVersionWeights).
+#[derive(Clone, Debug)]
+pub(crate) struct Alias {
+    version: String,
+    additional: Option<(String, f64)>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -115,6 +130,7 @@ enum Completion {
 
 struct Invocation {
     request_id: String,
+    version: String,
     payload: String,
     completion: Completion,
     caller: String,
@@ -137,6 +153,7 @@ enum EnvState {
 
 struct ExecEnv {
     function: usize,
+    version: String,
     js: Option<JsEnv>,
     state: EnvState,
     seq: u64,
@@ -258,6 +275,9 @@ impl Lambda {
                 async_config: asynchronous::config_of(r)?,
                 metrics: FunctionMetrics::default(),
                 logs: Vec::new(),
+                versions: 0,
+                aliases: Default::default(),
+                by_version: Default::default(),
                 name,
             });
         }
@@ -288,6 +308,7 @@ impl Lambda {
             }
         }
         asynchronous::apply_event_invoke_configs(&mut lambda, &model.resources)?;
+        lambda.versions_from_model(model)?;
         lambda.esms = esm::from_model(model, &lambda)?;
         Ok(lambda)
     }
@@ -321,6 +342,12 @@ impl Lambda {
             "ListFunctions" => Outcome::Done(Ok(json!({
                 "Functions": self.functions.iter().map(|f| self.configuration(f)).collect::<Vec<_>>()
             }))),
+            "PublishVersion"
+            | "ListVersionsByFunction"
+            | "CreateAlias"
+            | "UpdateAlias"
+            | "GetAlias"
+            | "ListAliases" => Outcome::Done(self.versions_api(action, p)),
             "ListEventSourceMappings" => Outcome::Done(Ok(json!({
                 "EventSourceMappings": self.esms.iter().map(|e| e.describe(self)).collect::<Vec<_>>()
             }))),
@@ -394,15 +421,14 @@ impl Lambda {
         let Some(fi) = self.find(key) else {
             return Outcome::Done(Err(not_found(&self.arn_for(key))));
         };
-        // Versions and aliases do not exist yet: only $LATEST can be invoked.
         let qualifier = p.get("Qualifier").and_then(Value::as_str).or_else(|| {
             let name_part = key.rsplit_once(":function:").map(|(_, n)| n).unwrap_or(key);
             name_part.split_once(':').map(|(_, q)| q)
         });
-        if let Some(q) = qualifier.filter(|q| *q != "$LATEST") {
-            let arn = format!("{}:{q}", self.functions[fi].arn);
-            return Outcome::Done(Err(not_found(&arn)));
-        }
+        let version = match self.resolve(k, fi, qualifier) {
+            Ok(v) => v,
+            Err(e) => return Outcome::Done(Err(e)),
+        };
         let payload = match p.get("Payload") {
             None | Some(Value::Null) => "{}".to_string(),
             Some(Value::String(s)) => s.clone(),
@@ -429,6 +455,7 @@ impl Lambda {
                     )));
                 }
                 let event = AsyncEvent {
+                    version: version.clone(),
                     request_id: k.rng.uuid(),
                     payload,
                     attempt: 0,
@@ -464,6 +491,7 @@ impl Lambda {
                     return Outcome::Done(Err(e));
                 }
                 let inv = Invocation {
+                    version,
                     request_id: k.rng.uuid(),
                     payload,
                     completion: Completion::Sync(waiter),
@@ -530,11 +558,9 @@ impl Lambda {
             "invoke".into(),
             json!({"RequestId": inv.request_id}),
         );
-        if let Some(ei) = self
-            .envs
-            .iter()
-            .position(|e| e.function == fi && matches!(e.state, EnvState::Idle))
-        {
+        if let Some(ei) = self.envs.iter().position(|e| {
+            e.function == fi && e.version == inv.version && matches!(e.state, EnvState::Idle)
+        }) {
             self.envs[ei].current = Some(inv);
             self.envs[ei].state = EnvState::Busy;
             self.note_concurrency(fi);
@@ -544,9 +570,10 @@ impl Lambda {
         let ei = self.envs.len();
         let f = &self.functions[fi];
         let init_ms = init_duration_ms(&mut k.rng, f.memory_mb, f.code.len());
-        let stream = format!("1970/01/01/[$LATEST]{}", k.rng.hex(32));
+        let stream = format!("1970/01/01/[{}]{}", inv.version, k.rng.hex(32));
         self.envs.push(ExecEnv {
             function: fi,
+            version: inv.version.clone(),
             js: None,
             state: EnvState::Initializing,
             seq: 0,
@@ -600,26 +627,39 @@ impl Lambda {
         self.envs[ei].seq += 1;
         let seq = self.envs[ei].seq;
         let now = k.now();
-        let (request_id, payload) = {
+        let (request_id, payload, version) = {
             let inv = self.envs[ei]
                 .current
                 .as_mut()
                 .expect("a started env has an invocation");
             inv.start_us = now;
-            (inv.request_id.clone(), inv.payload.clone())
+            (
+                inv.request_id.clone(),
+                inv.payload.clone(),
+                inv.version.clone(),
+            )
         };
         self.functions[fi].metrics.invocations += 1;
+        *self.functions[fi]
+            .by_version
+            .entry(version.clone())
+            .or_default() += 1;
         self.log(
             k,
             fi,
-            format!("START RequestId: {request_id} Version: $LATEST"),
+            format!("START RequestId: {request_id} Version: {version}"),
         );
         let f = &self.functions[fi];
         let deadline_ms = (now + f.timeout_s * 1_000 * US_PER_MS) as f64 / 1000.0;
+        let invoked = if version == "$LATEST" {
+            f.arn.clone()
+        } else {
+            format!("{}:{version}", f.arn)
+        };
         let ctx = json!({
             "functionName": f.name,
-            "functionVersion": "$LATEST",
-            "invokedFunctionArn": f.arn,
+            "functionVersion": version,
+            "invokedFunctionArn": invoked,
             "memoryLimitInMB": f.memory_mb.to_string(),
             "awsRequestId": request_id,
             "logGroupName": format!("/aws/lambda/{}", f.name),
@@ -792,7 +832,12 @@ impl Lambda {
         }
         let fi = self.envs[ei].function;
         let f = &self.functions[fi];
-        let mut vars = reserved_env_vars(f, &self.region, &self.envs[ei].log_stream);
+        let mut vars = reserved_env_vars(
+            f,
+            &self.region,
+            &self.envs[ei].log_stream,
+            &self.envs[ei].version,
+        );
         vars.extend(f.env_vars.iter().cloned());
         let seed = k.rng.next_u64();
         let init = JsEnv::new(seed, &vars, k.now()).map_err(|m| runtime::InitError {
@@ -830,7 +875,10 @@ impl Lambda {
                 self.log(
                     k,
                     fi,
-                    format!("START RequestId: {} Version: $LATEST", inv.request_id),
+                    format!(
+                        "START RequestId: {} Version: {}",
+                        inv.request_id, inv.version
+                    ),
                 );
                 let err =
                     json!({"errorType": e.error_type, "errorMessage": e.message, "trace": []})
@@ -929,10 +977,10 @@ impl Lambda {
             Completion::Sync(waiter) => {
                 let mut reply = match &result {
                     Ok(payload) => {
-                        json!({"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": payload})
+                        json!({"StatusCode": 200, "ExecutedVersion": inv.version, "Payload": payload})
                     }
                     Err(err) => {
-                        json!({"StatusCode": 200, "FunctionError": "Unhandled", "ExecutedVersion": "$LATEST", "Payload": err})
+                        json!({"StatusCode": 200, "FunctionError": "Unhandled", "ExecutedVersion": inv.version, "Payload": err})
                     }
                 };
                 if inv.tail {
@@ -984,6 +1032,7 @@ impl Lambda {
             return;
         }
         let inv = Invocation {
+            version: event.version.clone(),
             request_id: event.request_id.clone(),
             payload: event.payload.clone(),
             caller: event.caller.clone(),
@@ -1011,6 +1060,7 @@ impl Lambda {
                 "DeadLetterErrors": f.metrics.dead_letter_errors,
                 "DestinationDeliveryFailures": f.metrics.destination_failures,
             },
+            "executed_versions": f.by_version,
             "logs": f.logs,
         })
     }
@@ -1026,14 +1076,260 @@ impl Lambda {
     }
 }
 
+impl Lambda {
+    /// `AWS::Lambda::Version` (numbered in template order per function),
+    /// `AWS::Lambda::Alias` and SAM `AutoPublishAlias` (version 1 and the alias).
+    fn versions_from_model(&mut self, model: &Model) -> Result<(), TemplateError> {
+        for r in &model.resources {
+            let path = format!("Resources.{}.Properties", r.logical_id);
+            let p = &r.properties;
+            let target = |key: &str| -> Result<usize, TemplateError> {
+                let name = p.get(key).and_then(Value::as_str).unwrap_or("");
+                self.find(name).ok_or_else(|| {
+                    TemplateError::at(
+                        format!("{path}.{key}"),
+                        format!("ResourceNotFoundException: Function not found: {name}"),
+                    )
+                })
+            };
+            match r.resource_type.as_str() {
+                "AWS::Lambda::Version" => {
+                    let fi = target("FunctionName")?;
+                    self.functions[fi].versions += 1;
+                }
+                "AWS::Lambda::Alias" => {
+                    let fi = target("FunctionName")?;
+                    let name = p
+                        .get("Name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    let version = p
+                        .get("FunctionVersion")
+                        .map(version_text)
+                        .unwrap_or_default();
+                    let alias = self
+                        .alias_of(fi, &version, p.get("RoutingConfig"))
+                        .map_err(|e| TemplateError::at(&path, e.message))?;
+                    self.functions[fi].aliases.insert(name, alias);
+                }
+                "AWS::Serverless::Function" => {
+                    if let Some(a) = p.get("AutoPublishAlias").and_then(Value::as_str) {
+                        let fi = target("FunctionName").or_else(|_| {
+                            self.functions
+                                .iter()
+                                .position(|f| f.logical_id == r.logical_id)
+                                .ok_or_else(|| TemplateError::at(&path, "function not loaded"))
+                        })?;
+                        self.functions[fi].versions += 1;
+                        let v = self.functions[fi].versions.to_string();
+                        self.functions[fi].aliases.insert(
+                            a.to_string(),
+                            Alias {
+                                version: v,
+                                additional: None,
+                            },
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn version_exists(&self, fi: usize, v: &str) -> bool {
+        v == "$LATEST"
+            || v.parse::<u32>()
+                .is_ok_and(|n| n >= 1 && n <= self.functions[fi].versions)
+    }
+
+    fn alias_of(
+        &self,
+        fi: usize,
+        version: &str,
+        routing: Option<&Value>,
+    ) -> Result<Alias, AwsError> {
+        let arn = &self.functions[fi].arn;
+        if !self.version_exists(fi, version) {
+            return Err(not_found(&format!("{arn}:{version}")));
+        }
+        let mut additional = None;
+        // CloudFormation lists {FunctionVersion, FunctionWeight}; the API takes a map.
+        let weights: Option<Vec<Value>> =
+            match routing.and_then(|r| r.get("AdditionalVersionWeights")) {
+                Some(Value::Array(a)) => Some(a.clone()),
+                Some(Value::Object(m)) => Some(
+                    m.iter()
+                        .map(|(v, w)| json!({"FunctionVersion": v, "FunctionWeight": w}))
+                        .collect(),
+                ),
+                _ => None,
+            };
+        if let Some(w) = weights.as_ref() {
+            if w.len() > 1 {
+                return Err(AwsError::client(
+                    "InvalidParameterValueException",
+                    "An alias can route to at most one additional version",
+                ));
+            }
+            if let Some(e) = w.first() {
+                let v = e
+                    .get("FunctionVersion")
+                    .map(version_text)
+                    .unwrap_or_default();
+                let weight = e
+                    .get("FunctionWeight")
+                    .and_then(|x| x.as_f64().or_else(|| x.as_str()?.parse().ok()))
+                    .unwrap_or(0.0);
+                if !(0.0..=1.0).contains(&weight) {
+                    return Err(AwsError::client(
+                        "InvalidParameterValueException",
+                        format!("FunctionWeight must be between 0.0 and 1.0, got {weight}"),
+                    ));
+                }
+                if v == "$LATEST" || !self.version_exists(fi, &v) || v == version {
+                    return Err(AwsError::client("InvalidParameterValueException", format!("The additional version {v} must be a published version other than the alias's own")));
+                }
+                additional = Some((v, weight));
+            }
+        }
+        Ok(Alias {
+            version: version.to_string(),
+            additional,
+        })
+    }
+
+    /// Which version runs an invocation: `$LATEST`, a published number, or an alias
+    /// (its weights decide, with the run's random numbers).
+    fn resolve(
+        &self,
+        k: &mut Kernel<Event>,
+        fi: usize,
+        qualifier: Option<&str>,
+    ) -> Result<String, AwsError> {
+        let f = &self.functions[fi];
+        match qualifier {
+            None | Some("$LATEST") => Ok("$LATEST".into()),
+            Some(q) if self.version_exists(fi, q) => Ok(q.to_string()),
+            Some(q) => match f.aliases.get(q) {
+                Some(a) => Ok(match &a.additional {
+                    Some((v, w)) if k.rng.next_f64() < *w => v.clone(),
+                    _ => a.version.clone(),
+                }),
+                None => Err(not_found(&format!("{}:{q}", f.arn))),
+            },
+        }
+    }
+
+    fn alias_json(&self, fi: usize, name: &str, a: &Alias) -> Value {
+        let mut o = json!({"AliasArn": format!("{}:{name}", self.functions[fi].arn), "Name": name, "FunctionVersion": a.version});
+        if let Some((v, w)) = &a.additional {
+            o["RoutingConfig"] = json!({"AdditionalVersionWeights": {v.clone(): w}});
+        }
+        o
+    }
+
+    fn versions_api(&mut self, action: &str, p: &Value) -> Result<Value, AwsError> {
+        let key = req_str(p, "FunctionName")?;
+        let fi = self
+            .find(key)
+            .ok_or_else(|| not_found(&self.arn_for(key)))?;
+        let arn = self.functions[fi].arn.clone();
+        match action {
+            "PublishVersion" => {
+                self.functions[fi].versions += 1;
+                let v = self.functions[fi].versions.to_string();
+                let mut cfg = self.configuration(&self.functions[fi]);
+                cfg["Version"] = json!(v);
+                cfg["FunctionArn"] = json!(format!("{arn}:{v}"));
+                Ok(cfg)
+            }
+            "ListVersionsByFunction" => {
+                let base = self.configuration(&self.functions[fi]);
+                let list: Vec<Value> = std::iter::once("$LATEST".to_string())
+                    .chain((1..=self.functions[fi].versions).map(|n| n.to_string()))
+                    .map(|v| {
+                        let mut c = base.clone();
+                        c["FunctionArn"] = json!(if v == "$LATEST" {
+                            arn.clone()
+                        } else {
+                            format!("{arn}:{v}")
+                        });
+                        c["Version"] = json!(v);
+                        c
+                    })
+                    .collect();
+                Ok(json!({"Versions": list}))
+            }
+            "ListAliases" => Ok(
+                json!({"Aliases": self.functions[fi].aliases.iter().map(|(n, a)| self.alias_json(fi, n, a)).collect::<Vec<_>>()}),
+            ),
+            _ => {
+                let name = req_str(p, "Name")?.to_string();
+                let exists = self.functions[fi].aliases.contains_key(&name);
+                match action {
+                    "GetAlias" => {
+                        let a = self.functions[fi]
+                            .aliases
+                            .get(&name)
+                            .ok_or_else(|| not_found(&format!("{arn}:{name}")))?;
+                        Ok(self.alias_json(fi, &name, a))
+                    }
+                    "CreateAlias" if exists => Err(AwsError::new(
+                        "ResourceConflictException",
+                        format!("Alias already exists: {arn}:{name}"),
+                        409,
+                    )),
+                    "UpdateAlias" if !exists => Err(not_found(&format!("{arn}:{name}"))),
+                    _ => {
+                        let old = self.functions[fi].aliases.get(&name).cloned();
+                        let version = p
+                            .get("FunctionVersion")
+                            .map(version_text)
+                            .or_else(|| old.as_ref().map(|a| a.version.clone()))
+                            .ok_or_else(|| {
+                                AwsError::client(
+                                    "InvalidParameterValueException",
+                                    "FunctionVersion is required",
+                                )
+                            })?;
+                        let routing = p.get("RoutingConfig");
+                        let mut alias = self.alias_of(fi, &version, routing)?;
+                        if routing.is_none() {
+                            alias.additional = old.and_then(|a| a.additional);
+                        }
+                        let out = self.alias_json(fi, &name, &alias);
+                        self.functions[fi].aliases.insert(name, alias);
+                        Ok(out)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A version written as a number or a string ("1", 1).
+fn version_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// The variables Lambda sets in every Node.js environment.
-fn reserved_env_vars(f: &Function, region: &str, stream: &str) -> Vec<(String, String)> {
+fn reserved_env_vars(
+    f: &Function,
+    region: &str,
+    stream: &str,
+    version: &str,
+) -> Vec<(String, String)> {
     [
         ("AWS_REGION", region.to_string()),
         ("AWS_DEFAULT_REGION", region.to_string()),
         ("AWS_EXECUTION_ENV", format!("AWS_Lambda_{}", f.runtime)),
         ("AWS_LAMBDA_FUNCTION_NAME", f.name.clone()),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_string()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", version.to_string()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", f.memory_mb.to_string()),
         ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", f.name)),
         ("AWS_LAMBDA_LOG_STREAM_NAME", stream.to_string()),

@@ -1,0 +1,193 @@
+//! Lambda versions and aliases: `AWS::Lambda::Version` / `AWS::Lambda::Alias` and SAM
+//! `AutoPublishAlias`, Invoke with a Qualifier (number, alias, qualified ARN), weighted
+//! aliases (RoutingConfig), ExecutedVersion, per-version environments and log lines,
+//! invocations by ExecutedVersion, and the version/alias API with AWS's errors.
+
+use playground_core::Sim;
+use serde_json::json;
+
+const T: &str = r#"
+Metadata: { Playground: { Seed: 9 } }
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: pay
+      Runtime: nodejs22.x
+      Handler: index.handler
+      InlineCode: "exports.handler = async (e, ctx) => ({ v: process.env.AWS_LAMBDA_FUNCTION_VERSION, fv: ctx.functionVersion, arn: ctx.invokedFunctionArn });"
+  V1: { Type: AWS::Lambda::Version, Properties: { FunctionName: !Ref Fn } }
+  V2: { Type: AWS::Lambda::Version, Properties: { FunctionName: !Ref Fn } }
+  Live:
+    Type: AWS::Lambda::Alias
+    Properties:
+      FunctionName: !Ref Fn
+      Name: live
+      FunctionVersion: !GetAtt V1.Version
+      RoutingConfig: { AdditionalVersionWeights: [{ FunctionVersion: !GetAtt V2.Version, FunctionWeight: 0.25 }] }
+  Refs:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: refs
+      Tags: [{ Key: v2, Value: !Ref V2 }, { Key: alias, Value: !Ref Live }]
+"#;
+
+fn invoke(
+    sim: &mut Sim,
+    name: &str,
+    qualifier: Option<&str>,
+) -> Result<serde_json::Value, playground_core::AwsError> {
+    let mut p = json!({"FunctionName": name});
+    if let Some(q) = qualifier {
+        p["Qualifier"] = json!(q);
+    }
+    sim.call("console", "lambda:Invoke", p)
+}
+
+#[test]
+fn qualifiers_pick_versions_and_aliases_split_traffic() {
+    let mut sim = Sim::load(T).unwrap();
+    let r = invoke(&mut sim, "pay", Some("2")).unwrap();
+    assert_eq!(r["ExecutedVersion"], "2");
+    let out: serde_json::Value = serde_json::from_str(r["Payload"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        out,
+        json!({"v": "2", "fv": "2", "arn": "arn:aws:lambda:us-east-1:123456789012:function:pay:2"})
+    );
+    let r = invoke(
+        &mut sim,
+        "arn:aws:lambda:us-east-1:123456789012:function:pay",
+        None,
+    )
+    .unwrap();
+    assert_eq!(r["ExecutedVersion"], "$LATEST");
+    let mut twos = 0;
+    for _ in 0..400 {
+        let r = invoke(
+            &mut sim,
+            "arn:aws:lambda:us-east-1:123456789012:function:pay:live",
+            None,
+        )
+        .unwrap();
+        match r["ExecutedVersion"].as_str().unwrap() {
+            "2" => twos += 1,
+            v => assert_eq!(v, "1"),
+        }
+    }
+    assert!(
+        (70..=130).contains(&twos),
+        "about 25% of 400 go to version 2, got {twos}"
+    );
+    let report = sim.report();
+    let by = &report["resources"]["Fn"]["executed_versions"];
+    assert_eq!(by["$LATEST"], 1);
+    assert_eq!(by["2"].as_u64().unwrap(), twos + 1);
+    let logs = report["resources"]["Fn"]["logs"].to_string();
+    assert!(
+        logs.contains("Version: 1")
+            && logs.contains("Version: 2")
+            && logs.contains("Version: $LATEST")
+    );
+    // Refs: a version's ARN ends with its number, an alias's with its name.
+    let model = playground_core::template::load(T).unwrap();
+    let q = model.resource("Refs").unwrap();
+    assert_eq!(
+        q.properties["Tags"][0]["Value"],
+        "arn:aws:lambda:us-east-1:123456789012:function:pay:2"
+    );
+    assert_eq!(
+        q.properties["Tags"][1]["Value"],
+        "arn:aws:lambda:us-east-1:123456789012:function:pay:live"
+    );
+}
+
+#[test]
+fn unknown_qualifiers_and_the_alias_api() {
+    let mut sim = Sim::load(T).unwrap();
+    let e = invoke(&mut sim, "pay", Some("7")).unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "ResourceNotFoundException",
+            "Function not found: arn:aws:lambda:us-east-1:123456789012:function:pay:7"
+        )
+    );
+    let v = sim
+        .call(
+            "console",
+            "lambda:PublishVersion",
+            json!({"FunctionName": "pay"}),
+        )
+        .unwrap();
+    assert_eq!(v["Version"], "3");
+    assert_eq!(
+        v["FunctionArn"],
+        "arn:aws:lambda:us-east-1:123456789012:function:pay:3"
+    );
+    let e = sim
+        .call(
+            "console",
+            "lambda:CreateAlias",
+            json!({"FunctionName": "pay", "Name": "live", "FunctionVersion": "3"}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "ResourceConflictException");
+    let a = sim
+        .call("console", "lambda:UpdateAlias", json!({"FunctionName": "pay", "Name": "live", "FunctionVersion": "3", "RoutingConfig": {"AdditionalVersionWeights": {}}}))
+        .unwrap();
+    assert_eq!(a["FunctionVersion"], "3");
+    assert_eq!(
+        invoke(&mut sim, "pay", Some("live")).unwrap()["ExecutedVersion"],
+        "3"
+    );
+    let list = sim
+        .call(
+            "console",
+            "lambda:ListVersionsByFunction",
+            json!({"FunctionName": "pay"}),
+        )
+        .unwrap();
+    assert_eq!(list["Versions"].as_array().unwrap().len(), 4);
+    let e = sim
+        .call(
+            "console",
+            "lambda:CreateAlias",
+            json!({"FunctionName": "pay", "Name": "x", "FunctionVersion": "9"}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "ResourceNotFoundException");
+}
+
+#[test]
+fn auto_publish_alias_and_mappings_on_an_alias() {
+    let t = r#"
+Resources:
+  Q: { Type: AWS::SQS::Queue }
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      AutoPublishAlias: live
+      InlineCode: "exports.handler = async (e, ctx) => { console.log('RAN', ctx.functionVersion); };"
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Q.Arn
+      FunctionName: !Sub "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${Worker}:live"
+"#;
+    let mut sim = Sim::load(t).unwrap();
+    let q = sim.call("console", "sqs:ListQueues", json!({})).unwrap()["QueueUrls"][0].clone();
+    sim.call(
+        "console",
+        "sqs:SendMessage",
+        json!({"QueueUrl": q, "MessageBody": "x"}),
+    )
+    .unwrap();
+    sim.run_to_idle(playground_core::DEFAULT_CAP_MS);
+    let logs = sim.report()["resources"]["Worker"]["logs"].to_string();
+    assert!(
+        logs.contains("START RequestId:") && logs.contains("Version: 1") && logs.contains("RAN 1"),
+        "{logs}"
+    );
+}
