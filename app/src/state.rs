@@ -29,6 +29,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         include_str!("../../public/examples/async-destinations.yaml"),
     ),
     (
+        "provisioned-concurrency",
+        "Provisioned concurrency vs cold starts",
+        include_str!("../../public/examples/provisioned-concurrency.yaml"),
+    ),
+    (
         "sns-fanout",
         "SNS fan-out with filter policies",
         include_str!("../../public/examples/sns-fanout.yaml"),

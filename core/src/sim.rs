@@ -107,6 +107,7 @@ impl Sim {
             next_external: 0,
         };
         sim.lambda.start_pollers(&mut sim.k);
+        sim.lambda.start_provisioned(&mut sim.k);
         sim.events.start(&mut sim.k);
         Ok(sim)
     }

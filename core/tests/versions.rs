@@ -191,3 +191,40 @@ Resources:
         "{logs}"
     );
 }
+
+#[test]
+fn provisioned_environments_have_no_cold_start_and_spill_over() {
+    let t = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../public/examples/provisioned-concurrency.yaml"
+    ))
+    .unwrap();
+    let mut sim = Sim::load(&t).unwrap();
+    sim.run_to_idle(playground_core::DEFAULT_CAP_MS);
+    let r = sim.report();
+    let inits = |id: &str| {
+        r["resources"][id]["logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l.as_str().unwrap().contains("Init Duration"))
+            .count()
+    };
+    assert_eq!(inits("Cold"), 6);
+    assert_eq!(inits("Warm"), 2, "only the spill-over started cold");
+    let bad = t.replace(
+        "ProvisionedConcurrentExecutions: 4",
+        "ProvisionedConcurrentExecutions: 4\n      ReservedConcurrentExecutions: 2",
+    );
+    let e = Sim::load(&bad).err().unwrap().to_string();
+    assert!(
+        e.contains("ProvisionedConcurrentExecutions must be between 1 and 2"),
+        "{e}"
+    );
+    let no_alias = t.replace("      AutoPublishAlias: live\n", "");
+    assert!(Sim::load(&no_alias)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("needs AutoPublishAlias"));
+}

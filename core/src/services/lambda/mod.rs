@@ -99,6 +99,8 @@ pub(crate) struct Function {
     aliases: std::collections::BTreeMap<String, Alias>,
     /// Invocations per ExecutedVersion (CloudWatch's ExecutedVersion dimension).
     by_version: std::collections::BTreeMap<String, u64>,
+    /// ProvisionedConcurrencyConfig: (version, environments).
+    provisioned: Option<(String, usize)>,
 }
 
 /// An alias: a name for a version, optionally sending a share of traffic to a second
@@ -120,6 +122,9 @@ struct FunctionMetrics {
     async_dropped: u64,
     dead_letter_errors: u64,
     destination_failures: u64,
+    pc_invocations: u64,
+    pc_spillover: u64,
+    pc_max_busy: usize,
 }
 
 #[derive(Debug)]
@@ -154,6 +159,8 @@ enum EnvState {
 struct ExecEnv {
     function: usize,
     version: String,
+    /// Pre-initialised by provisioned concurrency (never a cold start).
+    provisioned: bool,
     js: Option<JsEnv>,
     state: EnvState,
     seq: u64,
@@ -278,6 +285,7 @@ impl Lambda {
                 versions: 0,
                 aliases: Default::default(),
                 by_version: Default::default(),
+                provisioned: None,
                 name,
             });
         }
@@ -402,7 +410,10 @@ impl Lambda {
     fn busy(&self, fi: Option<usize>) -> usize {
         self.envs
             .iter()
-            .filter(|e| matches!(e.state, EnvState::Busy | EnvState::Initializing))
+            .filter(|e| {
+                matches!(e.state, EnvState::Busy)
+                    || (matches!(e.state, EnvState::Initializing) && e.current.is_some())
+            })
             .filter(|e| fi.is_none_or(|f| e.function == f))
             .count()
     }
@@ -558,9 +569,29 @@ impl Lambda {
             "invoke".into(),
             json!({"RequestId": inv.request_id}),
         );
-        if let Some(ei) = self.envs.iter().position(|e| {
-            e.function == fi && e.version == inv.version && matches!(e.state, EnvState::Idle)
-        }) {
+        let idle = |e: &ExecEnv, provisioned: bool| {
+            e.function == fi
+                && e.version == inv.version
+                && e.provisioned == provisioned
+                && matches!(e.state, EnvState::Idle)
+        };
+        let pc_here = self.functions[fi]
+            .provisioned
+            .as_ref()
+            .is_some_and(|(v, _)| *v == inv.version);
+        let pick = self
+            .envs
+            .iter()
+            .position(|e| idle(e, true))
+            .or_else(|| self.envs.iter().position(|e| idle(e, false)));
+        if pc_here {
+            let m = &mut self.functions[fi].metrics;
+            match pick.map(|ei| self.envs[ei].provisioned) {
+                Some(true) => m.pc_invocations += 1,
+                _ => m.pc_spillover += 1,
+            }
+        }
+        if let Some(ei) = pick {
             self.envs[ei].current = Some(inv);
             self.envs[ei].state = EnvState::Busy;
             self.note_concurrency(fi);
@@ -572,6 +603,7 @@ impl Lambda {
         let init_ms = init_duration_ms(&mut k.rng, f.memory_mb, f.code.len());
         let stream = format!("1970/01/01/[{}]{}", inv.version, k.rng.hex(32));
         self.envs.push(ExecEnv {
+            provisioned: false,
             function: fi,
             version: inv.version.clone(),
             js: None,
@@ -593,8 +625,40 @@ impl Lambda {
 
     fn note_concurrency(&mut self, fi: usize) {
         let now = self.busy(Some(fi));
+        let pc = self
+            .envs
+            .iter()
+            .filter(|e| e.function == fi && e.provisioned && matches!(e.state, EnvState::Busy))
+            .count();
         let m = &mut self.functions[fi].metrics;
         m.max_concurrency = m.max_concurrency.max(now);
+        m.pc_max_busy = m.pc_max_busy.max(pc);
+    }
+
+    /// Provisioned concurrency: the configured environments are initialised before the
+    /// scenario starts (as when a deployment finishes) and wait, warm, for invocations.
+    pub fn start_provisioned(&mut self, k: &mut Kernel<Event>) {
+        for fi in 0..self.functions.len() {
+            let Some((version, n)) = self.functions[fi].provisioned.clone() else {
+                continue;
+            };
+            for _ in 0..n {
+                let ei = self.envs.len();
+                self.envs.push(ExecEnv {
+                    provisioned: true,
+                    function: fi,
+                    version: version.clone(),
+                    js: None,
+                    state: EnvState::Initializing,
+                    seq: 0,
+                    current: None,
+                    log_stream: format!("1970/01/01/[{version}]{}", k.rng.hex(32)),
+                    cleared: Vec::new(),
+                });
+                // Ready when the scenario starts, as after a deployment finishes.
+                self.init_done(k, ei, 0);
+            }
+        }
     }
 
     fn log(&mut self, k: &mut Kernel<Event>, fi: usize, line: String) {
@@ -838,6 +902,13 @@ impl Lambda {
             &self.envs[ei].log_stream,
             &self.envs[ei].version,
         );
+        if self.envs[ei].provisioned {
+            for (k, v) in vars.iter_mut() {
+                if k == "AWS_LAMBDA_INITIALIZATION_TYPE" {
+                    *v = "provisioned-concurrency".into();
+                }
+            }
+        }
         vars.extend(f.env_vars.iter().cloned());
         let seed = k.rng.next_u64();
         let init = JsEnv::new(seed, &vars, k.now()).map_err(|m| runtime::InitError {
@@ -851,11 +922,17 @@ impl Lambda {
         match init {
             Ok(js) => {
                 self.envs[ei].js = Some(js);
+                if self.envs[ei].current.is_none() {
+                    // A provisioned environment, ready before anyone asked.
+                    self.envs[ei].state = EnvState::Idle;
+                    return;
+                }
                 self.envs[ei].state = EnvState::Busy;
                 self.start(k, ei);
             }
             Err(e) => {
                 let Some(inv) = self.envs[ei].current.take() else {
+                    self.envs[ei].state = EnvState::Gone;
                     return;
                 };
                 let body =
@@ -1061,6 +1138,13 @@ impl Lambda {
                 "DestinationDeliveryFailures": f.metrics.destination_failures,
             },
             "executed_versions": f.by_version,
+            "provisioned_concurrency": f.provisioned.as_ref().map(|(v, n)| json!({
+                "Version": v,
+                "ProvisionedConcurrentExecutions": n,
+                "ProvisionedConcurrencyInvocations": f.metrics.pc_invocations,
+                "ProvisionedConcurrencySpilloverInvocations": f.metrics.pc_spillover,
+                "ProvisionedConcurrencyUtilization": (f.metrics.pc_max_busy as f64 / (*n).max(1) as f64 * 100.0).round() / 100.0,
+            })),
             "logs": f.logs,
         })
     }
@@ -1096,6 +1180,8 @@ impl Lambda {
                 "AWS::Lambda::Version" => {
                     let fi = target("FunctionName")?;
                     self.functions[fi].versions += 1;
+                    let v = self.functions[fi].versions.to_string();
+                    self.provision(fi, &v, p, &path)?;
                 }
                 "AWS::Lambda::Alias" => {
                     let fi = target("FunctionName")?;
@@ -1112,6 +1198,7 @@ impl Lambda {
                         .alias_of(fi, &version, p.get("RoutingConfig"))
                         .map_err(|e| TemplateError::at(&path, e.message))?;
                     self.functions[fi].aliases.insert(name, alias);
+                    self.provision(fi, &version, p, &path)?;
                 }
                 "AWS::Serverless::Function" => {
                     if let Some(a) = p.get("AutoPublishAlias").and_then(Value::as_str) {
@@ -1126,15 +1213,49 @@ impl Lambda {
                         self.functions[fi].aliases.insert(
                             a.to_string(),
                             Alias {
-                                version: v,
+                                version: v.clone(),
                                 additional: None,
                             },
                         );
+                        self.provision(fi, &v, p, &path)?;
+                    } else if p.get("ProvisionedConcurrencyConfig").is_some() {
+                        return Err(TemplateError::at(format!("{path}.ProvisionedConcurrencyConfig"), "ProvisionedConcurrencyConfig needs AutoPublishAlias: provisioned concurrency applies to a version or an alias, never $LATEST"));
                     }
                 }
                 _ => {}
             }
         }
+        Ok(())
+    }
+
+    /// ProvisionedConcurrencyConfig on a version or alias: at most the function's
+    /// reserved concurrency, and inside the account's unreserved pool.
+    fn provision(
+        &mut self,
+        fi: usize,
+        version: &str,
+        p: &Value,
+        path: &str,
+    ) -> Result<(), TemplateError> {
+        let Some(n) = num_prop(
+            p.get("ProvisionedConcurrencyConfig")
+                .unwrap_or(&Value::Null),
+            "ProvisionedConcurrentExecutions",
+            &format!("{path}.ProvisionedConcurrencyConfig"),
+        )?
+        else {
+            return Ok(());
+        };
+        let n = n as usize;
+        let f = &self.functions[fi];
+        let limit = f.reserved.unwrap_or(self.account_limit - 100);
+        if n == 0 || n > limit {
+            return Err(TemplateError::at(
+                format!("{path}.ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions"),
+                format!("InvalidParameterValueException: ProvisionedConcurrentExecutions must be between 1 and {limit} (the function's reserved concurrency, or the account's unreserved concurrency minus 100)"),
+            ));
+        }
+        self.functions[fi].provisioned = Some((version.to_string(), n));
         Ok(())
     }
 
