@@ -39,6 +39,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         include_str!("../../public/examples/sns-fanout.yaml"),
     ),
     (
+        "s3-events",
+        "S3 event notifications: filters, SDK, bucket to queue",
+        include_str!("../../public/examples/s3-events.yaml"),
+    ),
+    (
         "step-functions-order",
         "Step Functions: Choice, task token, Parallel, Retry/Catch",
         include_str!("../../public/examples/step-functions-order.yaml"),

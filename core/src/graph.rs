@@ -25,7 +25,7 @@ pub struct Edge {
     pub to: String,
     /// `event-source`, `subscription`, `dead-letter`, `on-success`, `on-failure`, `task`
     /// (a state machine's Task reaches it), `rule` (a bus feeds a rule), `target` (a rule
-    /// delivers to it), `reference`.
+    /// delivers to it), `notification` (a bucket's event notification), `reference`.
     pub kind: String,
     /// The template property that makes this wire.
     pub property: String,
@@ -353,6 +353,69 @@ pub fn build(model: &Model) -> Graph {
                         });
                     }
                 }
+            }
+        }
+    }
+    // S3 notifications: a bucket sends events to functions, queues and topics.
+    for r in model
+        .resources
+        .iter()
+        .filter(|r| r.resource_type == "AWS::S3::Bucket")
+    {
+        let nc = r.properties.get("NotificationConfiguration");
+        for (key, arn_key) in [
+            ("LambdaConfigurations", "Function"),
+            ("QueueConfigurations", "Queue"),
+            ("TopicConfigurations", "Topic"),
+        ] {
+            for (i, c) in nc
+                .and_then(|n| n.get(key))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if let Some(to) = c
+                    .get(arn_key)
+                    .and_then(Value::as_str)
+                    .and_then(|a| by_arn(model, a))
+                {
+                    edges.push(Edge {
+                        from: r.logical_id.clone(),
+                        to,
+                        kind: "notification".into(),
+                        property: format!(
+                            "Resources.{}.Properties.NotificationConfiguration.{key}[{i}]",
+                            r.logical_id
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    for r in &model.resources {
+        let Some(events) = r.properties.get("Events").and_then(Value::as_object) else {
+            continue;
+        };
+        for (name, e) in events {
+            if e.get("Type").and_then(Value::as_str) != Some("S3") {
+                continue;
+            }
+            let bucket = e
+                .pointer("/Properties/Bucket")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if let Some(b) = model
+                .resources
+                .iter()
+                .find(|b| b.resource_type == "AWS::S3::Bucket" && b.physical_name == bucket)
+            {
+                edges.push(Edge {
+                    from: b.logical_id.clone(),
+                    to: r.logical_id.clone(),
+                    kind: "notification".into(),
+                    property: format!("Resources.{}.Properties.Events.{name}", r.logical_id),
+                });
             }
         }
     }

@@ -8,6 +8,7 @@ use crate::error::{AwsError, TemplateError};
 use crate::kernel::{Kernel, US_PER_MS};
 use crate::services::events::Events;
 use crate::services::lambda::{EsmWaiter, Lambda, LambdaWaiter};
+use crate::services::s3::S3;
 use crate::services::sfn::Sfn;
 use crate::services::sns::Sns;
 use crate::services::sqs::Sqs;
@@ -37,6 +38,7 @@ pub struct Sim {
     lambda: Lambda,
     sfn: Sfn,
     events: Events,
+    s3: S3,
     drivers: Vec<Driver>,
     calls: Vec<CallRecord>,
     external: BTreeMap<u64, Option<Result<Value, AwsError>>>,
@@ -60,7 +62,9 @@ impl Sim {
         let sns = Sns::from_model(&model)?;
         let names = resource_names(&sqs, &sns, &lambda, &model);
         let sfn = Sfn::from_model(&model, names.clone())?;
-        let events = Events::from_model(&model, names)?;
+        let mut events = Events::from_model(&model, names)?;
+        let s3 = S3::from_model(&model)?;
+        events.services = s3.buckets.iter().map(|b| b.logical_id.clone()).collect();
         for esm in &lambda.esms {
             let Some(qi) = sqs.find(&esm.queue_arn) else {
                 return Err(TemplateError::at(
@@ -101,6 +105,7 @@ impl Sim {
             lambda,
             sfn,
             events,
+            s3,
             drivers,
             calls: Vec::new(),
             external: BTreeMap::new(),
@@ -109,6 +114,7 @@ impl Sim {
         sim.lambda.start_pollers(&mut sim.k);
         sim.lambda.start_provisioned(&mut sim.k);
         sim.events.start(&mut sim.k);
+        sim.s3.start(&mut sim.k);
         Ok(sim)
     }
 
@@ -293,6 +299,13 @@ impl Sim {
         {
             return bus;
         }
+        if let Some(bi) = params
+            .get("Bucket")
+            .and_then(Value::as_str)
+            .and_then(|b| self.s3.find(b))
+        {
+            return self.s3.buckets[bi].logical_id.clone();
+        }
         for key in ["QueueUrl", "FunctionName"] {
             if let Some(v) = params.get(key).and_then(Value::as_str) {
                 if let Some(id) = self.sqs.logical_id_of(v) {
@@ -326,6 +339,7 @@ impl Sim {
             "sns" => self.sns.call(&mut self.k, caller, name, params),
             "states" => self.sfn.call(&mut self.k, caller, name, params, waiter),
             "events" => self.events.call(&mut self.k, caller, name, params),
+            "s3" => self.s3.call(&mut self.k, caller, name, params),
             other => Outcome::Done(Err(crate::services::unsupported(other, name))),
         }
     }
@@ -427,6 +441,13 @@ impl Sim {
                 .position(|x| x.logical_id == r.logical_id)
             {
                 self.events.report_rule(ri)
+            } else if let Some(bi) = self
+                .s3
+                .buckets
+                .iter()
+                .position(|b| b.logical_id == r.logical_id)
+            {
+                self.s3.report(bi)
             } else if let Some(bi) = self
                 .events
                 .buses

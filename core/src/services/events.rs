@@ -107,6 +107,8 @@ pub(crate) struct Events {
     pub rules: Vec<Rule>,
     /// ARNs and URLs of the template's resources → logical id (for the trace).
     names: std::collections::BTreeMap<String, String>,
+    /// Callers that are AWS services (S3 buckets): they may send `aws.*` sources.
+    pub services: std::collections::BTreeSet<String>,
     region: String,
     account: String,
 }
@@ -465,6 +467,7 @@ impl Events {
             buses,
             rules,
             names,
+            services: Default::default(),
             region: model.region.clone(),
             account: model.account.clone(),
         })
@@ -660,7 +663,7 @@ impl Events {
             Ok(v @ Value::Object(_)) => v,
             _ => return Err(("MalformedDetail".into(), "Detail is malformed.".into())),
         };
-        if source.starts_with("aws.") {
+        if source.starts_with("aws.") && !self.services.contains(caller) {
             return Err((
                 "NotAuthorizedForSourceException".into(),
                 "Not authorized for the source.".into(),

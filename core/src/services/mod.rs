@@ -5,6 +5,7 @@
 
 pub(crate) mod events;
 pub(crate) mod lambda;
+pub(crate) mod s3;
 pub(crate) mod sfn;
 pub(crate) mod sns;
 pub(crate) mod sqs;

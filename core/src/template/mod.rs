@@ -28,6 +28,7 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::Events::EventBus",
     "AWS::Lambda::Version",
     "AWS::Lambda::Alias",
+    "AWS::S3::Bucket",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

@@ -16,6 +16,7 @@ fn service_label(ty: &str) -> String {
             "Step Functions".into()
         }
         "AWS::Events::Rule" => "EventBridge rule".into(),
+        "AWS::S3::Bucket" => "S3 bucket".into(),
         "AWS::Events::EventBus" => "EventBridge bus".into(),
         other => other.split("::").nth(1).unwrap_or(other).to_string(),
     }
@@ -64,6 +65,7 @@ pub fn NodeView(node: Node) -> impl IntoView {
         "AWS::SNS::Topic" => "topic",
         "AWS::Serverless::StateMachine" | "AWS::StepFunctions::StateMachine" => "statemachine",
         "AWS::Events::Rule" => "rule",
+        "AWS::S3::Bucket" => "bucket",
         "AWS::Events::EventBus" => "bus",
         _ => "other",
     };

@@ -144,11 +144,11 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
                         }
                         // SNS subscriptions belong to the SNS service, rules and
                         // schedules to EventBridge.
-                        Some("SNS" | "EventBridgeRule" | "CloudWatchEvent" | "Schedule" | "ScheduleV2") => {}
+                        Some("SNS" | "EventBridgeRule" | "CloudWatchEvent" | "Schedule" | "ScheduleV2" | "S3") => {}
                         Some(other) => {
                             return Err(TemplateError::at(
                                 format!("{path}.Type"),
-                                format!("event source type '{other}' is not supported by the playground yet (SQS, SNS, EventBridgeRule and Schedule are)"),
+                                format!("event source type '{other}' is not supported by the playground yet (SQS, SNS, S3, EventBridgeRule and Schedule are)"),
                             ))
                         }
                         None => return Err(TemplateError::at(format!("{path}.Type"), "the event has no Type")),

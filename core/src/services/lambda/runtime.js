@@ -276,8 +276,19 @@
   }
   const bytesIn = (v) => (v instanceof Uint8Array ? utf8Decode(v) : v);
   // Per-action adjustments where the SDK's types are bytes, not strings.
-  const inputShapes = { 'lambda:Invoke': (i) => Object.assign({}, i, i.Payload !== undefined ? { Payload: bytesIn(i.Payload) } : {}) };
-  const outputShapes = { 'lambda:Invoke': (o) => Object.assign({}, o, o.Payload !== undefined ? { Payload: utf8Encode(o.Payload) } : {}) };
+  const inputShapes = {
+    'lambda:Invoke': (i) => Object.assign({}, i, i.Payload !== undefined ? { Payload: bytesIn(i.Payload) } : {}),
+    's3:PutObject': (i) => Object.assign({}, i, i.Body !== undefined ? { Body: bytesIn(i.Body) } : {}),
+  };
+  // GetObject's Body is a stream in SDK v3: read it with transformToString().
+  const bodyStream = (text) => ({
+    transformToString: async () => text,
+    transformToByteArray: async () => utf8Encode(text),
+  });
+  const outputShapes = {
+    'lambda:Invoke': (o) => Object.assign({}, o, o.Payload !== undefined ? { Payload: utf8Encode(o.Payload) } : {}),
+    's3:GetObject': (o) => Object.assign({}, o, o.Body !== undefined ? { Body: bodyStream(o.Body) } : {}),
+  };
   const SDK = {
     'client-sqs': ['sqs', 'SQS', ['SendMessage', 'SendMessageBatch', 'ReceiveMessage', 'DeleteMessage', 'DeleteMessageBatch', 'ChangeMessageVisibility', 'ChangeMessageVisibilityBatch', 'GetQueueAttributes', 'SetQueueAttributes', 'GetQueueUrl', 'ListQueues', 'PurgeQueue', 'CreateQueue', 'DeleteQueue', 'TagQueue', 'ListQueueTags']],
     'client-lambda': ['lambda', 'Lambda', ['Invoke', 'GetFunction', 'GetFunctionConfiguration', 'ListFunctions', 'ListEventSourceMappings', 'PublishVersion', 'UpdateFunctionConfiguration', 'PutFunctionConcurrency']],

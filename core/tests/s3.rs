@@ -1,0 +1,213 @@
+//! S3 through the API surface: objects (put, get, head, copy, delete, list) with AWS's
+//! errors, and event notifications — NotificationConfiguration to Lambda, SQS (after
+//! S3's test event) and SNS, prefix/suffix filters, SAM S3 events, EventBridge — in the
+//! record shape of shared/reference/events/s3-put.json; handler code using the SDK.
+
+use playground_core::Sim;
+use serde_json::{json, Value};
+
+const T: &str = r#"
+Metadata: { Playground: { Seed: 5 } }
+Resources:
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: uploads
+      NotificationConfiguration:
+        QueueConfigurations:
+          - Event: s3:ObjectCreated:*
+            Queue: !GetAtt Inbox.Arn
+            Filter: { S3Key: { Rules: [{ Name: prefix, Value: images/ }, { Name: suffix, Value: .jpg }] } }
+        EventBridgeConfiguration: { EventBridgeEnabled: true }
+  Inbox: { Type: AWS::SQS::Queue, Properties: { QueueName: inbox } }
+  Seen: { Type: AWS::SQS::Queue, Properties: { QueueName: seen } }
+  Created:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: { source: [aws.s3], detail-type: [Object Created] }
+      Targets: [{ Id: seen, Arn: !GetAtt Seen.Arn, InputPath: $.detail.object.key }]
+  Thumbs:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      Events:
+        Put: { Type: S3, Properties: { Bucket: !Ref Uploads, Events: s3:ObjectCreated:Put } }
+      InlineCode: |
+        const { S3Client, GetObjectCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
+        const s3 = new S3Client({});
+        exports.handler = async (event) => {
+          const r = event.Records[0];
+          if (r.s3.object.key.startsWith('thumbs/')) return;
+          const got = await s3.send(new GetObjectCommand({ Bucket: r.s3.bucket.name, Key: decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')) }));
+          const text = await got.Body.transformToString();
+          await s3.send(new PutObjectCommand({ Bucket: r.s3.bucket.name, Key: 'thumbs/' + r.s3.object.key, Body: text.toUpperCase() }));
+          console.log('EVENT', r.eventName, r.s3.object.key, r.s3.object.size);
+        };
+"#;
+
+fn bodies(sim: &Sim, q: &str) -> Vec<String> {
+    sim.report()["resources"][q]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["Body"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn objects_and_their_errors() {
+    let mut sim = Sim::load(T).unwrap();
+    let put = sim.call("console", "s3:PutObject", json!({"Bucket": "uploads", "Key": "a.txt", "Body": "hello", "ContentType": "text/plain"})).unwrap();
+    assert_eq!(put["ETag"], "\"5d41402abc4b2a76b9719d911017c592\"");
+    let got = sim
+        .call(
+            "console",
+            "s3:GetObject",
+            json!({"Bucket": "uploads", "Key": "a.txt"}),
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            got["Body"].as_str(),
+            got["ContentLength"].as_u64(),
+            got["ContentType"].as_str()
+        ),
+        (Some("hello"), Some(5), Some("text/plain"))
+    );
+    let e = sim
+        .call(
+            "console",
+            "s3:GetObject",
+            json!({"Bucket": "uploads", "Key": "nope"}),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str(), e.status),
+        ("NoSuchKey", "The specified key does not exist.", 404)
+    );
+    assert_eq!(
+        sim.call(
+            "console",
+            "s3:PutObject",
+            json!({"Bucket": "other", "Key": "k"})
+        )
+        .unwrap_err()
+        .code,
+        "NoSuchBucket"
+    );
+    sim.call(
+        "console",
+        "s3:CopyObject",
+        json!({"Bucket": "uploads", "Key": "b.txt", "CopySource": "uploads/a.txt"}),
+    )
+    .unwrap();
+    let list = sim
+        .call(
+            "console",
+            "s3:ListObjectsV2",
+            json!({"Bucket": "uploads", "MaxKeys": 1}),
+        )
+        .unwrap();
+    assert_eq!(
+        (list["KeyCount"].as_u64(), list["IsTruncated"].as_bool()),
+        (Some(1), Some(true))
+    );
+    let next = sim
+        .call(
+            "console",
+            "s3:ListObjectsV2",
+            json!({"Bucket": "uploads", "ContinuationToken": list["NextContinuationToken"]}),
+        )
+        .unwrap();
+    assert_eq!(next["Contents"][0]["Key"], "b.txt");
+    sim.call(
+        "console",
+        "s3:DeleteObject",
+        json!({"Bucket": "uploads", "Key": "a.txt"}),
+    )
+    .unwrap();
+    assert_eq!(
+        sim.call(
+            "console",
+            "s3:HeadObject",
+            json!({"Bucket": "uploads", "Key": "a.txt"})
+        )
+        .unwrap_err()
+        .code,
+        "NoSuchKey"
+    );
+}
+
+#[test]
+fn notifications_reach_queues_functions_and_eventbridge() {
+    let mut sim = Sim::load(T).unwrap();
+    sim.call(
+        "console",
+        "s3:PutObject",
+        json!({"Bucket": "uploads", "Key": "images/my cat.jpg", "Body": "meow"}),
+    )
+    .unwrap();
+    sim.call(
+        "console",
+        "s3:PutObject",
+        json!({"Bucket": "uploads", "Key": "docs/x.txt", "Body": "doc"}),
+    )
+    .unwrap();
+    sim.run_to_idle(playground_core::DEFAULT_CAP_MS);
+    let inbox = bodies(&sim, "Inbox");
+    assert_eq!(
+        inbox.len(),
+        2,
+        "S3's test event, then the one .jpg under images/"
+    );
+    let test: Value = serde_json::from_str(&inbox[0]).unwrap();
+    assert_eq!(test["Event"], "s3:TestEvent");
+    let ev: Value = serde_json::from_str(&inbox[1]).unwrap();
+    let r = &ev["Records"][0];
+    let keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "eventVersion",
+            "eventSource",
+            "awsRegion",
+            "eventTime",
+            "eventName",
+            "userIdentity",
+            "requestParameters",
+            "responseElements",
+            "s3"
+        ]
+    );
+    assert_eq!(r["eventName"], "ObjectCreated:Put");
+    assert_eq!(r["s3"]["object"]["key"], "images/my+cat.jpg");
+    assert_eq!(r["s3"]["object"]["size"], 4);
+    assert_eq!(r["s3"]["bucket"]["arn"], "arn:aws:s3:::uploads");
+    // The function got both puts (its own thumbnails are Put events too, and it skips them).
+    let logs = sim.report()["resources"]["Thumbs"]["logs"].to_string();
+    assert!(
+        logs.contains("EVENT ObjectCreated:Put images/my+cat.jpg 4"),
+        "{logs}"
+    );
+    let thumb = sim
+        .call(
+            "console",
+            "s3:GetObject",
+            json!({"Bucket": "uploads", "Key": "thumbs/images/my+cat.jpg"}),
+        )
+        .unwrap();
+    assert_eq!(thumb["Body"], "MEOW");
+    // EventBridge: every created object, as "Object Created" from aws.s3.
+    let mut seen = bodies(&sim, "Seen");
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "\"docs/x.txt\"",
+            "\"images/my cat.jpg\"",
+            "\"thumbs/docs/x.txt\"",
+            "\"thumbs/images/my+cat.jpg\""
+        ]
+    );
+}
