@@ -10,6 +10,7 @@ pub mod choice;
 pub mod definition;
 pub mod intrinsics;
 pub mod path;
+pub mod teststate;
 
 use crate::rng::Rng;
 use definition::PathField;

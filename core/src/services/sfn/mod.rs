@@ -308,6 +308,7 @@ impl Sfn {
                 "stateMachineArn": m.arn, "name": m.name,
                 "type": if m.express { "EXPRESS" } else { "STANDARD" }, "creationDate": 0,
             })).collect::<Vec<_>>()})),
+            "TestState" => self.test_state(k, p),
             "ValidateStateMachineDefinition" => {
                 let def = p.get("definition").cloned().unwrap_or(Value::Null);
                 let (_, diags) = definition::read(&def);
@@ -319,6 +320,37 @@ impl Sfn {
             other => Err(crate::services::unsupported("states", other)),
         };
         Outcome::Done(r)
+    }
+
+    /// TestState: one state (or `stateName` of a whole definition) on a given input,
+    /// with every data-flow stage in `inspectionData`.
+    fn test_state(&self, k: &mut Kernel<Event>, p: &Value) -> Result<Value, AwsError> {
+        let parse = |key: &str| -> Result<Value, AwsError> {
+            match p.get(key) {
+                Some(Value::String(s)) => serde_json::from_str(s).map_err(|e| {
+                    AwsError::client("InvalidDefinition", format!("{key} is not JSON: {e}"))
+                }),
+                Some(other) => Ok(other.clone()),
+                None => Ok(json!({})),
+            }
+        };
+        let def = parse("definition")?;
+        let input = parse("input")?;
+        let state = match def.get("States") {
+            Some(states) => {
+                let name = p
+                    .get("stateName")
+                    .and_then(Value::as_str)
+                    .or(def.get("StartAt").and_then(Value::as_str))
+                    .unwrap_or("");
+                states.get(name).cloned().ok_or_else(|| {
+                    AwsError::client("InvalidDefinition", format!("no state named '{name}'"))
+                })?
+            }
+            None => def,
+        };
+        crate::asl::teststate::run(&state, &input, p.get("mock"), k.rng.next_u64())
+            .map_err(|e| AwsError::client("InvalidDefinition", e))
     }
 
     fn exec_of(&self, p: &Value) -> Result<usize, AwsError> {

@@ -1,0 +1,291 @@
+//! TestState: one state run on its own with a given input, every stage of its data flow
+//! shown as Workflow Studio's data-flow simulator and the `TestState` API's
+//! `inspectionData` show it — InputPath → Parameters → result → ResultSelector →
+//! ResultPath → OutputPath — with the next state, or the error and whether a Catch or
+//! Retry would take it. Task states run against a `mock` result or error (the playground
+//! does not call services from TestState).
+
+use super::definition::{self, Kind};
+use super::{choice, error_matches, Failure, Scope};
+use crate::rng::Rng;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+fn text(v: &Value) -> Value {
+    Value::String(v.to_string())
+}
+
+/// Runs `state` (a state's JSON) on `input`. `mock` is `{"result": JSON text}` or
+/// `{"errorOutput": {"error", "cause"}}` for a Task state. Returns the TestState response.
+pub fn run(state: &Value, input: &Value, mock: Option<&Value>, seed: u64) -> Result<Value, String> {
+    let name = "TestState";
+    // A one-state machine lets the definition reader check the state as AWS would.
+    let mut st = state.clone();
+    if let Some(o) = st.as_object_mut() {
+        if !matches!(
+            o.get("Type").and_then(Value::as_str),
+            Some("Choice" | "Succeed" | "Fail")
+        ) {
+            o.remove("Next");
+            o.insert("End".into(), Value::Bool(true));
+        }
+        o.remove("Catch");
+    }
+    let mut states = Map::new();
+    // A Choice's targets become placeholder states so the definition is complete.
+    if let Some(o) = st.as_object() {
+        let mut targets: Vec<String> = o
+            .get("Default")
+            .and_then(Value::as_str)
+            .map(String::from)
+            .into_iter()
+            .collect();
+        for c in o
+            .get("Choices")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            targets.extend(c.get("Next").and_then(Value::as_str).map(String::from));
+        }
+        for t in targets.into_iter().filter(|t| t != name) {
+            states.insert(t, json!({"Type": "Succeed"}));
+        }
+    }
+    states.insert(name.into(), st);
+    let (machine, diags) = definition::read(&json!({"StartAt": name, "States": states}));
+    let Some(machine) = machine else {
+        let d = diags
+            .iter()
+            .find(|d| d.severity == "ERROR")
+            .map(|d| format!("{}: {} at {}", d.code, d.message, d.location))
+            .unwrap_or_default();
+        return Err(format!("InvalidDefinition: {d}"));
+    };
+    let s = &machine.root.states[machine.root.get(name).unwrap_or(0)];
+    let context =
+        || json!({"Execution": {"Input": input}, "State": {"Name": name, "RetryCount": 0}});
+    let vars = BTreeMap::new();
+    let scope = Scope::new(&context, &vars);
+    let mut rng = Rng::new(seed);
+    let mut data = Map::new();
+    data.insert("input".into(), text(input));
+    let next = state.get("Next").and_then(Value::as_str).map(String::from);
+    let catch = state
+        .get("Catch")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let outcome = (|| -> Result<(Value, Option<String>), Failure> {
+        let effective = scope.select_path(&s.input_path, input)?;
+        data.insert("afterInputPath".into(), text(&effective));
+        let params = match &s.parameters {
+            Some(p) => scope.template(p, &effective, &mut rng)?,
+            None => effective.clone(),
+        };
+        if s.parameters.is_some() {
+            data.insert("afterParameters".into(), text(&params));
+        }
+        let (result, chosen) = match &s.kind {
+            Kind::Pass { result } => (result.clone().unwrap_or(params), None),
+            Kind::Task { .. } => {
+                let mock = mock.ok_or_else(|| Failure::new("States.Runtime", "TestState runs Task states with a mock in the playground: give mock.result or mock.errorOutput"))?;
+                if let Some(e) = mock.get("errorOutput") {
+                    return Err(Failure::new(
+                        e.get("error").and_then(Value::as_str).unwrap_or(""),
+                        e.get("cause").and_then(Value::as_str).unwrap_or(""),
+                    ));
+                }
+                let r = match mock.get("result") {
+                    Some(Value::String(t)) => serde_json::from_str(t)
+                        .map_err(|e| Failure::runtime(format!("mock.result is not JSON: {e}")))?,
+                    Some(other) => other.clone(),
+                    None => Value::Null,
+                };
+                (r, None)
+            }
+            Kind::Choice { choices, default } => {
+                let lookup = |p: &super::path::Path| scope.lookup(&effective, p);
+                let mut picked = None;
+                for rule in choices {
+                    if choice::eval(rule, &lookup).map_err(Failure::runtime)? {
+                        picked = rule.get("Next").and_then(Value::as_str).map(String::from);
+                        break;
+                    }
+                }
+                let to = picked
+                    .or_else(|| default.clone())
+                    .ok_or_else(|| Failure::new("States.NoChoiceMatched", "No Matches!"))?;
+                (effective.clone(), Some(to))
+            }
+            Kind::Wait(_) | Kind::Succeed => (effective.clone(), None),
+            Kind::Fail { error, cause, .. } => {
+                return Err(Failure::new(
+                    error.as_deref().unwrap_or(""),
+                    cause.clone().unwrap_or_default(),
+                ));
+            }
+            Kind::Parallel { .. } | Kind::Map { .. } => {
+                return Err(Failure::runtime(
+                    "TestState does not run Parallel and Map states in the playground yet",
+                ));
+            }
+        };
+        let produces = matches!(s.kind, Kind::Pass { .. } | Kind::Task { .. });
+        if matches!(s.kind, Kind::Task { .. }) {
+            data.insert("result".into(), text(&result));
+        }
+        let result = match &s.result_selector {
+            Some(sel) => {
+                let r = scope.template(sel, &result, &mut rng)?;
+                data.insert("afterResultSelector".into(), text(&r));
+                r
+            }
+            None => result,
+        };
+        let combined = if produces {
+            let r = Scope::result_path(&s.result_path, input, result)?;
+            data.insert("afterResultPath".into(), text(&r));
+            r
+        } else {
+            result
+        };
+        let output = scope.select_path(&s.output_path, &combined)?;
+        Ok((output, chosen))
+    })();
+    let mut out = Map::new();
+    match outcome {
+        Ok((output, chosen)) => {
+            out.insert("output".into(), text(&output));
+            if let Some(n) = chosen.or(next) {
+                out.insert("nextState".into(), json!(n));
+            }
+            out.insert("status".into(), json!("SUCCEEDED"));
+        }
+        Err(f) => {
+            out.insert("error".into(), json!(f.error));
+            out.insert("cause".into(), json!(f.cause));
+            let retriable = s
+                .retry
+                .iter()
+                .find(|r| error_matches(&r.errors, &f.error))
+                .is_some_and(|r| r.max_attempts > 0);
+            let caught = catch.iter().find(|c| {
+                let list: Vec<String> = c
+                    .get("ErrorEquals")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect();
+                error_matches(&list, &f.error)
+            });
+            if retriable {
+                out.insert("status".into(), json!("RETRIABLE"));
+            } else if let Some(c) = caught {
+                out.insert("status".into(), json!("CAUGHT_ERROR"));
+                let rp = match c.get("ResultPath") {
+                    None => definition::PathField::Default,
+                    Some(Value::Null) => definition::PathField::Null,
+                    Some(v) => definition::PathField::Path(
+                        super::path::Path::parse_reference(v.as_str().unwrap_or("$"))
+                            .map_err(|e| e.to_string())?,
+                    ),
+                };
+                let caught_output =
+                    Scope::result_path(&rp, input, f.output()).map_err(|e| e.cause)?;
+                out.insert("output".into(), text(&caught_output));
+                if let Some(n) = c.get("Next") {
+                    out.insert("nextState".into(), n.clone());
+                }
+            } else {
+                out.insert("status".into(), json!("FAILED"));
+            }
+        }
+    }
+    out.insert("inspectionData".into(), Value::Object(data));
+    Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stage_of_a_task_is_shown() {
+        let state = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "InputPath": "$.order",
+            "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "ResultSelector": {"total.$": "$.Payload.total"},
+            "ResultPath": "$.priced", "OutputPath": "$.priced", "Next": "Ship"});
+        let r = run(
+            &state,
+            &json!({"order": {"n": 2}, "other": 1}),
+            Some(&json!({"result": "{\"Payload\": {\"total\": 20}}"})),
+            1,
+        )
+        .unwrap();
+        assert_eq!(r["status"], "SUCCEEDED");
+        assert_eq!(r["nextState"], "Ship");
+        assert_eq!(r["output"], "{\"total\":20}");
+        let d = &r["inspectionData"];
+        assert_eq!(d["afterInputPath"], "{\"n\":2}");
+        assert_eq!(
+            d["afterParameters"],
+            "{\"FunctionName\":\"f\",\"Payload\":{\"n\":2}}"
+        );
+        assert_eq!(d["result"], "{\"Payload\":{\"total\":20}}");
+        assert_eq!(d["afterResultSelector"], "{\"total\":20}");
+        assert_eq!(
+            d["afterResultPath"],
+            "{\"order\":{\"n\":2},\"other\":1,\"priced\":{\"total\":20}}"
+        );
+    }
+
+    #[test]
+    fn errors_caught_retried_or_failed() {
+        let state = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+            "Catch": [{"ErrorEquals": ["Boom"], "ResultPath": "$.err", "Next": "Handle"}]});
+        let r = run(
+            &state,
+            &json!({"a": 1}),
+            Some(&json!({"errorOutput": {"error": "Boom", "cause": "x"}})),
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            (r["status"].as_str(), r["nextState"].as_str()),
+            (Some("CAUGHT_ERROR"), Some("Handle"))
+        );
+        assert_eq!(
+            r["output"],
+            "{\"a\":1,\"err\":{\"Error\":\"Boom\",\"Cause\":\"x\"}}"
+        );
+        let retry = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true, "Retry": [{"ErrorEquals": ["States.ALL"]}]});
+        assert_eq!(
+            run(
+                &retry,
+                &json!({}),
+                Some(&json!({"errorOutput": {"error": "Boom"}})),
+                1
+            )
+            .unwrap()["status"],
+            "RETRIABLE"
+        );
+        let choice = json!({"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big"}], "Default": "Small"});
+        assert_eq!(
+            run(&choice, &json!({"n": 5}), None, 1).unwrap()["nextState"],
+            "Big"
+        );
+        let fail = run(
+            &json!({"Type": "Pass", "InputPath": "$.missing", "End": true}),
+            &json!({}),
+            None,
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            (fail["status"].as_str(), fail["error"].as_str()),
+            (Some("FAILED"), Some("States.Runtime"))
+        );
+    }
+}
