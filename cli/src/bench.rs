@@ -1,9 +1,10 @@
 //! `playground bench`: engine throughput (N messages SQS → Lambda, default 10,000), the
-//! cost of one trivial synchronous invocation, and Step Functions executions per second
+//! cost of one trivial synchronous invocation, a burst of 1,000 asynchronous invocations
+//! against reserved concurrency 100, and Step Functions executions per second
 //! (a 10-state Pass/Choice chain, a Map over 1,000 items), natively. The same scenarios
 //! run in wasm through `scripts/bench.sh`; the README lists both.
 
-use playground_core::bench;
+use playground_core::{bench, Sim};
 use std::time::Instant;
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -48,6 +49,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let per = t0.elapsed().as_secs_f64() / invocations as f64;
     println!("native  trivial handler  {:.1} µs per warm synchronous invocation ({invocations} invocations)", per * 1e6);
+    let mut sim = Sim::load(bench::burst_template()).map_err(|e| e.to_string())?;
+    let t0 = Instant::now();
+    bench::run_burst(&mut sim, 1_000)?;
+    let secs = t0.elapsed().as_secs_f64();
+    let (sent, throttles) = bench::burst_result(&sim);
+    if sent != 1_000 {
+        return Err(format!("burst: only {sent} of 1000 handlers finished"));
+    }
+    println!("native  burst 1000/100  1000 async invocations, reserved concurrency 100, one SQS call each: {secs:.3} s ({throttles} throttles, virtual {:.1} s)", sim.now_ms() as f64 / 1000.0);
     for (label, def, map, n) in [
         ("sfn chain ", bench::SFN_CHAIN, false, executions),
         (

@@ -105,3 +105,51 @@ pub fn sfn_succeeded(sim: &Sim) -> u64 {
         .as_u64()
         .unwrap_or(0)
 }
+
+/// 1,000 asynchronous invocations at once of a function with reserved concurrency 100
+/// whose handler makes one SQS call: throttling, retries and SDK calls under load.
+pub fn burst_template() -> &'static str {
+    r#"
+Resources:
+  Out: { Type: AWS::SQS::Queue, Properties: { QueueName: out } }
+  Burst:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: burst
+      Runtime: nodejs22.x
+      Handler: index.handler
+      ReservedConcurrentExecutions: 100
+      Environment: { Variables: { OUT: !Ref Out } }
+      InlineCode: |
+        const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');
+        const sqs = new SQSClient({});
+        exports.handler = async (e) => { await sqs.send(new SendMessageCommand({ QueueUrl: process.env.OUT, MessageBody: String(e.i) })); };
+"#
+}
+
+/// Starts the burst and runs it to the end (the part to time).
+pub fn run_burst(sim: &mut Sim, n: u64) -> Result<(), String> {
+    for i in 0..n {
+        sim.call(
+            "console",
+            "lambda:Invoke",
+            json!({"FunctionName": "burst", "InvocationType": "Event", "Payload": format!("{{\"i\":{i}}}")}),
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    sim.run_to_idle(crate::DEFAULT_CAP_MS);
+    Ok(())
+}
+
+/// (messages the handlers sent, throttles) after a burst.
+pub fn burst_result(sim: &Sim) -> (u64, u64) {
+    let r = sim.report();
+    (
+        r["resources"]["Out"]["metrics"]["NumberOfMessagesSent"]
+            .as_u64()
+            .unwrap_or(0),
+        r["resources"]["Burst"]["metrics"]["Throttles"]
+            .as_u64()
+            .unwrap_or(0),
+    )
+}

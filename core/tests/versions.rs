@@ -228,3 +228,46 @@ fn provisioned_environments_have_no_cold_start_and_spill_over() {
         .to_string()
         .contains("needs AutoPublishAlias"));
 }
+
+#[test]
+fn the_scaling_rate_limits_new_environments_per_function() {
+    let t = r#"
+Metadata: { Playground: { Account: { ConcurrentExecutions: 5000 } } }
+Resources:
+  Busy:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: busy
+      Runtime: nodejs22.x
+      Handler: index.handler
+      Timeout: 60
+      InlineCode: "exports.handler = () => new Promise((r) => setTimeout(r, 30000));"
+"#;
+    let mut sim = Sim::load(t).unwrap();
+    let mut throttled = 0;
+    sim.call(
+        "console",
+        "lambda:Invoke",
+        json!({"FunctionName": "busy", "InvocationType": "Event"}),
+    )
+    .unwrap();
+    // 1,200 asynchronous invocations at once: 1,000 environments start at once, the
+    // rest wait for the bucket to refill at 100 per second.
+    for i in 0..1_200 {
+        sim.call("console", "lambda:Invoke", json!({"FunctionName": "busy", "InvocationType": "Event", "Payload": format!("{{\"i\":{i}}}")})).unwrap();
+    }
+    sim.run_until(500);
+    let m = sim.report()["resources"]["Busy"]["metrics"].clone();
+    throttled += m["Throttles"].as_u64().unwrap();
+    assert!(
+        throttled >= 199,
+        "about 200 throttled by the scaling rate, got {throttled}"
+    );
+    assert!(m["ConcurrentExecutions"].as_u64().unwrap() <= 1_001, "{m}");
+    sim.run_to_idle(playground_core::DEFAULT_CAP_MS);
+    let m = sim.report()["resources"]["Busy"]["metrics"].clone();
+    assert_eq!(
+        m["Invocations"], 1_201,
+        "the throttled events were retried and ran: {m}"
+    );
+}

@@ -111,6 +111,18 @@ mod worker {
             }
             Ok((deleted, now() - t1))
         });
+        let burst = (|| -> Result<(f64, u64), String> {
+            let mut sim =
+                playground_core::Sim::load(bench::burst_template()).map_err(|e| e.to_string())?;
+            let t = now();
+            bench::run_burst(&mut sim, 1_000)?;
+            let ms = now() - t;
+            let (sent, throttles) = bench::burst_result(&sim);
+            if sent != 1_000 {
+                return Err(format!("burst: {sent} of 1000 handlers finished"));
+            }
+            Ok((ms, throttles))
+        })();
         let executions = msg["executions"].as_u64().unwrap_or(2_000);
         let result = result.and_then(|(deleted, invoke_ms)| {
             let mut sfn = Vec::new();
@@ -139,6 +151,8 @@ mod worker {
                 "invoke_ms": invoke_ms,
                 "sfn_chain": sfn[0],
                 "sfn_map": sfn[1],
+                "burst_ms": burst.as_ref().map(|b| b.0).ok(),
+                "burst_throttles": burst.as_ref().map(|b| b.1).ok(),
             }),
             Err(e) => json!({"type": "error", "message": e}),
         }

@@ -40,6 +40,10 @@ pub const MAX_SYNC_PAYLOAD: usize = 6_291_456;
 pub const MAX_ASYNC_PAYLOAD: usize = 1_048_576;
 /// Default account concurrency.
 pub const ACCOUNT_CONCURRENCY: usize = 1_000;
+/// Scaling rate (Lambda developer guide, 2026): each function can add up to 1,000
+/// execution environments every 10 seconds, refilled continuously.
+const SCALE_BURST: f64 = 1_000.0;
+const SCALE_WINDOW_S: f64 = 10.0;
 
 #[derive(Debug)]
 pub(crate) enum LambdaEvent {
@@ -101,6 +105,10 @@ pub(crate) struct Function {
     by_version: std::collections::BTreeMap<String, u64>,
     /// ProvisionedConcurrencyConfig: (version, environments).
     provisioned: Option<(String, usize)>,
+    /// The scaling rate: new environments a function may still add now (a bucket of
+    /// 1,000 refilled at 100 per second), and when it was last refilled.
+    scale_tokens: f64,
+    scale_at: Micros,
 }
 
 /// An alias: a name for a version, optionally sending a share of traffic to a second
@@ -286,6 +294,8 @@ impl Lambda {
                 aliases: Default::default(),
                 by_version: Default::default(),
                 provisioned: None,
+                scale_tokens: SCALE_BURST,
+                scale_at: 0,
                 name,
             });
         }
@@ -530,12 +540,16 @@ impl Lambda {
             .envs
             .iter()
             .any(|e| e.function == fi && matches!(e.state, EnvState::Idle));
-        let f = &self.functions[fi];
+        let reserved = self.functions[fi].reserved;
         let busy_here = self.busy(Some(fi));
-        let reason = match f.reserved {
+        let reason = match reserved {
             Some(r) if busy_here >= r => Some("ReservedFunctionConcurrentInvocationLimitExceeded"),
             _ if !has_idle && self.busy(None) >= self.account_limit => {
                 Some("ConcurrentInvocationLimitExceeded")
+            }
+            // A new environment is needed: the function's scaling rate must allow it.
+            _ if !has_idle && !self.scale_token(fi, k.now()) => {
+                Some("FunctionInvocationRateLimitExceeded")
             }
             _ => None,
         };
@@ -556,6 +570,22 @@ impl Lambda {
             ));
         }
         Ok(())
+    }
+
+    /// Takes one token from the function's scaling bucket: each function can add up to
+    /// 1,000 execution environments every 10 seconds, refilled continuously.
+    fn scale_token(&mut self, fi: usize, now: Micros) -> bool {
+        let f = &mut self.functions[fi];
+        let elapsed_s = (now - f.scale_at) as f64 / 1_000_000.0;
+        f.scale_tokens =
+            (f.scale_tokens + elapsed_s * SCALE_BURST / SCALE_WINDOW_S).min(SCALE_BURST);
+        f.scale_at = now;
+        if f.scale_tokens >= 1.0 {
+            f.scale_tokens -= 1.0;
+            true
+        } else {
+            false
+        }
     }
 
     /// Runs an admitted invocation on an idle environment, or on a new one (cold start).
