@@ -5,6 +5,7 @@ mod app;
 mod components;
 mod engine;
 mod state;
+mod storage;
 mod url;
 
 fn main() {
