@@ -29,6 +29,16 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         include_str!("../../public/examples/async-destinations.yaml"),
     ),
     (
+        "reserved-concurrency",
+        "Throttling and reserved concurrency",
+        include_str!("../../public/examples/reserved-concurrency.yaml"),
+    ),
+    (
+        "alias-canary",
+        "Versions and a weighted alias (canary)",
+        include_str!("../../public/examples/alias-canary.yaml"),
+    ),
+    (
         "provisioned-concurrency",
         "Provisioned concurrency vs cold starts",
         include_str!("../../public/examples/provisioned-concurrency.yaml"),
