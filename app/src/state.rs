@@ -59,6 +59,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         include_str!("../../public/examples/step-functions-order.yaml"),
     ),
     (
+        "step-functions-map",
+        "Step Functions: Map with MaxConcurrency and Catch",
+        include_str!("../../public/examples/step-functions-map.yaml"),
+    ),
+    (
         "eventbridge-orders",
         "EventBridge: bus, patterns, input transformer, schedule, DLQ",
         include_str!("../../public/examples/eventbridge-orders.yaml"),
