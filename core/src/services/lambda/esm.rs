@@ -32,6 +32,10 @@ pub(crate) struct Esm {
     region: String,
     /// The alias or version the mapping invokes (FunctionName with a qualifier).
     qualifier: Option<String>,
+    /// ScalingConfig.MaximumConcurrency.
+    max_concurrency: Option<usize>,
+    /// FilterCriteria patterns (empty: every message goes to the function).
+    filters: Vec<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +109,53 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
             .get("Enabled")
             .map(|v| v != &Value::Bool(false) && v != "false")
             .unwrap_or(true);
+        // ScalingConfig.MaximumConcurrency: 2–1000 concurrent invocations from this mapping.
+        let max_concurrency = match p.pointer("/ScalingConfig/MaximumConcurrency") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let n = v.as_u64().or_else(|| v.as_str()?.parse().ok()).unwrap_or(0);
+                if !(2..=1000).contains(&n) {
+                    return Err(TemplateError::at(
+                        format!("{path}.ScalingConfig.MaximumConcurrency"),
+                        format!("InvalidParameterValueException: MaximumConcurrency must be between 2 and 1000, got {v}"),
+                    ));
+                }
+                Some(n as usize)
+            }
+        };
+        // FilterCriteria: up to 5 event patterns; a message passes if any matches.
+        let mut filters = Vec::new();
+        for (i, f) in p
+            .pointer("/FilterCriteria/Filters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let fp = format!("{path}.FilterCriteria.Filters[{i}].Pattern");
+            let pattern: Value = match f.get("Pattern") {
+                Some(Value::String(t)) => serde_json::from_str(t).map_err(|e| {
+                    TemplateError::at(&fp, format!("InvalidParameterValueException: Invalid filter pattern definition: {e}"))
+                })?,
+                Some(other) => other.clone(),
+                None => return Err(TemplateError::at(&fp, "a filter needs a Pattern")),
+            };
+            crate::patterns::validate_event_pattern(&pattern).map_err(|e| {
+                TemplateError::at(
+                    &fp,
+                    format!(
+                        "InvalidParameterValueException: Invalid filter pattern definition: {e}"
+                    ),
+                )
+            })?;
+            filters.push(pattern);
+        }
+        if filters.len() > 5 {
+            return Err(TemplateError::at(
+                format!("{path}.FilterCriteria.Filters"),
+                "InvalidParameterValueException: at most 5 filters",
+            ));
+        }
         let n = out.len();
         out.push(Esm {
             path: path.to_string(),
@@ -121,6 +172,8 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
             report_failures,
             region: model.region.clone(),
             qualifier: None,
+            max_concurrency,
+            filters,
         });
         Ok(())
     };
@@ -290,7 +343,9 @@ impl Lambda {
             if !e.enabled {
                 continue;
             }
-            for _ in 0..INITIAL_POLLERS {
+            // MaximumConcurrency below the five starting pollers: that many pollers, so
+            // at most that many batches are with the function at once.
+            for _ in 0..INITIAL_POLLERS.min(e.max_concurrency.unwrap_or(INITIAL_POLLERS)) {
                 k.schedule_idle(0, e.receive_call(i));
             }
         }
@@ -317,6 +372,47 @@ impl Lambda {
                     // Nothing there (or the queue failed): keep long-polling.
                     let delay = if result.is_err() { 1_000_000 } else { 0 };
                     k.schedule_idle(delay, e.receive_call(esm));
+                    return;
+                }
+                // Filtering: messages no filter matches are deleted, never invoked (the
+                // pattern sees the record, with a JSON body parsed).
+                let (messages, dropped): (Vec<Value>, Vec<Value>) =
+                    messages.into_iter().partition(|m| {
+                        e.filters.is_empty() || {
+                            let mut doc = e.record(m);
+                            if let Some(body) = doc["body"]
+                                .as_str()
+                                .and_then(|b| serde_json::from_str::<Value>(b).ok())
+                            {
+                                doc["body"] = body;
+                            }
+                            e.filters.iter().any(|f| crate::patterns::matches(f, &doc))
+                        }
+                    });
+                if !dropped.is_empty() {
+                    let entries: Vec<Value> = dropped
+                        .iter()
+                        .enumerate()
+                        .map(|(i, m)| json!({"Id": i.to_string(), "ReceiptHandle": m["ReceiptHandle"]}))
+                        .collect();
+                    k.record(
+                        TraceKind::Delivery,
+                        queue_logical,
+                        queue_logical,
+                        format!("{} message(s) filtered out and deleted", dropped.len()),
+                        Value::Null,
+                    );
+                    for chunk in entries.chunks(10) {
+                        k.schedule(0, Event::Call {
+                            caller: format!("esm:{esm}"),
+                            action: "sqs:DeleteMessageBatch".into(),
+                            params: json!({"QueueUrl": crate::util::queue_url_of_arn(&e.queue_arn), "Entries": chunk}),
+                            waiter: Waiter::Nobody,
+                        });
+                    }
+                }
+                if messages.is_empty() {
+                    k.schedule_idle(0, e.receive_call(esm));
                     return;
                 }
                 let records: Vec<Value> = messages.iter().map(|m| e.record(m)).collect();

@@ -1,0 +1,93 @@
+//! SQS event source mappings: FilterCriteria (event patterns on the record, a JSON body
+//! parsed; unmatched messages are deleted, never invoked) and ScalingConfig
+//! MaximumConcurrency, with Lambda's errors for bad values.
+
+use playground_core::Sim;
+use serde_json::json;
+
+const T: &str = r#"
+Resources:
+  Q: { Type: AWS::SQS::Queue, Properties: { QueueName: q } }
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      Events:
+        Jobs:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Q.Arn
+            BatchSize: 1
+            ScalingConfig: { MaximumConcurrency: 2 }
+            FilterCriteria:
+              Filters:
+                - Pattern: '{"body": {"kind": ["order"], "total": [{"numeric": [">", 10]}]}}'
+                - Pattern: '{"attributes": {"ApproximateReceiveCount": ["9"]}}'
+      InlineCode: "exports.handler = async (e) => { await new Promise(r => setTimeout(r, 1000)); console.log('GOT', e.Records[0].body); };"
+"#;
+const URL: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/q";
+
+#[test]
+fn filters_drop_unmatched_messages_and_concurrency_is_capped() {
+    let mut sim = Sim::load(T).unwrap();
+    for i in 0..6 {
+        sim.call("console", "sqs:SendMessage", json!({"QueueUrl": URL, "MessageBody": json!({"kind": "order", "total": 20 + i}).to_string()})).unwrap();
+    }
+    sim.call(
+        "console",
+        "sqs:SendMessage",
+        json!({"QueueUrl": URL, "MessageBody": "{\"kind\": \"order\", \"total\": 5}"}),
+    )
+    .unwrap();
+    sim.call(
+        "console",
+        "sqs:SendMessage",
+        json!({"QueueUrl": URL, "MessageBody": "{\"kind\": \"refund\", \"total\": 50}"}),
+    )
+    .unwrap();
+    sim.call(
+        "console",
+        "sqs:SendMessage",
+        json!({"QueueUrl": URL, "MessageBody": "not json"}),
+    )
+    .unwrap();
+    sim.run_to_idle(playground_core::DEFAULT_CAP_MS);
+    let r = sim.report();
+    let w = &r["resources"]["Worker"];
+    assert_eq!(
+        w["metrics"]["Invocations"], 6,
+        "only the six orders over 10"
+    );
+    assert_eq!(
+        w["metrics"]["ConcurrentExecutions"], 2,
+        "MaximumConcurrency 2"
+    );
+    let q = &r["resources"]["Q"];
+    assert_eq!(
+        q["messages"].as_array().unwrap().len(),
+        0,
+        "filtered-out messages are deleted"
+    );
+    assert_eq!(q["metrics"]["NumberOfMessagesDeleted"], 9);
+}
+
+#[test]
+fn bad_values_are_refused() {
+    let e = Sim::load(&T.replace("MaximumConcurrency: 2", "MaximumConcurrency: 1"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("ScalingConfig.MaximumConcurrency") && e.contains("between 2 and 1000"),
+        "{e}"
+    );
+    let e = Sim::load(&T.replace(r#"["order"]"#, r#""order""#))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("FilterCriteria.Filters[0].Pattern") && e.contains("Invalid filter pattern"),
+        "{e}"
+    );
+}
