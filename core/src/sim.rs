@@ -355,7 +355,7 @@ impl Sim {
             Waiter::External(id) => {
                 self.external.insert(id, Some(result));
             }
-            Waiter::Sns { topic } => self.sns.on_delivery(&mut self.k, topic, &result),
+            Waiter::Sns(d) => self.sns.on_delivery(&mut self.k, *d, &result),
             Waiter::Sfn(w) => self.sfn.on_reply(&mut self.k, w, result),
             Waiter::Events(d) => self.events.on_reply(&mut self.k, *d, &result),
             Waiter::Lambda(LambdaWaiter::Delivery {

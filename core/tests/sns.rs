@@ -253,3 +253,43 @@ fn message_size_counts_attribute_names_types_and_values() {
         .unwrap_err();
     assert_eq!(e.code, "InvalidParameter");
 }
+
+#[test]
+fn undeliverable_messages_go_to_the_subscription_dead_letter_queue() {
+    let t = r#"
+Resources:
+  Orders: { Type: AWS::SNS::Topic, Properties: { TopicName: orders } }
+  Dlq: { Type: AWS::SQS::Queue, Properties: { QueueName: sub-dlq } }
+  Gone:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref Orders
+      Protocol: sqs
+      Endpoint: arn:aws:sqs:us-east-1:123456789012:deleted-queue
+      RedrivePolicy: { deadLetterTargetArn: !GetAtt Dlq.Arn }
+"#;
+    let mut sim = Sim::load(t).unwrap();
+    publish(&mut sim, "lost order", json!({}));
+    let dlq = bodies(&sim, "Dlq");
+    assert_eq!(
+        dlq.len(),
+        1,
+        "the client-side error sends it to the DLQ at once"
+    );
+    let envelope: Value = serde_json::from_str(dlq[0]["Body"].as_str().unwrap()).unwrap();
+    assert_eq!(envelope["Type"], "Notification");
+    assert_eq!(envelope["Message"], "lost order");
+    assert_eq!(
+        sim.report()["resources"]["Orders"]["metrics"]["NumberOfNotificationsFailed"],
+        1
+    );
+    let bad = t.replace(
+        "!GetAtt Dlq.Arn",
+        "arn:aws:sns:us-east-1:123456789012:orders",
+    );
+    assert!(Sim::load(&bad)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("deadLetterTargetArn must be an SQS queue ARN"));
+}

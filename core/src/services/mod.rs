@@ -49,9 +49,7 @@ pub(crate) enum Waiter {
     External(u64),
     Lambda(lambda::LambdaWaiter),
     /// A topic's delivery to one subscriber.
-    Sns {
-        topic: usize,
-    },
+    Sns(Box<sns::SnsDelivery>),
     /// A state machine's Task (or a `.sync` parent waiting for its child execution).
     Sfn(sfn::SfnWaiter),
     /// An EventBridge rule's delivery to one target.

@@ -49,7 +49,24 @@ pub(crate) struct Subscription {
     raw: bool,
     filter: Option<Value>,
     body_scope: bool,
+    /// RedrivePolicy: the SQS queue for messages that could not be delivered.
+    dead_letter: Option<String>,
 }
+
+/// One delivery to one subscriber, kept for a retry or the dead-letter queue.
+#[derive(Debug, Clone)]
+pub(crate) struct SnsDelivery {
+    topic: usize,
+    sub: usize,
+    action: String,
+    params: Value,
+    attempt: u32,
+}
+
+/// AWS-managed endpoints (SQS, Lambda): three immediate retries, two after a second,
+/// then back-off to 20 s (the documented policy goes on for 23 days; the playground
+/// stops after 15 retries and counts the message as failed).
+const RETRY_DELAYS_S: [u64; 15] = [0, 0, 0, 1, 1, 1, 2, 4, 8, 16, 20, 20, 20, 20, 20];
 
 pub(crate) struct Sns {
     pub topics: Vec<Topic>,
@@ -197,6 +214,31 @@ impl Sns {
         }
         let body_scope =
             opts.get("FilterPolicyScope").and_then(Value::as_str) == Some("MessageBody");
+        let dead_letter = match opts.get("RedrivePolicy") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let v = match v {
+                    Value::String(t) => serde_json::from_str(t).map_err(|e| {
+                        TemplateError::at(
+                            format!("{path}.RedrivePolicy"),
+                            format!("not valid JSON: {e}"),
+                        )
+                    })?,
+                    other => other.clone(),
+                };
+                let arn = v
+                    .get("deadLetterTargetArn")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                if !arn.starts_with("arn:aws:sqs:") {
+                    return Err(TemplateError::at(
+                        format!("{path}.RedrivePolicy"),
+                        "Invalid parameter: RedrivePolicy: deadLetterTargetArn must be an SQS queue ARN",
+                    ));
+                }
+                Some(arn.to_string())
+            }
+        };
         let n = self.subs.len();
         self.subs.push(Subscription {
             arn: format!(
@@ -211,6 +253,7 @@ impl Sns {
             raw: truthy(opts.get("RawMessageDelivery")),
             filter,
             body_scope,
+            dead_letter,
         });
         Ok(())
     }
@@ -322,8 +365,14 @@ impl Sns {
                 Event::Call {
                     caller: topic_lid.clone(),
                     action: action.into(),
-                    params,
-                    waiter: Waiter::Sns { topic: ti },
+                    params: params.clone(),
+                    waiter: Waiter::Sns(Box::new(SnsDelivery {
+                        topic: ti,
+                        sub: si,
+                        action: action.into(),
+                        params,
+                        attempt: 0,
+                    })),
                 },
             );
         }
@@ -441,26 +490,80 @@ impl Sns {
         }
     }
 
+    /// A subscriber's answer: delivered; retried (server-side errors); or failed, to the
+    /// subscription's dead-letter queue if it has one (client-side errors at once).
     pub fn on_delivery(
         &mut self,
         k: &mut Kernel<Event>,
-        ti: usize,
+        d: SnsDelivery,
         result: &Result<Value, AwsError>,
     ) {
-        let t = &mut self.topics[ti];
-        match result {
-            Ok(_) => t.metrics.delivered += 1,
-            Err(e) => {
-                t.metrics.failed += 1;
-                let lid = t.logical_id.clone();
-                k.record(
-                    TraceKind::Failure,
-                    &lid,
-                    &lid,
-                    format!("delivery failed: {}", e.code),
-                    json!({"code": e.code}),
-                );
+        let t = &mut self.topics[d.topic];
+        let e = match result {
+            Ok(_) => {
+                t.metrics.delivered += 1;
+                return;
             }
+            Err(e) => e,
+        };
+        let lid = t.logical_id.clone();
+        let server_side = e.status >= 500 || e.status == 429;
+        if server_side && (d.attempt as usize) < RETRY_DELAYS_S.len() {
+            let delay = RETRY_DELAYS_S[d.attempt as usize];
+            k.record(
+                TraceKind::Throttle,
+                &lid,
+                "",
+                format!("delivery failed ({}), retrying", e.code),
+                Value::Null,
+            );
+            k.schedule(
+                delay * 1_000_000,
+                Event::Call {
+                    caller: lid,
+                    action: d.action.clone(),
+                    params: d.params.clone(),
+                    waiter: Waiter::Sns(Box::new(SnsDelivery {
+                        attempt: d.attempt + 1,
+                        ..d
+                    })),
+                },
+            );
+            return;
+        }
+        t.metrics.failed += 1;
+        k.record(
+            TraceKind::Failure,
+            &lid,
+            &lid,
+            format!("delivery failed: {}", e.code),
+            json!({"code": e.code}),
+        );
+        if let Some(dlq) = self.subs[d.sub].dead_letter.clone() {
+            // The dead-letter queue holds what the subscriber would have received.
+            let body = match d.action.as_str() {
+                "sqs:SendMessage" => d.params["MessageBody"].as_str().unwrap_or("").to_string(),
+                _ => serde_json::from_str::<Value>(d.params["Payload"].as_str().unwrap_or("{}"))
+                    .ok()
+                    .map(|p| p["Records"][0]["Sns"].to_string())
+                    .unwrap_or_default(),
+            };
+            k.record(
+                TraceKind::DeadLetter,
+                &lid,
+                "",
+                "sent to the subscription's dead-letter queue".into(),
+                Value::Null,
+            );
+            k.schedule(
+                0,
+                Event::Call {
+                    caller: lid,
+                    action: "sqs:SendMessage".into(),
+                    params: json!({"QueueUrl": queue_url_of_arn(&dlq), "MessageBody": body}),
+                    waiter: Waiter::Nobody,
+                },
+            );
         }
     }
 
