@@ -359,3 +359,60 @@ fn only_latest_can_be_invoked_until_versions_exist() {
         "Function not found: arn:aws:lambda:us-east-1:123456789012:function:fn:live"
     );
 }
+
+#[test]
+fn tmp_files_hmac_url_and_path() {
+    let code = r#"
+const fs = require('fs');
+const path = require('node:path');
+const crypto = require('crypto');
+exports.handler = async (e) => {
+  const out = {};
+  fs.mkdirSync('/tmp/cache', { recursive: true });
+  const file = path.join('/tmp', 'cache', 'n.txt');
+  out.before = fs.existsSync(file);
+  fs.writeFileSync(file, String(e.n));
+  await fs.promises.writeFile('/tmp/cache/m.txt', 'x');
+  out.read = fs.readFileSync(file, 'utf8');
+  out.list = fs.readdirSync('/tmp/cache');
+  try { fs.writeFileSync('/var/task/x', 'no'); } catch (err) { out.rofs = err.code; }
+  try { fs.readFileSync('/tmp/none'); } catch (err) { out.missing = err.code; }
+  out.hmac = crypto.createHmac('sha256', 'key').update('The quick brown fox jumps over the lazy dog').digest('hex');
+  out.sha1 = crypto.createHash('sha1').update('abc').digest('hex');
+  const u = new URL('https://api.example.com:8443/orders/7?status=paid&tag=a+b#top');
+  out.url = [u.hostname, u.port, u.pathname, u.searchParams.get('status'), u.searchParams.get('tag'), u.hash, u.origin];
+  out.ext = path.extname('photo.final.jpg');
+  return out;
+};"#;
+    let mut sim = function(code, "");
+    let payload = |r: Value| -> Value {
+        serde_json::from_str(r["Payload"].as_str().unwrap_or("null")).unwrap()
+    };
+    let first = payload(invoke(&mut sim, json!({"n": 1})));
+    assert_eq!(first["before"], false, "{first}");
+    assert_eq!(first["read"], "1");
+    assert_eq!(first["list"], json!(["m.txt", "n.txt"]));
+    assert_eq!(first["rofs"], "EROFS");
+    assert_eq!(first["missing"], "ENOENT");
+    assert_eq!(
+        first["hmac"],
+        "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+    );
+    assert_eq!(first["sha1"], "a9993e364706816aba3e25717850c26c9cd0d89d");
+    assert_eq!(
+        first["url"],
+        json!([
+            "api.example.com",
+            "8443",
+            "/orders/7",
+            "paid",
+            "a b",
+            "#top",
+            "https://api.example.com:8443"
+        ])
+    );
+    assert_eq!(first["ext"], ".jpg");
+    // The same warm environment keeps its /tmp.
+    let second = payload(invoke(&mut sim, json!({"n": 2})));
+    assert_eq!(second["before"], true);
+}

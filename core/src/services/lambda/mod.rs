@@ -109,6 +109,8 @@ pub(crate) struct Function {
     /// 1,000 refilled at 100 per second), and when it was last refilled.
     scale_tokens: f64,
     scale_at: Micros,
+    /// EphemeralStorage.Size: /tmp in MB (512–10,240).
+    tmp_mb: u64,
 }
 
 /// An alias: a name for a version, optionally sending a share of traffic to a second
@@ -258,6 +260,19 @@ impl Lambda {
                 ));
             }
             let reserved = num_prop(p, "ReservedConcurrentExecutions", &path)?.map(|v| v as usize);
+            let tmp_mb = num_prop(
+                p.get("EphemeralStorage").unwrap_or(&Value::Null),
+                "Size",
+                &format!("{path}.EphemeralStorage"),
+            )?
+            .unwrap_or(512.0);
+            if !(512.0..=10_240.0).contains(&tmp_mb) {
+                return Err(TemplateError::at(
+                    format!("{path}.EphemeralStorage.Size"),
+                    format!("InvalidParameterValueException: EphemeralStorage Size must be between 512 and 10240 MB, got {tmp_mb}"),
+                ));
+            }
+            let tmp_mb = tmp_mb as u64;
             let mut env_vars = Vec::new();
             if let Some(vars) = p
                 .get("Environment")
@@ -296,6 +311,7 @@ impl Lambda {
                 provisioned: None,
                 scale_tokens: SCALE_BURST,
                 scale_at: 0,
+                tmp_mb,
                 name,
             });
         }
@@ -932,6 +948,7 @@ impl Lambda {
             &self.envs[ei].log_stream,
             &self.envs[ei].version,
         );
+        vars.push(("__PG_TMP_MB".into(), f.tmp_mb.to_string()));
         if self.envs[ei].provisioned {
             for (k, v) in vars.iter_mut() {
                 if k == "AWS_LAMBDA_INITIALIZATION_TYPE" {

@@ -125,7 +125,131 @@
   };
   globalThis.global = globalThis;
 
+  // ---- /tmp: an in-memory file system per execution environment (EphemeralStorage) ----
+  const files = new Map();
+  const dirs = new Set(['/tmp']);
+  let tmpLimit = 512 * 1024 * 1024;
+  Object.defineProperty(globalThis, '__pg_tmp_limit', { value: (mb) => { if (mb) tmpLimit = Number(mb) * 1024 * 1024; } });
+  const fsError = (code, syscall, p, what) => {
+    const e = new Error(`${code}: ${what}, ${syscall} '${p}'`);
+    e.code = code; e.syscall = syscall; e.path = p; e.errno = { ENOENT: -2, EROFS: -30, ENOSPC: -28, EEXIST: -17, EISDIR: -21 }[code];
+    return e;
+  };
+  const norm = (p) => { const out = []; for (const part of String(p).split('/')) { if (part === '..') out.pop(); else if (part && part !== '.') out.push(part); } return '/' + out.join('/'); };
+  const parent = (p) => p.slice(0, p.lastIndexOf('/')) || '/';
+  const writable = (p) => p === '/tmp' || p.startsWith('/tmp/');
+  const used = () => { let n = 0; for (const b of files.values()) n += b.length; return n; };
+  const fs = {
+    writeFileSync(p, data, opts) {
+      p = norm(p);
+      if (!writable(p)) throw fsError('EROFS', 'open', p, 'read-only file system');
+      if (!dirs.has(parent(p))) throw fsError('ENOENT', 'open', p, 'no such file or directory');
+      const enc = typeof opts === 'string' ? opts : opts && opts.encoding;
+      const bytes = typeof data === 'string' ? Buffer.from(data, enc || 'utf8') : Buffer.from(data);
+      if (used() - (files.get(p) || []).length + bytes.length > tmpLimit) throw fsError('ENOSPC', 'write', p, 'no space left on device');
+      files.set(p, bytes);
+    },
+    appendFileSync(p, data, opts) { const old = files.get(norm(p)) || Buffer.alloc(0); const add = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data); fs.writeFileSync(p, Buffer.concat([old, add]), opts); },
+    readFileSync(p, opts) {
+      p = norm(p);
+      const b = files.get(p);
+      if (!b) throw fsError(dirs.has(p) ? 'EISDIR' : 'ENOENT', 'open', p, dirs.has(p) ? 'illegal operation on a directory' : 'no such file or directory');
+      const enc = typeof opts === 'string' ? opts : opts && opts.encoding;
+      return enc ? b.toString(enc) : Buffer.from(b);
+    },
+    existsSync: (p) => files.has(norm(p)) || dirs.has(norm(p)),
+    mkdirSync(p, opts) {
+      p = norm(p);
+      if (!writable(p)) throw fsError('EROFS', 'mkdir', p, 'read-only file system');
+      if (dirs.has(p)) { if (opts && opts.recursive) return undefined; throw fsError('EEXIST', 'mkdir', p, 'file already exists'); }
+      if (!dirs.has(parent(p))) { if (!(opts && opts.recursive)) throw fsError('ENOENT', 'mkdir', p, 'no such file or directory'); fs.mkdirSync(parent(p), opts); }
+      dirs.add(p);
+      return opts && opts.recursive ? p : undefined;
+    },
+    readdirSync(p) {
+      p = norm(p);
+      if (!dirs.has(p)) throw fsError('ENOENT', 'scandir', p, 'no such file or directory');
+      const names = new Set();
+      for (const f of [...files.keys(), ...dirs]) if (f !== p && parent(f) === p) names.add(f.slice(p.length + 1));
+      return [...names].sort();
+    },
+    unlinkSync(p) { p = norm(p); if (!files.delete(p)) throw fsError('ENOENT', 'unlink', p, 'no such file or directory'); },
+    rmSync(p, opts) { p = norm(p); if (files.delete(p)) return; if (dirs.has(p) && opts && opts.recursive) { for (const f of [...files.keys()]) if (f.startsWith(p + '/')) files.delete(f); for (const d of [...dirs]) if (d === p || d.startsWith(p + '/')) dirs.delete(d); return; } if (!(opts && opts.force)) throw fsError('ENOENT', 'rm', p, 'no such file or directory'); },
+    statSync(p) {
+      p = norm(p);
+      const b = files.get(p);
+      if (!b && !dirs.has(p)) throw fsError('ENOENT', 'stat', p, 'no such file or directory');
+      return { size: b ? b.length : 4096, isFile: () => !!b, isDirectory: () => !b, mtimeMs: N.now() };
+    },
+  };
+  const promisified = {};
+  for (const [name, f] of Object.entries(fs)) {
+    if (name.endsWith('Sync')) promisified[name.slice(0, -4)] = (...a) => new Promise((res, rej) => { try { res(f(...a)); } catch (e) { rej(e); } });
+  }
+  fs.promises = promisified;
+  const path = {
+    sep: '/',
+    join: (...p) => norm(p.join('/')).replace(/^\/(?=[^/])/, p[0] && String(p[0]).startsWith('/') ? '/' : ''),
+    resolve: (...p) => norm(p.reduce((a, b) => (String(b).startsWith('/') ? b : a + '/' + b), '/var/task')),
+    basename: (p, ext) => { const b = String(p).replace(/\/+$/, '').split('/').pop(); return ext && b.endsWith(ext) ? b.slice(0, -ext.length) : b; },
+    dirname: (p) => { const s = String(p).replace(/\/+$/, ''); const i = s.lastIndexOf('/'); return i < 0 ? '.' : i === 0 ? '/' : s.slice(0, i); },
+    extname: (p) => { const b = path.basename(p); const i = b.lastIndexOf('.'); return i <= 0 ? '' : b.slice(i); },
+  };
+
+  // ---- URL and URLSearchParams (WHATWG subset: http(s) URLs, query strings) ----
+  class URLSearchParams {
+    constructor(init) {
+      this.list = [];
+      if (typeof init === 'string') {
+        for (const part of init.replace(/^\?/, '').split('&').filter(Boolean)) {
+          const [k, v = ''] = part.split('=');
+          const d = (x) => decodeURIComponent(x.replace(/\+/g, ' '));
+          this.list.push([d(k), d(v)]);
+        }
+      } else if (init && typeof init === 'object') {
+        for (const [k, v] of Array.isArray(init) ? init : Object.entries(init)) this.list.push([String(k), String(v)]);
+      }
+    }
+    get(k) { const e = this.list.find((x) => x[0] === k); return e ? e[1] : null; }
+    getAll(k) { return this.list.filter((x) => x[0] === k).map((x) => x[1]); }
+    has(k) { return this.list.some((x) => x[0] === k); }
+    set(k, v) { this.delete(k); this.list.push([k, String(v)]); }
+    append(k, v) { this.list.push([k, String(v)]); }
+    delete(k) { this.list = this.list.filter((x) => x[0] !== k); }
+    entries() { return this.list[Symbol.iterator](); }
+    [Symbol.iterator]() { return this.list[Symbol.iterator](); }
+    forEach(f) { this.list.forEach(([k, v]) => f(v, k, this)); }
+    toString() { const e = (x) => encodeURIComponent(x).replace(/%20/g, '+'); return this.list.map(([k, v]) => `${e(k)}=${e(v)}`).join('&'); }
+  }
+  class URL {
+    constructor(input, base) {
+      let s = String(input);
+      if (!/^[a-z][a-z0-9+.-]*:/i.test(s)) {
+        if (base === undefined) throw new TypeError(`Invalid URL: ${s}`);
+        const b = new URL(base);
+        s = s.startsWith('/') ? `${b.origin}${s}` : `${b.origin}${b.pathname.replace(/[^/]*$/, '')}${s}`;
+      }
+      const m = /^([a-z][a-z0-9+.-]*:)(?:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^:/?#]*)(?::(\d+))?)?([^?#]*)(\?[^#]*)?(#.*)?$/i.exec(s);
+      if (!m) throw new TypeError(`Invalid URL: ${s}`);
+      this.protocol = m[1].toLowerCase(); this.username = m[2] || ''; this.password = m[3] || '';
+      this.hostname = (m[4] || '').toLowerCase(); this.port = m[5] || ''; this.pathname = m[6] || '/';
+      this.searchParams = new URLSearchParams(m[7] || ''); this.hash = m[8] || '';
+    }
+    get host() { return this.port ? `${this.hostname}:${this.port}` : this.hostname; }
+    get origin() { return `${this.protocol}//${this.host}`; }
+    get search() { const q = this.searchParams.toString(); return q ? `?${q}` : ''; }
+    get href() { return `${this.origin}${this.pathname}${this.search}${this.hash}`; }
+    toString() { return this.href; }
+    toJSON() { return this.href; }
+  }
+  globalThis.URL = URL;
+  globalThis.URLSearchParams = URLSearchParams;
+
   const builtins = {
+    fs,
+    'fs/promises': promisified,
+    path,
+    url: { URL, URLSearchParams },
     crypto: null,
     buffer: null,
     util: { format: (...a) => format(a), inspect: (v) => inspect(v), promisify: (f) => (...a) => new Promise((res, rej) => f(...a, (e, v) => (e ? rej(e) : res(v)))) },
@@ -239,8 +363,21 @@
       return enc ? out.toString(enc) : out;
     }
   }
+  // HMAC (RFC 2104) over the native digests: block size 64 bytes (128 for SHA-384/512).
+  class Hmac {
+    constructor(alg, key) {
+      const block = /^sha(384|512)$/i.test(alg) ? 128 : 64;
+      let k = typeof key === 'string' ? Buffer.from(key) : Buffer.from(key);
+      if (k.length > block) k = new Hash(alg).update(k).digest();
+      const pad = (x) => Buffer.from(Array.from({ length: block }, (_, i) => (k[i] || 0) ^ x));
+      this.alg = alg; this.outer = pad(0x5c); this.inner = new Hash(alg).update(pad(0x36));
+    }
+    update(data, enc) { this.inner.update(data, enc); return this; }
+    digest(enc) { return new Hash(this.alg).update(this.outer).update(this.inner.digest()).digest(enc); }
+  }
   const cryptoModule = {
     createHash: (alg) => new Hash(alg),
+    createHmac: (alg, key) => new Hmac(alg, key),
     randomUUID,
     randomBytes: (n) => Buffer.from(Array.from({ length: n }, () => Math.floor(N.random() * 256))),
     getRandomValues: (a) => { for (let i = 0; i < a.length; i++) a[i] = Math.floor(N.random() * 256); return a; },

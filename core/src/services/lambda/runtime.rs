@@ -292,6 +292,7 @@ fn native_hash(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsV
         "sha512" => sha2::Sha512::digest(&bytes).to_vec(),
         "sha384" => sha2::Sha384::digest(&bytes).to_vec(),
         "md5" => md5::Md5::digest(&bytes).to_vec(),
+        "sha1" => sha1::Sha1::digest(&bytes).to_vec(),
         other => {
             return Err(JsNativeError::error()
                 .with_message(format!("Digest method not supported: {other}"))
@@ -405,7 +406,8 @@ impl JsEnv {
                 .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
                 .collect(),
         );
-        let set_env = format!("Object.assign(process.env, {vars});");
+        // `__PG_TMP_MB` (EphemeralStorage) configures /tmp and is not left in process.env.
+        let set_env = format!("Object.assign(process.env, {vars}); __pg_tmp_limit(process.env.__PG_TMP_MB); delete process.env.__PG_TMP_MB;");
         env.ctx
             .eval(Source::from_bytes(set_env.as_bytes()))
             .map_err(|e| e.to_string())?;
