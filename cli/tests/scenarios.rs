@@ -3,75 +3,17 @@
 //! `NAME.expect.json` (`{"args": [...], "expect": {...}}`, or `{"error": "text"}` for a
 //! template that must be refused with that text on stderr).
 //!
-//! Matching: objects match key by key (extra keys in the report are fine); arrays
-//! match element by element and must have the same length; `{"$len": N}` checks only
-//! a length; `{"$contains": "text"}` matches a string containing text, or an array with
-//! a string element containing it; `{"$absent": true}` requires the key to be missing.
+//! Matching is `tests/support/matching.rs` (objects key by key, arrays element by
+//! element, `$len`, `$contains`, `$between`, `$absent`), shared with the ASL cases.
 //! Adding a case is adding two files.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn matches(expected: &Value, actual: Option<&Value>, path: &str, errors: &mut Vec<String>) {
-    if let Some(obj) = expected.as_object() {
-        if let Some(n) = obj.get("$len") {
-            let len = actual.and_then(Value::as_array).map(Vec::len);
-            if len != n.as_u64().map(|n| n as usize) {
-                errors.push(format!("{path}: expected length {n}, found {len:?}"));
-            }
-            return;
-        }
-        if let Some(text) = obj.get("$contains").and_then(Value::as_str) {
-            let ok = match actual {
-                Some(Value::String(s)) => s.contains(text),
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .any(|x| x.as_str().is_some_and(|s| s.contains(text))),
-                _ => false,
-            };
-            if !ok {
-                let found = actual.map(|a| a.to_string()).unwrap_or_default();
-                errors.push(format!("{path}: nothing contains {text:?} in {found}"));
-            }
-            return;
-        }
-        if obj.get("$absent") == Some(&Value::Bool(true)) {
-            if let Some(a) = actual {
-                errors.push(format!("{path}: expected no value, found {a}"));
-            }
-            return;
-        }
-        let Some(act) = actual.and_then(Value::as_object) else {
-            errors.push(format!("{path}: expected an object, found {actual:?}"));
-            return;
-        };
-        for (k, v) in obj {
-            matches(v, act.get(k), &format!("{path}.{k}"), errors);
-        }
-    } else if let Some(arr) = expected.as_array() {
-        let Some(act) = actual.and_then(Value::as_array) else {
-            errors.push(format!("{path}: expected an array, found {actual:?}"));
-            return;
-        };
-        if arr.len() != act.len() {
-            errors.push(format!(
-                "{path}: expected {} items, found {}",
-                arr.len(),
-                act.len()
-            ));
-            return;
-        }
-        for (i, v) in arr.iter().enumerate() {
-            matches(v, act.get(i), &format!("{path}[{i}]"), errors);
-        }
-    } else if actual != Some(expected) {
-        let found = actual
-            .map(|a| a.to_string())
-            .unwrap_or_else(|| "nothing".into());
-        errors.push(format!("{path}: expected {expected}, found {found}"));
-    }
-}
+#[path = "../../tests/support/matching.rs"]
+mod matching;
+use matching::matches;
 
 fn scenario_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios")

@@ -6,9 +6,7 @@
 //! A validation case gives a `definition` and the `diagnostics` (code and location)
 //! `ValidateStateMachineDefinition` must report, in order. Adding a case is adding data.
 //!
-//! Matching: objects key by key (extra keys are fine), arrays element by element with
-//! the same length, `{"$contains": "text"}` for a string containing text, `{"$between":
-//! [lo, hi]}` for a number in a range, `{"$absent": true}` for a missing key.
+//! Matching is `tests/support/matching.rs` (shared with the scenario tests).
 //! `input_fill: {field: N}` adds a string of N characters to the input (size limits).
 
 use playground_core::asl::definition;
@@ -16,70 +14,9 @@ use playground_core::Sim;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 
-fn matches(expected: &Value, actual: Option<&Value>, path: &str, errors: &mut Vec<String>) {
-    match expected {
-        Value::Object(obj) => {
-            if let Some(text) = obj.get("$contains").and_then(Value::as_str) {
-                if !actual
-                    .and_then(Value::as_str)
-                    .is_some_and(|s| s.contains(text))
-                {
-                    errors.push(format!("{path}: {actual:?} does not contain {text:?}"));
-                }
-                return;
-            }
-            if let Some(range) = obj.get("$between").and_then(Value::as_array) {
-                let (lo, hi) = (
-                    range[0].as_f64().unwrap_or(0.0),
-                    range[1].as_f64().unwrap_or(0.0),
-                );
-                if !actual
-                    .and_then(Value::as_f64)
-                    .is_some_and(|x| lo <= x && x <= hi)
-                {
-                    errors.push(format!("{path}: {actual:?} is not between {lo} and {hi}"));
-                }
-                return;
-            }
-            if obj.get("$absent") == Some(&Value::Bool(true)) {
-                if actual.is_some_and(|a| !a.is_null()) {
-                    errors.push(format!("{path}: expected nothing, found {actual:?}"));
-                }
-                return;
-            }
-            let Some(act) = actual.and_then(Value::as_object) else {
-                errors.push(format!("{path}: expected an object, found {actual:?}"));
-                return;
-            };
-            for (k, v) in obj {
-                matches(v, act.get(k), &format!("{path}.{k}"), errors);
-            }
-        }
-        Value::Array(arr) => {
-            let Some(act) = actual.and_then(Value::as_array) else {
-                errors.push(format!("{path}: expected an array, found {actual:?}"));
-                return;
-            };
-            if arr.len() != act.len() {
-                errors.push(format!(
-                    "{path}: expected {} items, found {}: {}",
-                    arr.len(),
-                    act.len(),
-                    Value::Array(act.clone())
-                ));
-                return;
-            }
-            for (i, (e, a)) in arr.iter().zip(act).enumerate() {
-                matches(e, Some(a), &format!("{path}[{i}]"), errors);
-            }
-        }
-        other => {
-            if actual != Some(other) {
-                errors.push(format!("{path}: expected {other}, found {actual:?}"));
-            }
-        }
-    }
-}
+#[path = "../../tests/support/matching.rs"]
+mod matching;
+use matching::matches;
 
 fn template(case: &Value) -> Value {
     let mut resources = Map::new();
