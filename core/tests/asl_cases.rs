@@ -1,6 +1,7 @@
 //! Data-driven Step Functions tests: every `tests/asl/*.yaml` at the repository root is
 //! a list of cases. A run case gives a `definition`, an `input`, optional `functions`
-//! (name → inline Node.js handler) and `resources` (more template resources), and what
+//! (name → inline Node.js handler), `resources` (more template resources) and `setup`
+//! (API calls made before the execution starts), and what
 //! must come out: `expect` (DescribeExecution fields; `output` compared as JSON) and
 //! `history` (events that must appear in this order, each matched as a fragment).
 //! A validation case gives a `definition` and the `diagnostics` (code and location)
@@ -65,6 +66,21 @@ fn run_case(case: &Value) -> Vec<String> {
             };
         }
     };
+    // Setup: API calls made before the execution starts (objects in a bucket, …).
+    for c in case
+        .get("setup")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Err(e) = sim.call(
+            "test",
+            c["action"].as_str().unwrap_or(""),
+            c["params"].clone(),
+        ) {
+            return vec![format!("setup call failed: {e:?}")];
+        }
+    }
     let machine = "arn:aws:states:us-east-1:123456789012:stateMachine:Machine";
     let mut input = case.get("input").cloned().unwrap_or(json!({}));
     if let Some(fill) = case.get("input_fill").and_then(Value::as_object) {

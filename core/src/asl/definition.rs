@@ -87,6 +87,8 @@ pub enum Kind {
         distributed: bool,
         tolerated_count: Option<u64>,
         tolerated_percentage: Option<f64>,
+        /// ItemReader: items from an S3 object (JSON, JSONL, CSV) or an object listing.
+        item_reader: Option<Value>,
     },
 }
 
@@ -824,11 +826,34 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
                 .and_then(|p| p.get("Mode"))
                 .and_then(Value::as_str)
                 == Some("DISTRIBUTED");
-            if o.contains_key("ItemReader") {
-                c.schema(
-                    &format!("{loc}/ItemReader"),
-                    "ItemReader (reading items from S3) is not supported by the playground yet",
-                );
+            let item_reader = o.get("ItemReader").cloned();
+            if let Some(r) = &item_reader {
+                let l = format!("{loc}/ItemReader");
+                let res = r.get("Resource").and_then(Value::as_str).unwrap_or("");
+                if !matches!(
+                    res,
+                    "arn:aws:states:::s3:getObject" | "arn:aws:states:::s3:listObjectsV2"
+                ) {
+                    c.error("INVALID_RESOURCE", &format!("{l}/Resource"), format!("ItemReader Resource '{res}' is not arn:aws:states:::s3:getObject or arn:aws:states:::s3:listObjectsV2 (the readers the playground runs)"));
+                }
+                let input_type = r.pointer("/ReaderConfig/InputType").and_then(Value::as_str);
+                if res.ends_with("getObject")
+                    && !matches!(input_type, Some("JSON" | "CSV" | "JSONL"))
+                {
+                    c.schema(&format!("{l}/ReaderConfig/InputType"), "An s3:getObject ItemReader needs ReaderConfig.InputType JSON, JSONL or CSV");
+                }
+                if let Some(p) = r.get("Parameters") {
+                    template(c, p, &format!("{l}/Parameters"));
+                }
+                if r.get("Parameters")
+                    .and_then(|p| p.get("Bucket").or(p.get("Bucket.$")))
+                    .is_none()
+                {
+                    c.schema(
+                        &format!("{l}/Parameters"),
+                        "These fields are required: [Bucket]",
+                    );
+                }
             }
             let processor = states(c, proc_v, &format!("{loc}/{proc_key}"))?;
             if o.contains_key("ItemSelector") && o.contains_key("Parameters") {
@@ -851,6 +876,7 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
                 distributed,
                 tolerated_count: o.get("ToleratedFailureCount").and_then(Value::as_u64),
                 tolerated_percentage: o.get("ToleratedFailurePercentage").and_then(Value::as_f64),
+                item_reader,
             }
         }
         _ => unreachable!("checked by allowed()"),

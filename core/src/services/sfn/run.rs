@@ -438,6 +438,11 @@ enum Phase {
     SyncChild(Integration),
     Waiting,
     FanOut,
+    /// A Map's ItemReader call is out.
+    Reading {
+        max: usize,
+        reader: Value,
+    },
 }
 
 struct Fan {
@@ -936,10 +941,59 @@ impl Sfn {
                 max_concurrency,
                 max_concurrency_path,
                 distributed,
-                tolerated_count,
-                tolerated_percentage,
+                item_reader,
                 ..
             } => {
+                let max = match max_concurrency_path {
+                    Some(p) => match scope.lookup(&effective, p).and_then(|v| v.as_u64()) {
+                        Some(m) => m,
+                        None => return self.fail_state(k, ri, Failure::runtime(format!("Invalid path '{}': MaxConcurrencyPath must give a non-negative integer", p.text))),
+                    },
+                    None => *max_concurrency,
+                } as usize;
+                let max = match (max, *distributed) {
+                    (0, true) => DISTRIBUTED_MAP_CONCURRENCY,
+                    (0, false) => INLINE_MAP_CONCURRENCY,
+                    (m, _) => m,
+                };
+                // ItemReader: the items come from S3, through the engine's API.
+                if let Some(reader) = item_reader {
+                    let params = match reader.get("Parameters") {
+                        Some(t) => match scope.template(t, &effective, &mut k.rng) {
+                            Ok(v) => v,
+                            Err(f) => return self.fail_state(k, ri, f),
+                        },
+                        None => json!({}),
+                    };
+                    let action = if reader["Resource"]
+                        .as_str()
+                        .unwrap_or("")
+                        .ends_with("listObjectsV2")
+                    {
+                        "s3:ListObjectsV2"
+                    } else {
+                        "s3:GetObject"
+                    };
+                    self.runs[ri].effective = effective;
+                    self.runs[ri].phase = Phase::Reading {
+                        max,
+                        reader: reader.clone(),
+                    };
+                    let gen = self.runs[ri].gen;
+                    let lid = self.machines[self.execs[self.runs[ri].exec].machine]
+                        .logical_id
+                        .clone();
+                    k.schedule(
+                        0,
+                        Event::Call {
+                            caller: lid,
+                            action: action.into(),
+                            params,
+                            waiter: Waiter::Sfn(SfnWaiter { run: ri, gen }),
+                        },
+                    );
+                    return;
+                }
                 let items = match items_path {
                     PathField::Path(p) => scope.lookup(&effective, p),
                     _ => Some(effective.clone()),
@@ -957,49 +1011,48 @@ impl Sfn {
                         )),
                     );
                 };
-                let max = match max_concurrency_path {
-                    Some(p) => match scope.lookup(&effective, p).and_then(|v| v.as_u64()) {
-                        Some(m) => m,
-                        None => return self.fail_state(k, ri, Failure::runtime(format!("Invalid path '{}': MaxConcurrencyPath must give a non-negative integer", p.text))),
-                    },
-                    None => *max_concurrency,
-                } as usize;
-                let max = if max == 0 {
-                    if *distributed {
-                        DISTRIBUTED_MAP_CONCURRENCY
-                    } else {
-                        INLINE_MAP_CONCURRENCY
-                    }
-                } else {
-                    max
-                };
                 self.runs[ri].effective = effective;
-                let n = items.len();
-                self.run_event(
-                    k,
-                    ri,
-                    "MapStateStarted",
-                    Some(("mapStateStartedEventDetails", json!({"length": n}))),
-                );
-                self.runs[ri].fan = Some(Fan {
-                    map: true,
-                    items,
-                    children: Vec::new(),
-                    results: vec![None; n],
-                    next: 0,
-                    running: 0,
-                    max,
-                    done: 0,
-                    failures: 0,
-                    tolerated: distributed.then_some((*tolerated_count, *tolerated_percentage)),
-                });
-                self.runs[ri].phase = Phase::FanOut;
-                if n == 0 {
-                    self.fan_finished(k, ri);
-                } else {
-                    self.start_iterations(k, ri);
-                }
+                self.begin_map(k, ri, items, max);
             }
+        }
+    }
+
+    /// A Map state's items are known: start its iterations.
+    fn begin_map(&mut self, k: &mut Kernel<Event>, ri: usize, items: Vec<Value>, max: usize) {
+        let (set, si) = self.state(ri);
+        let Kind::Map {
+            distributed,
+            tolerated_count,
+            tolerated_percentage,
+            ..
+        } = &set.states[si].kind
+        else {
+            return;
+        };
+        let n = items.len();
+        self.run_event(
+            k,
+            ri,
+            "MapStateStarted",
+            Some(("mapStateStartedEventDetails", json!({"length": n}))),
+        );
+        self.runs[ri].fan = Some(Fan {
+            map: true,
+            items,
+            children: Vec::new(),
+            results: vec![None; n],
+            next: 0,
+            running: 0,
+            max,
+            done: 0,
+            failures: 0,
+            tolerated: distributed.then_some((*tolerated_count, *tolerated_percentage)),
+        });
+        self.runs[ri].phase = Phase::FanOut;
+        if n == 0 {
+            self.fan_finished(k, ri);
+        } else {
+            self.start_iterations(k, ri);
         }
     }
 
@@ -1604,6 +1657,16 @@ impl Sfn {
                     self.task_outcome(k, ri, &integ, res);
                 }
             },
+            Phase::Reading { max, reader } => {
+                let items = read_items(&reader, r);
+                self.runs[ri].gen += 1;
+                match items {
+                    Ok(items) => self.begin_map(k, ri, items, max),
+                    Err(cause) => {
+                        self.fail_state(k, ri, Failure::new("States.ItemReaderFailed", cause))
+                    }
+                }
+            }
             Phase::SyncChild(integ) => {
                 let d = r.unwrap_or_default();
                 let res = if d.get("status").and_then(Value::as_str) == Some("SUCCEEDED") {
@@ -1726,6 +1789,69 @@ impl Sfn {
             self.task_outcome(k, ri, &integ, r);
         }
     }
+}
+
+/// The items an ItemReader's S3 answer holds: a JSON array, JSON lines, CSV rows as
+/// objects (headers from the first row or ReaderConfig.CSVHeaders), or an object list;
+/// at most ReaderConfig.MaxItems.
+fn read_items(reader: &Value, r: Result<Value, AwsError>) -> Result<Vec<Value>, String> {
+    let v = r.map_err(|e| format!("{}: {}", e.code, e.message))?;
+    let cfg = reader.get("ReaderConfig").cloned().unwrap_or(json!({}));
+    let mut items: Vec<Value> = if let Some(list) = v.get("Contents").and_then(Value::as_array) {
+        list.iter()
+            .map(|o| json!({"Etag": o["ETag"], "Key": o["Key"], "LastModified": o["LastModified"], "Size": o["Size"], "StorageClass": o["StorageClass"]}))
+            .collect()
+    } else {
+        let body = v.get("Body").and_then(Value::as_str).unwrap_or("");
+        match cfg.get("InputType").and_then(Value::as_str) {
+            Some("CSV") => {
+                let mut lines = body.lines().filter(|l| !l.trim().is_empty());
+                let split = |l: &str| -> Vec<String> {
+                    l.split(',')
+                        .map(|c| c.trim().trim_matches('"').to_string())
+                        .collect()
+                };
+                let headers: Vec<String> =
+                    match cfg.get("CSVHeaderLocation").and_then(Value::as_str) {
+                        Some("GIVEN") => cfg
+                            .get("CSVHeaders")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_str)
+                            .map(String::from)
+                            .collect(),
+                        _ => lines.next().map(split).unwrap_or_default(),
+                    };
+                lines
+                    .map(|l| {
+                        let cells = split(l);
+                        Value::Object(
+                            headers
+                                .iter()
+                                .cloned()
+                                .zip(cells.into_iter().map(Value::String))
+                                .collect(),
+                        )
+                    })
+                    .collect()
+            }
+            Some("JSONL") => body
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| serde_json::from_str(l).map_err(|e| format!("a line is not JSON: {e}")))
+                .collect::<Result<_, _>>()?,
+            _ => match serde_json::from_str::<Value>(body) {
+                Ok(Value::Array(a)) => a,
+                Ok(_) => return Err("Attempting to map over non-iterable node.".into()),
+                Err(e) => return Err(format!("The object is not valid JSON: {e}")),
+            },
+        }
+    };
+    if let Some(n) = cfg.get("MaxItems").and_then(Value::as_u64) {
+        items.truncate(n as usize);
+    }
+    Ok(items)
 }
 
 #[cfg(test)]
