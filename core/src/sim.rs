@@ -485,6 +485,10 @@ impl Sim {
         let now = self.k.now();
         let mut res = Map::new();
         for (qi, q) in self.sqs.queues.iter().enumerate() {
+            // Queues made by CreateQueue during the run are not canvas nodes.
+            if q.logical_id.is_empty() {
+                continue;
+            }
             let (visible, inflight, delayed) = self.sqs.depth(qi, now);
             res.insert(
                 q.logical_id.clone(),

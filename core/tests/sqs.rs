@@ -383,3 +383,109 @@ fn delete_message_batch_answers_entry_by_entry() {
         .unwrap_err();
     assert_eq!(e.code, "BatchEntryIdsNotDistinct");
 }
+
+#[test]
+fn queues_can_be_created_changed_tagged_and_deleted() {
+    let mut sim =
+        Sim::load("Resources:\n  Q: { Type: AWS::SQS::Queue, Properties: { QueueName: base } }\n")
+            .unwrap();
+    let c = |sim: &mut Sim, a: &str, p: Value| sim.call("console", a, p);
+    let url = c(&mut sim, "sqs:CreateQueue", json!({"QueueName": "jobs", "Attributes": {"VisibilityTimeout": "5"}, "tags": {"team": "a"}})).unwrap()["QueueUrl"].clone();
+    assert_eq!(url, "https://sqs.us-east-1.amazonaws.com/123456789012/jobs");
+    assert_eq!(
+        c(
+            &mut sim,
+            "sqs:CreateQueue",
+            json!({"QueueName": "jobs", "Attributes": {"VisibilityTimeout": "5"}})
+        )
+        .unwrap()["QueueUrl"],
+        url,
+        "idempotent"
+    );
+    assert_eq!(
+        c(
+            &mut sim,
+            "sqs:CreateQueue",
+            json!({"QueueName": "jobs", "Attributes": {"VisibilityTimeout": "9"}})
+        )
+        .unwrap_err()
+        .code,
+        "QueueAlreadyExists"
+    );
+    assert_eq!(
+        c(
+            &mut sim,
+            "sqs:CreateQueue",
+            json!({"QueueName": "bad name"})
+        )
+        .unwrap_err()
+        .code,
+        "InvalidParameterValue"
+    );
+    c(
+        &mut sim,
+        "sqs:SetQueueAttributes",
+        json!({"QueueUrl": url, "Attributes": {"VisibilityTimeout": "60", "DelaySeconds": "2"}}),
+    )
+    .unwrap();
+    let attrs = c(
+        &mut sim,
+        "sqs:GetQueueAttributes",
+        json!({"QueueUrl": url, "AttributeNames": ["All"]}),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            attrs["Attributes"]["VisibilityTimeout"].as_str(),
+            attrs["Attributes"]["DelaySeconds"].as_str()
+        ),
+        (Some("60"), Some("2"))
+    );
+    assert_eq!(
+        c(
+            &mut sim,
+            "sqs:SetQueueAttributes",
+            json!({"QueueUrl": url, "Attributes": {"VisibilityTimeout": "99999"}})
+        )
+        .unwrap_err()
+        .code,
+        "InvalidAttributeValue"
+    );
+    c(
+        &mut sim,
+        "sqs:TagQueue",
+        json!({"QueueUrl": url, "Tags": {"env": "dev"}}),
+    )
+    .unwrap();
+    assert_eq!(
+        c(&mut sim, "sqs:ListQueueTags", json!({"QueueUrl": url})).unwrap()["Tags"],
+        json!({"env": "dev", "team": "a"})
+    );
+    c(
+        &mut sim,
+        "sqs:SendMessage",
+        json!({"QueueUrl": url, "MessageBody": "x"}),
+    )
+    .unwrap();
+    c(&mut sim, "sqs:DeleteQueue", json!({"QueueUrl": url})).unwrap();
+    assert_eq!(
+        c(
+            &mut sim,
+            "sqs:SendMessage",
+            json!({"QueueUrl": url, "MessageBody": "x"})
+        )
+        .unwrap_err()
+        .code,
+        "QueueDoesNotExist"
+    );
+    assert_eq!(
+        c(&mut sim, "sqs:CreateQueue", json!({"QueueName": "jobs"}))
+            .unwrap_err()
+            .code,
+        "QueueDeletedRecently"
+    );
+    sim.run_until(61_000);
+    assert!(c(&mut sim, "sqs:CreateQueue", json!({"QueueName": "jobs"})).is_ok());
+    let list = c(&mut sim, "sqs:ListQueues", json!({"QueueNamePrefix": "jo"})).unwrap();
+    assert_eq!(list["QueueUrls"], json!([url]));
+}

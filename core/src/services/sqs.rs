@@ -136,6 +136,9 @@ pub(crate) struct Queue {
     retention_s: i64,
     last_purge_ms: Option<u64>,
     fifo: Option<Fifo>,
+    tags: BTreeMap<String, String>,
+    /// DeleteQueue: gone (indices stay stable), and when, for the 60-second rule.
+    deleted_ms: Option<u64>,
 }
 
 /// What a FIFO queue adds: deduplication and sequence numbers.
@@ -206,6 +209,130 @@ pub fn md5_of_message_attributes(attrs: &Map<String, Value>) -> Result<String, A
     Ok(md5_hex(&buf))
 }
 
+/// Builds a queue from CloudFormation-style properties (a template's, or CreateQueue's
+/// Attributes): ranges, RedrivePolicy, FIFO rules. Errors name `path.Property`.
+#[allow(clippy::too_many_arguments)]
+fn queue_of(
+    logical_id: &str,
+    name: &str,
+    p: &Value,
+    path: &str,
+    region: &str,
+    account: &str,
+    index: usize,
+) -> Result<Queue, TemplateError> {
+    let int = |key: &str, default: i64, lo: i64, hi: i64| -> Result<i64, TemplateError> {
+        let v = num_prop(p, key, &path)?
+            .map(|f| f as i64)
+            .unwrap_or(default);
+        if v < lo || v > hi {
+            return Err(TemplateError::at(
+                format!("{path}.{key}"),
+                format!("{key} must be between {lo} and {hi}, got {v}"),
+            ));
+        }
+        Ok(v)
+    };
+    let visibility_timeout = int("VisibilityTimeout", 30, 0, MAX_VISIBILITY_SECONDS)?;
+    let delay_seconds = int("DelaySeconds", 0, 0, MAX_DELAY_SECONDS)?;
+    let receive_wait = int("ReceiveMessageWaitTimeSeconds", 0, 0, MAX_WAIT_SECONDS)?;
+    let retention_s = int("MessageRetentionPeriod", 345_600, 60, 1_209_600)?;
+    let (redrive, redrive_json) = match p.get("RedrivePolicy") {
+        None | Some(Value::Null) => (None, None),
+        Some(v) => {
+            let v = match v {
+                Value::String(s) => serde_json::from_str(s).map_err(|e| {
+                    TemplateError::at(
+                        format!("{path}.RedrivePolicy"),
+                        format!("not valid JSON: {e}"),
+                    )
+                })?,
+                other => other.clone(),
+            };
+            let arn = v
+                .get("deadLetterTargetArn")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    TemplateError::at(
+                        format!("{path}.RedrivePolicy"),
+                        "RedrivePolicy needs deadLetterTargetArn",
+                    )
+                })?;
+            let max = num_prop(&v, "maxReceiveCount", &format!("{path}.RedrivePolicy"))?
+                .ok_or_else(|| {
+                    TemplateError::at(
+                        format!("{path}.RedrivePolicy"),
+                        "RedrivePolicy needs maxReceiveCount",
+                    )
+                })? as i64;
+            if !(1..=1000).contains(&max) {
+                return Err(TemplateError::at(
+                        format!("{path}.RedrivePolicy.maxReceiveCount"),
+                        format!("Value {max} for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: {max}, valid values are from 1 to 1000 both inclusive."),
+                    ));
+            }
+            let text = json!({"deadLetterTargetArn": arn, "maxReceiveCount": max}).to_string();
+            (Some((arn.to_string(), max as u32)), Some(text))
+        }
+    };
+    let truthy = |k: &str| {
+        p.get(k)
+            .is_some_and(|v| v == &Value::Bool(true) || v == "true")
+    };
+    let fifo = truthy("FifoQueue");
+    if fifo != name.ends_with(".fifo") {
+        return Err(TemplateError::at(
+            format!("{path}.QueueName"),
+            if fifo {
+                "InvalidParameterValue: The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length."
+            } else {
+                "InvalidParameterValue: a queue whose name ends in .fifo needs FifoQueue: true"
+            },
+        ));
+    }
+    if !fifo {
+        for k in [
+            "ContentBasedDeduplication",
+            "DeduplicationScope",
+            "FifoThroughputLimit",
+        ] {
+            if p.get(k).is_some() {
+                return Err(TemplateError::at(
+                    format!("{path}.{k}"),
+                    format!("InvalidAttributeName: {k} is only valid for FIFO queues"),
+                ));
+            }
+        }
+    }
+    let per_group = p.get("DeduplicationScope").and_then(Value::as_str) == Some("messageGroup");
+    let fifo = fifo.then(|| Fifo {
+        content_dedup: truthy("ContentBasedDeduplication"),
+        per_group,
+        seen: BTreeMap::new(),
+        next_sequence: 18_000_000_000_000_000_000 + index as u128 * 1_000_000_000_000_000,
+    });
+    Ok(Queue {
+        fifo,
+        logical_id: logical_id.to_string(),
+        name: name.to_string(),
+        url: format!("https://sqs.{}.amazonaws.com/{}/{}", region, account, name),
+        arn: format!("arn:aws:sqs:{}:{}:{}", region, account, name),
+        visibility_timeout,
+        delay_seconds,
+        receive_wait,
+        redrive,
+        redrive_json,
+        messages: BTreeMap::new(),
+        waiters: VecDeque::new(),
+        metrics: QueueMetrics::default(),
+        polled: false,
+        retention_s,
+        last_purge_ms: None,
+        tags: BTreeMap::new(),
+        deleted_ms: None,
+    })
+}
+
 impl Sqs {
     pub fn from_model(model: &Model) -> Result<Self, TemplateError> {
         let mut queues = Vec::new();
@@ -215,124 +342,15 @@ impl Sqs {
             .filter(|r| r.resource_type == "AWS::SQS::Queue")
         {
             let path = format!("Resources.{}.Properties", r.logical_id);
-            let p = &r.properties;
-            let int = |key: &str, default: i64, lo: i64, hi: i64| -> Result<i64, TemplateError> {
-                let v = num_prop(p, key, &path)?
-                    .map(|f| f as i64)
-                    .unwrap_or(default);
-                if v < lo || v > hi {
-                    return Err(TemplateError::at(
-                        format!("{path}.{key}"),
-                        format!("{key} must be between {lo} and {hi}, got {v}"),
-                    ));
-                }
-                Ok(v)
-            };
-            let visibility_timeout = int("VisibilityTimeout", 30, 0, MAX_VISIBILITY_SECONDS)?;
-            let delay_seconds = int("DelaySeconds", 0, 0, MAX_DELAY_SECONDS)?;
-            let receive_wait = int("ReceiveMessageWaitTimeSeconds", 0, 0, MAX_WAIT_SECONDS)?;
-            let retention_s = int("MessageRetentionPeriod", 345_600, 60, 1_209_600)?;
-            let (redrive, redrive_json) = match p.get("RedrivePolicy") {
-                None | Some(Value::Null) => (None, None),
-                Some(v) => {
-                    let v = match v {
-                        Value::String(s) => serde_json::from_str(s).map_err(|e| {
-                            TemplateError::at(
-                                format!("{path}.RedrivePolicy"),
-                                format!("not valid JSON: {e}"),
-                            )
-                        })?,
-                        other => other.clone(),
-                    };
-                    let arn = v
-                        .get("deadLetterTargetArn")
-                        .and_then(Value::as_str)
-                        .ok_or_else(|| {
-                            TemplateError::at(
-                                format!("{path}.RedrivePolicy"),
-                                "RedrivePolicy needs deadLetterTargetArn",
-                            )
-                        })?;
-                    let max = num_prop(&v, "maxReceiveCount", &format!("{path}.RedrivePolicy"))?
-                        .ok_or_else(|| {
-                            TemplateError::at(
-                                format!("{path}.RedrivePolicy"),
-                                "RedrivePolicy needs maxReceiveCount",
-                            )
-                        })? as i64;
-                    if !(1..=1000).contains(&max) {
-                        return Err(TemplateError::at(
-                            format!("{path}.RedrivePolicy.maxReceiveCount"),
-                            format!("Value {max} for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: {max}, valid values are from 1 to 1000 both inclusive."),
-                        ));
-                    }
-                    let text =
-                        json!({"deadLetterTargetArn": arn, "maxReceiveCount": max}).to_string();
-                    (Some((arn.to_string(), max as u32)), Some(text))
-                }
-            };
-            let truthy = |k: &str| {
-                p.get(k)
-                    .is_some_and(|v| v == &Value::Bool(true) || v == "true")
-            };
-            let fifo = truthy("FifoQueue");
-            if fifo != r.physical_name.ends_with(".fifo") {
-                return Err(TemplateError::at(
-                    format!("{path}.QueueName"),
-                    if fifo {
-                        "InvalidParameterValue: The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length."
-                    } else {
-                        "InvalidParameterValue: a queue whose name ends in .fifo needs FifoQueue: true"
-                    },
-                ));
-            }
-            if !fifo {
-                for k in [
-                    "ContentBasedDeduplication",
-                    "DeduplicationScope",
-                    "FifoThroughputLimit",
-                ] {
-                    if p.get(k).is_some() {
-                        return Err(TemplateError::at(
-                            format!("{path}.{k}"),
-                            format!("InvalidAttributeName: {k} is only valid for FIFO queues"),
-                        ));
-                    }
-                }
-            }
-            let per_group =
-                p.get("DeduplicationScope").and_then(Value::as_str) == Some("messageGroup");
-            let fifo = fifo.then(|| Fifo {
-                content_dedup: truthy("ContentBasedDeduplication"),
-                per_group,
-                seen: BTreeMap::new(),
-                next_sequence: 18_000_000_000_000_000_000
-                    + queues.len() as u128 * 1_000_000_000_000_000,
-            });
-            queues.push(Queue {
-                fifo,
-                logical_id: r.logical_id.clone(),
-                name: r.physical_name.clone(),
-                url: format!(
-                    "https://sqs.{}.amazonaws.com/{}/{}",
-                    model.region, model.account, r.physical_name
-                ),
-                arn: format!(
-                    "arn:aws:sqs:{}:{}:{}",
-                    model.region, model.account, r.physical_name
-                ),
-                visibility_timeout,
-                delay_seconds,
-                receive_wait,
-                redrive,
-                redrive_json,
-                messages: BTreeMap::new(),
-                waiters: VecDeque::new(),
-                metrics: QueueMetrics::default(),
-                polled: false,
-                retention_s,
-                last_purge_ms: None,
-            });
+            queues.push(queue_of(
+                &r.logical_id,
+                &r.physical_name,
+                &r.properties,
+                &path,
+                &model.region,
+                &model.account,
+                queues.len(),
+            )?);
         }
         // A dead-letter target must exist, as CreateQueue checks.
         for q in &queues {
@@ -362,7 +380,7 @@ impl Sqs {
     pub fn find(&self, key: &str) -> Option<usize> {
         self.queues
             .iter()
-            .position(|q| q.url == key || q.arn == key || q.name == key)
+            .position(|q| q.deleted_ms.is_none() && (q.url == key || q.arn == key || q.name == key))
     }
 
     /// A queue's VisibilityTimeout in seconds.
@@ -418,9 +436,19 @@ impl Sqs {
             "ChangeMessageVisibility" => self.change_visibility(k, p),
             "GetQueueAttributes" => self.get_queue_attributes(k, p),
             "GetQueueUrl" => self.get_queue_url(p),
-            "ListQueues" => Ok(
-                json!({"QueueUrls": self.queues.iter().map(|q| q.url.clone()).collect::<Vec<_>>()}),
-            ),
+            "ListQueues" => {
+                let prefix = p
+                    .get("QueueNamePrefix")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                Ok(json!({"QueueUrls": self.queues.iter()
+                    .filter(|q| q.deleted_ms.is_none() && q.name.starts_with(prefix))
+                    .map(|q| q.url.clone()).collect::<Vec<_>>()}))
+            }
+            "CreateQueue" => self.create_queue(k, p),
+            "DeleteQueue" => self.delete_queue(k, p),
+            "SetQueueAttributes" => self.set_queue_attributes(k, p),
+            "TagQueue" | "UntagQueue" | "ListQueueTags" => self.tags(action, p),
             other => Err(super::unsupported("sqs", other)),
         };
         Outcome::Done(r)
@@ -1127,11 +1155,187 @@ impl Sqs {
 
     fn get_queue_url(&self, p: &Value) -> Result<Value, AwsError> {
         let name = req_str(p, "QueueName")?;
-        self.queues
-            .iter()
-            .find(|q| q.name == name)
-            .map(|q| json!({"QueueUrl": q.url}))
+        self.find(name)
+            .map(|qi| json!({"QueueUrl": self.queues[qi].url}))
             .ok_or_else(qerr_missing)
+    }
+
+    /// A queue's settings as CloudFormation-style properties (for comparing and merging).
+    fn props_of(&self, qi: usize) -> Value {
+        let q = &self.queues[qi];
+        let mut p = json!({
+            "VisibilityTimeout": q.visibility_timeout, "DelaySeconds": q.delay_seconds,
+            "ReceiveMessageWaitTimeSeconds": q.receive_wait, "MessageRetentionPeriod": q.retention_s,
+        });
+        if let Some(r) = &q.redrive_json {
+            p["RedrivePolicy"] = json!(r);
+        }
+        if let Some(f) = &q.fifo {
+            p["FifoQueue"] = json!(true);
+            p["ContentBasedDeduplication"] = json!(f.content_dedup);
+        }
+        p
+    }
+
+    fn account_region(&self, qi: usize) -> (String, String) {
+        let parts: Vec<&str> = self.queues[qi].arn.split(':').collect();
+        (parts[3].to_string(), parts[4].to_string())
+    }
+
+    /// CreateQueue: idempotent for the same attributes; QueueAlreadyExists for others;
+    /// a name deleted less than 60 s ago cannot be used again yet.
+    fn create_queue(&mut self, k: &mut Kernel<Event>, p: &Value) -> Result<Value, AwsError> {
+        let name = req_str(p, "QueueName")?.to_string();
+        let base = name.strip_suffix(".fifo").unwrap_or(&name);
+        if base.is_empty()
+            || name.len() > 80
+            || !base
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(invalid("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"));
+        }
+        let attrs = p.get("Attributes").cloned().unwrap_or(json!({}));
+        if let Some(qi) = self.find(&name) {
+            let current = self.props_of(qi);
+            for (key, v) in attrs.as_object().into_iter().flatten() {
+                let same = current.get(key).is_some_and(|c| {
+                    c.to_string().trim_matches('"') == v.to_string().trim_matches('"')
+                });
+                if !same {
+                    return Err(AwsError::client("QueueAlreadyExists", format!("A queue already exists with the same name and a different value for attribute {key}")));
+                }
+            }
+            return Ok(json!({"QueueUrl": self.queues[qi].url}));
+        }
+        if let Some(q) = self
+            .queues
+            .iter()
+            .find(|q| q.name == name && q.deleted_ms.is_some_and(|t| k.now_ms() < t + 60_000))
+        {
+            let _ = q;
+            return Err(AwsError::client("QueueDeletedRecently", "You must wait 60 seconds after deleting a queue before you can create another with the same name."));
+        }
+        let (region, account) = self
+            .queues
+            .first()
+            .map(|_| self.account_region(0))
+            .unwrap_or(("us-east-1".into(), "123456789012".into()));
+        let index = self.queues.len();
+        let mut q = queue_of(&name, &name, &attrs, "Attributes", &region, &account, index)
+            .map_err(|e| AwsError::client("InvalidAttributeValue", e.to_string()))?;
+        if let Some((dlq, _)) = &q.redrive {
+            if self.find(dlq).is_none() {
+                return Err(invalid("Value for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."));
+            }
+        }
+        q.logical_id = String::new();
+        if let Some(t) = p.get("tags").or(p.get("Tags")).and_then(Value::as_object) {
+            q.tags = t
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect();
+        }
+        let url = q.url.clone();
+        self.queues.push(q);
+        Ok(json!({"QueueUrl": url}))
+    }
+
+    fn delete_queue(&mut self, k: &mut Kernel<Event>, p: &Value) -> Result<Value, AwsError> {
+        let qi = self.queue_index(p)?;
+        let q = &mut self.queues[qi];
+        q.deleted_ms = Some(k.now_ms());
+        q.messages.clear();
+        // Waiting long polls end empty.
+        for w in std::mem::take(&mut q.waiters) {
+            k.schedule(
+                0,
+                Event::Reply {
+                    waiter: w.waiter,
+                    result: Ok(json!({"Messages": []})),
+                },
+            );
+        }
+        Ok(json!({}))
+    }
+
+    /// SetQueueAttributes: the new values are checked as CreateQueue checks them, then
+    /// applied; the messages stay.
+    fn set_queue_attributes(
+        &mut self,
+        k: &mut Kernel<Event>,
+        p: &Value,
+    ) -> Result<Value, AwsError> {
+        let qi = self.queue_index(p)?;
+        let mut props = self.props_of(qi);
+        for (key, v) in p
+            .get("Attributes")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            match key.as_str() {
+                "FifoQueue" => return Err(invalid("Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.")),
+                "Policy" | "MaximumMessageSize" | "KmsMasterKeyId" | "SqsManagedSseEnabled" | "RedriveAllowPolicy" => {}
+                _ => props[key] = v.clone(),
+            }
+        }
+        let (region, account) = self.account_region(qi);
+        let name = self.queues[qi].name.clone();
+        let fresh = queue_of(&name, &name, &props, "Attributes", &region, &account, qi)
+            .map_err(|e| AwsError::client("InvalidAttributeValue", e.to_string()))?;
+        if let Some((dlq, _)) = &fresh.redrive {
+            if self.find(dlq).is_none() {
+                return Err(invalid("Value for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."));
+            }
+        }
+        let q = &mut self.queues[qi];
+        q.visibility_timeout = fresh.visibility_timeout;
+        q.delay_seconds = fresh.delay_seconds;
+        q.receive_wait = fresh.receive_wait;
+        q.retention_s = fresh.retention_s;
+        q.redrive = fresh.redrive;
+        q.redrive_json = fresh.redrive_json;
+        if let (Some(f), Some(n)) = (q.fifo.as_mut(), fresh.fifo) {
+            f.content_dedup = n.content_dedup;
+            f.per_group = n.per_group;
+        }
+        let _ = k;
+        Ok(json!({}))
+    }
+
+    fn tags(&mut self, action: &str, p: &Value) -> Result<Value, AwsError> {
+        let qi = self.queue_index(p)?;
+        let q = &mut self.queues[qi];
+        match action {
+            "TagQueue" => {
+                for (k, v) in p
+                    .get("Tags")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    q.tags
+                        .insert(k.clone(), v.as_str().unwrap_or("").to_string());
+                }
+                if q.tags.len() > 50 {
+                    return Err(invalid("Too many tags: a queue has at most 50"));
+                }
+                Ok(json!({}))
+            }
+            "UntagQueue" => {
+                for k in p
+                    .get("TagKeys")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    q.tags.remove(k.as_str().unwrap_or(""));
+                }
+                Ok(json!({}))
+            }
+            _ => Ok(json!({"Tags": q.tags})),
+        }
     }
 
     /// The report's view of a queue: CloudWatch metrics and the messages it still holds.
