@@ -52,6 +52,9 @@ pub enum WaitFor {
     TimestampPath(Path),
 }
 
+// A definition holds a handful of states: the Map variant's size costs nothing that
+// boxing it would save.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Kind {
     Pass {

@@ -222,9 +222,7 @@ fn queue_of(
     index: usize,
 ) -> Result<Queue, TemplateError> {
     let int = |key: &str, default: i64, lo: i64, hi: i64| -> Result<i64, TemplateError> {
-        let v = num_prop(p, key, &path)?
-            .map(|f| f as i64)
-            .unwrap_or(default);
+        let v = num_prop(p, key, path)?.map(|f| f as i64).unwrap_or(default);
         if v < lo || v > hi {
             return Err(TemplateError::at(
                 format!("{path}.{key}"),
