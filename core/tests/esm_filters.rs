@@ -91,3 +91,43 @@ fn bad_values_are_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn pollers_scale_up_while_messages_keep_coming() {
+    let t = r#"
+Resources:
+  Q: { Type: AWS::SQS::Queue, Properties: { QueueName: q, VisibilityTimeout: 60 } }
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      Timeout: 30
+      Events: { Jobs: { Type: SQS, Properties: { Queue: !GetAtt Q.Arn, BatchSize: 1 } } }
+      InlineCode: "exports.handler = () => new Promise((r) => setTimeout(r, 5000));"
+"#;
+    let mut sim = Sim::load(t).unwrap();
+    for i in 0..400 {
+        sim.call(
+            "console",
+            "sqs:SendMessage",
+            json!({"QueueUrl": URL, "MessageBody": format!("{i}")}),
+        )
+        .unwrap();
+    }
+    let mut seen = Vec::new();
+    for t in [10_000, 20_000, 30_000] {
+        sim.run_until(t);
+        seen.push(
+            sim.report()["resources"]["Worker"]["metrics"]["ConcurrentExecutions"]
+                .as_u64()
+                .unwrap(),
+        );
+    }
+    // Five pollers to start, then at most five more per second (300 per minute).
+    assert!(seen[0] > 5 && seen[0] <= 55, "{seen:?}");
+    assert!(seen[2] > seen[0] && seen[2] <= 155, "{seen:?}");
+    sim.run_to_idle(playground_core::DEFAULT_CAP_MS);
+    let m = &sim.report()["resources"]["Worker"]["metrics"];
+    assert_eq!(m["Invocations"], 400);
+}

@@ -17,6 +17,10 @@ use serde_json::{json, Map, Value};
 
 /// Concurrent batches (pollers) an SQS mapping starts with.
 pub const INITIAL_POLLERS: usize = 5;
+/// Scale-up (Lambda developer guide, 2026): while messages keep coming, up to 300 more
+/// concurrent batches per minute (older guides say 60), to at most 1,000.
+pub const SCALE_UP_PER_MINUTE: f64 = 300.0;
+pub const MAX_POLLERS: usize = 1_000;
 
 pub(crate) struct Esm {
     /// Where the template defines it (for errors).
@@ -36,6 +40,10 @@ pub(crate) struct Esm {
     max_concurrency: Option<usize>,
     /// FilterCriteria patterns (empty: every message goes to the function).
     filters: Vec<Value>,
+    /// Pollers running now, and the scale-up allowance (refilled at 5 per second).
+    pollers: usize,
+    scale_tokens: f64,
+    scale_at: crate::kernel::Micros,
 }
 
 #[derive(Debug, Clone)]
@@ -174,6 +182,9 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
             qualifier: None,
             max_concurrency,
             filters,
+            pollers: 0,
+            scale_tokens: 0.0,
+            scale_at: 0,
         });
         Ok(())
     };
@@ -339,10 +350,11 @@ fn batch_item_failures(payload: &str, batch: &[(String, String)]) -> Option<Vec<
 impl Lambda {
     /// Starts every enabled mapping's pollers (at virtual time 0).
     pub fn start_pollers(&mut self, k: &mut Kernel<Event>) {
-        for (i, e) in self.esms.iter().enumerate() {
+        for (i, e) in self.esms.iter_mut().enumerate() {
             if !e.enabled {
                 continue;
             }
+            e.pollers = INITIAL_POLLERS.min(e.max_concurrency.unwrap_or(INITIAL_POLLERS));
             // MaximumConcurrency below the five starting pollers: that many pollers, so
             // at most that many batches are with the function at once.
             for _ in 0..INITIAL_POLLERS.min(e.max_concurrency.unwrap_or(INITIAL_POLLERS)) {
@@ -369,11 +381,32 @@ impl Lambda {
                     .cloned()
                     .unwrap_or_default();
                 if messages.is_empty() {
-                    // Nothing there (or the queue failed): keep long-polling.
+                    // An empty poll above the starting five retires this poller (scale
+                    // down); otherwise keep long-polling.
+                    if e.pollers > INITIAL_POLLERS && result.is_ok() {
+                        self.esms[esm].pollers -= 1;
+                        return;
+                    }
                     let delay = if result.is_err() { 1_000_000 } else { 0 };
                     k.schedule_idle(delay, e.receive_call(esm));
                     return;
                 }
+                // Messages keep coming: add the pollers the scale-up rate allows.
+                {
+                    let e = &mut self.esms[esm];
+                    let cap = e.max_concurrency.unwrap_or(MAX_POLLERS).min(MAX_POLLERS);
+                    let elapsed_s = (k.now() - e.scale_at) as f64 / 1_000_000.0;
+                    e.scale_tokens = (e.scale_tokens + elapsed_s * SCALE_UP_PER_MINUTE / 60.0)
+                        .min(SCALE_UP_PER_MINUTE);
+                    e.scale_at = k.now();
+                    while e.pollers < cap && e.scale_tokens >= 1.0 {
+                        e.scale_tokens -= 1.0;
+                        e.pollers += 1;
+                        let call = e.receive_call(esm);
+                        k.schedule_idle(0, call);
+                    }
+                }
+                let e = &self.esms[esm];
                 // Filtering: messages no filter matches are deleted, never invoked (the
                 // pattern sees the record, with a JSON body parsed).
                 let (messages, dropped): (Vec<Value>, Vec<Value>) =
