@@ -1,4 +1,5 @@
-//! `playground bench`: engine throughput (N messages SQS → Lambda, default 10,000), the
+//! `playground bench`: engine throughput (N messages SQS → Lambda, default 10,000; and SQS
+//! alone: send, receive and delete), the
 //! cost of one trivial synchronous invocation, a burst of 1,000 asynchronous invocations
 //! against reserved concurrency 100, and Step Functions executions per second
 //! (a 10-state Pass/Choice chain, a Map over 1,000 items), natively. The same scenarios
@@ -49,6 +50,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let per = t0.elapsed().as_secs_f64() / invocations as f64;
     println!("native  trivial handler  {:.1} µs per warm synchronous invocation ({invocations} invocations)", per * 1e6);
+    let t0 = Instant::now();
+    let n = bench::sqs_roundtrip(messages)?;
+    let secs = t0.elapsed().as_secs_f64();
+    if n != messages {
+        return Err(format!("sqs round trip: {n} of {messages} deleted"));
+    }
+    println!("native  sqs round trip  {n} messages sent, received and deleted (batches of 10) in {secs:.3} s = {:.0} messages/s", n as f64 / secs);
     let mut sim = Sim::load(bench::burst_template()).map_err(|e| e.to_string())?;
     let t0 = Instant::now();
     bench::run_burst(&mut sim, 1_000)?;

@@ -153,3 +153,48 @@ pub fn burst_result(sim: &Sim) -> (u64, u64) {
             .unwrap_or(0),
     )
 }
+
+/// SQS alone: `n` messages sent, then received in batches of 10 and deleted in batches,
+/// through the API surface (no functions). Returns how many were deleted.
+pub fn sqs_roundtrip(n: u64) -> Result<u64, String> {
+    let mut sim =
+        Sim::load("Resources:\n  Q: { Type: AWS::SQS::Queue, Properties: { QueueName: bench } }\n")
+            .map_err(|e| e.to_string())?;
+    let url = "https://sqs.us-east-1.amazonaws.com/123456789012/bench";
+    let err = |e: crate::AwsError| e.to_string();
+    for i in 0..n {
+        sim.call(
+            "bench",
+            "sqs:SendMessage",
+            json!({"QueueUrl": url, "MessageBody": format!("m{i}")}),
+        )
+        .map_err(err)?;
+    }
+    let mut deleted = 0;
+    loop {
+        let r = sim
+            .call(
+                "bench",
+                "sqs:ReceiveMessage",
+                json!({"QueueUrl": url, "MaxNumberOfMessages": 10}),
+            )
+            .map_err(err)?;
+        let msgs = r["Messages"].as_array().cloned().unwrap_or_default();
+        if msgs.is_empty() {
+            break;
+        }
+        let entries: Vec<serde_json::Value> = msgs
+            .iter()
+            .enumerate()
+            .map(|(i, m)| json!({"Id": i.to_string(), "ReceiptHandle": m["ReceiptHandle"]}))
+            .collect();
+        sim.call(
+            "bench",
+            "sqs:DeleteMessageBatch",
+            json!({"QueueUrl": url, "Entries": entries}),
+        )
+        .map_err(err)?;
+        deleted += msgs.len() as u64;
+    }
+    Ok(deleted)
+}

@@ -111,6 +111,8 @@ mod worker {
             }
             Ok((deleted, now() - t1))
         });
+        let t = now();
+        let roundtrip = bench::sqs_roundtrip(messages).map(|n| (n, now() - t));
         let burst = (|| -> Result<(f64, u64), String> {
             let mut sim =
                 playground_core::Sim::load(bench::burst_template()).map_err(|e| e.to_string())?;
@@ -151,6 +153,8 @@ mod worker {
                 "invoke_ms": invoke_ms,
                 "sfn_chain": sfn[0],
                 "sfn_map": sfn[1],
+                "roundtrip_messages": roundtrip.as_ref().map(|r| r.0).ok(),
+                "roundtrip_ms": roundtrip.as_ref().map(|r| r.1).ok(),
                 "burst_ms": burst.as_ref().map(|b| b.0).ok(),
                 "burst_throttles": burst.as_ref().map(|b| b.1).ok(),
             }),
