@@ -185,10 +185,9 @@ impl S3 {
                 name: r.physical_name.clone(),
                 objects: BTreeMap::new(),
                 notifications,
-                eventbridge: nc
-                    .and_then(|n| n.get("EventBridgeConfiguration"))
-                    .and_then(|e| e.get("EventBridgeEnabled"))
-                    .is_some_and(|v| v == &Value::Bool(true) || v == "true"),
+                eventbridge: crate::template::truthy(
+                    nc.and_then(|n| n.pointer("/EventBridgeConfiguration/EventBridgeEnabled")),
+                ),
                 metrics: BucketMetrics::default(),
             });
         }

@@ -9,7 +9,7 @@ use super::{Event, Outcome, Waiter};
 use crate::error::{AwsError, TemplateError};
 use crate::kernel::Kernel;
 use crate::patterns;
-use crate::template::Model;
+use crate::template::{json_prop, truthy, Model};
 use crate::trace::TraceKind;
 use crate::util::{iso8601, queue_url_of_arn, req_str};
 use serde_json::{json, Map, Value};
@@ -72,10 +72,6 @@ pub(crate) struct Sns {
     pub topics: Vec<Topic>,
     pub subs: Vec<Subscription>,
     region: String,
-}
-
-fn truthy(v: Option<&Value>) -> bool {
-    matches!(v, Some(Value::Bool(true))) || v.and_then(Value::as_str) == Some("true")
 }
 
 impl Sns {
@@ -198,34 +194,16 @@ impl Sns {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        let filter = match opts.get("FilterPolicy") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(serde_json::from_str(s).map_err(|e| {
-                TemplateError::at(
-                    format!("{path}.FilterPolicy"),
-                    format!("not valid JSON: {e}"),
-                )
-            })?),
-            Some(v) => Some(v.clone()),
-        };
+        let filter = json_prop(opts, "FilterPolicy", path)?;
         if let Some(f) = &filter {
             patterns::validate(f)
                 .map_err(|m| TemplateError::at(format!("{path}.FilterPolicy"), m))?;
         }
         let body_scope =
             opts.get("FilterPolicyScope").and_then(Value::as_str) == Some("MessageBody");
-        let dead_letter = match opts.get("RedrivePolicy") {
-            None | Some(Value::Null) => None,
+        let dead_letter = match json_prop(opts, "RedrivePolicy", path)? {
+            None => None,
             Some(v) => {
-                let v = match v {
-                    Value::String(t) => serde_json::from_str(t).map_err(|e| {
-                        TemplateError::at(
-                            format!("{path}.RedrivePolicy"),
-                            format!("not valid JSON: {e}"),
-                        )
-                    })?,
-                    other => other.clone(),
-                };
                 let arn = v
                     .get("deadLetterTargetArn")
                     .and_then(Value::as_str)

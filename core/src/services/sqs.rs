@@ -7,7 +7,7 @@
 use super::{Event, Outcome, Waiter};
 use crate::error::{AwsError, TemplateError};
 use crate::kernel::{Kernel, Micros, US_PER_MS};
-use crate::template::{num_prop, Model};
+use crate::template::{json_prop, num_prop, truthy, Model};
 use crate::trace::TraceKind;
 use crate::util::{opt_i64, req_str};
 use md5::{Digest, Md5};
@@ -235,18 +235,9 @@ fn queue_of(
     let delay_seconds = int("DelaySeconds", 0, 0, MAX_DELAY_SECONDS)?;
     let receive_wait = int("ReceiveMessageWaitTimeSeconds", 0, 0, MAX_WAIT_SECONDS)?;
     let retention_s = int("MessageRetentionPeriod", 345_600, 60, 1_209_600)?;
-    let (redrive, redrive_json) = match p.get("RedrivePolicy") {
-        None | Some(Value::Null) => (None, None),
+    let (redrive, redrive_json) = match json_prop(p, "RedrivePolicy", path)? {
+        None => (None, None),
         Some(v) => {
-            let v = match v {
-                Value::String(s) => serde_json::from_str(s).map_err(|e| {
-                    TemplateError::at(
-                        format!("{path}.RedrivePolicy"),
-                        format!("not valid JSON: {e}"),
-                    )
-                })?,
-                other => other.clone(),
-            };
             let arn = v
                 .get("deadLetterTargetArn")
                 .and_then(Value::as_str)
@@ -273,11 +264,7 @@ fn queue_of(
             (Some((arn.to_string(), max as u32)), Some(text))
         }
     };
-    let truthy = |k: &str| {
-        p.get(k)
-            .is_some_and(|v| v == &Value::Bool(true) || v == "true")
-    };
-    let fifo = truthy("FifoQueue");
+    let fifo = truthy(p.get("FifoQueue"));
     if fifo != name.ends_with(".fifo") {
         return Err(TemplateError::at(
             format!("{path}.QueueName"),
@@ -304,7 +291,7 @@ fn queue_of(
     }
     let per_group = p.get("DeduplicationScope").and_then(Value::as_str) == Some("messageGroup");
     let fifo = fifo.then(|| Fifo {
-        content_dedup: truthy("ContentBasedDeduplication"),
+        content_dedup: truthy(p.get("ContentBasedDeduplication")),
         per_group,
         seen: BTreeMap::new(),
         next_sequence: 18_000_000_000_000_000_000 + index as u128 * 1_000_000_000_000_000,

@@ -186,6 +186,23 @@ fn merge_globals(props: &mut Value, globals: &Value) {
     }
 }
 
+/// A boolean property written as `true` or `"true"` (CloudFormation passes both).
+pub fn truthy(v: Option<&Value>) -> bool {
+    matches!(v, Some(Value::Bool(true))) || v.and_then(Value::as_str) == Some("true")
+}
+
+/// A JSON-document property (RedrivePolicy, FilterPolicy, …) given as an object or as a
+/// string of JSON; `None` when absent or null. Errors name `path.key`.
+pub fn json_prop(props: &Value, key: &str, path: &str) -> Result<Option<Value>, TemplateError> {
+    match props.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => serde_json::from_str(s).map(Some).map_err(|e| {
+            TemplateError::at(format!("{path}.{key}"), format!("not valid JSON: {e}"))
+        }),
+        Some(v) => Ok(Some(v.clone())),
+    }
+}
+
 /// Reads a number property that may be written as a number or a numeric string
 /// (parameters of type Number arrive as strings, as in CloudFormation).
 pub fn num_prop(props: &Value, key: &str, path: &str) -> Result<Option<f64>, TemplateError> {

@@ -259,11 +259,7 @@ impl<'a> Resolver<'a> {
             if ty == "AWS::S3::Bucket" {
                 n = n.to_lowercase();
             }
-            let fifo = res
-                .get("Properties")
-                .and_then(|p| p.get("FifoQueue"))
-                .map(|v| v == &Value::Bool(true) || v == "true")
-                .unwrap_or(false);
+            let fifo = super::truthy(res.pointer("/Properties/FifoQueue"));
             if ty == "AWS::SQS::Queue" && fifo {
                 n.push_str(".fifo");
             }
