@@ -293,7 +293,7 @@ fn task_result(
 /// One event of an execution's history, kept compact; `to_json` gives AWS's format.
 pub(crate) struct HistoryEvent {
     timestamp: u64,
-    ty: std::borrow::Cow<'static, str>,
+    ty: &'static str,
     id: u64,
     prev: u64,
     detail: Detail,
@@ -345,84 +345,6 @@ impl HistoryEvent {
         }
         Value::Object(e)
     }
-}
-
-/// Event types are a fixed set: most are kept as static text.
-fn static_type(ty: &str) -> std::borrow::Cow<'static, str> {
-    const KNOWN: &[&str] = &[
-        "ExecutionStarted",
-        "ExecutionSucceeded",
-        "ExecutionFailed",
-        "ExecutionAborted",
-        "ExecutionTimedOut",
-        "TaskScheduled",
-        "TaskStarted",
-        "TaskSubmitted",
-        "TaskSucceeded",
-        "TaskFailed",
-        "TaskTimedOut",
-        "LambdaFunctionScheduled",
-        "LambdaFunctionStarted",
-        "LambdaFunctionSucceeded",
-        "LambdaFunctionFailed",
-        "LambdaFunctionTimedOut",
-        "ParallelStateStarted",
-        "ParallelStateSucceeded",
-        "ParallelStateFailed",
-        "MapStateStarted",
-        "MapStateSucceeded",
-        "MapStateFailed",
-        "MapIterationStarted",
-        "MapIterationSucceeded",
-        "MapIterationFailed",
-        "PassStateEntered",
-        "PassStateExited",
-        "TaskStateEntered",
-        "TaskStateExited",
-        "ChoiceStateEntered",
-        "ChoiceStateExited",
-        "WaitStateEntered",
-        "WaitStateExited",
-        "SucceedStateEntered",
-        "SucceedStateExited",
-        "FailStateEntered",
-        "ParallelStateEntered",
-        "ParallelStateExited",
-        "MapStateEntered",
-        "MapStateExited",
-    ];
-    match KNOWN.iter().find(|k| **k == ty) {
-        Some(k) => std::borrow::Cow::Borrowed(k),
-        None => std::borrow::Cow::Owned(ty.to_string()),
-    }
-}
-
-fn static_key(key: &str) -> &'static str {
-    const KEYS: &[&str] = &[
-        "executionStartedEventDetails",
-        "executionSucceededEventDetails",
-        "executionFailedEventDetails",
-        "executionAbortedEventDetails",
-        "executionTimedOutEventDetails",
-        "taskScheduledEventDetails",
-        "taskStartedEventDetails",
-        "taskSubmittedEventDetails",
-        "taskSucceededEventDetails",
-        "taskFailedEventDetails",
-        "taskTimedOutEventDetails",
-        "lambdaFunctionScheduledEventDetails",
-        "lambdaFunctionSucceededEventDetails",
-        "lambdaFunctionFailedEventDetails",
-        "lambdaFunctionTimedOutEventDetails",
-        "mapStateStartedEventDetails",
-        "mapIterationStartedEventDetails",
-        "mapIterationSucceededEventDetails",
-        "mapIterationFailedEventDetails",
-    ];
-    KEYS.iter()
-        .find(|k| **k == key)
-        .copied()
-        .unwrap_or("eventDetails")
 }
 
 #[derive(Clone, Debug)]
@@ -505,11 +427,11 @@ impl Sfn {
         k: &mut Kernel<Event>,
         exec: usize,
         prev: u64,
-        ty: &str,
-        details: Option<(&str, Value)>,
+        ty: &'static str,
+        details: Option<(&'static str, Value)>,
     ) -> u64 {
         let detail = match details {
-            Some((key, d)) => Detail::Json(static_key(key), d),
+            Some((key, d)) => Detail::Json(key, d),
             None => Detail::None,
         };
         self.push_event(k, exec, prev, ty, detail)
@@ -520,7 +442,7 @@ impl Sfn {
         k: &mut Kernel<Event>,
         exec: usize,
         prev: u64,
-        ty: &str,
+        ty: &'static str,
         detail: Detail,
     ) -> u64 {
         let ex = &mut self.execs[exec];
@@ -542,7 +464,7 @@ impl Sfn {
         });
         ex.history.push(HistoryEvent {
             timestamp: k.now_ms(),
-            ty: static_type(ty),
+            ty,
             id,
             prev,
             detail,
@@ -601,8 +523,8 @@ impl Sfn {
         &mut self,
         k: &mut Kernel<Event>,
         ri: usize,
-        ty: &str,
-        details: Option<(&str, Value)>,
+        ty: &'static str,
+        details: Option<(&'static str, Value)>,
     ) -> u64 {
         let (exec, prev) = (self.runs[ri].exec, self.runs[ri].prev);
         let id = self.event(k, exec, prev, ty, details);
