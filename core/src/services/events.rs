@@ -120,6 +120,12 @@ fn text_of(v: &Value) -> String {
     }
 }
 
+/// A bus by name or ARN (`…:event-bus/NAME`).
+fn bus_index(buses: &[Bus], name: &str) -> Option<usize> {
+    let short = name.rsplit('/').next().unwrap_or(name);
+    buses.iter().position(|b| b.name == short || b.arn == name)
+}
+
 fn kind_of(arn: &str) -> Option<Kind> {
     let service = arn.split(':').nth(2)?;
     Some(match service {
@@ -283,16 +289,15 @@ impl Events {
         let find_bus =
             |buses: &[Bus], name: Option<&Value>, path: &str| -> Result<usize, TemplateError> {
                 let n = name.and_then(Value::as_str).unwrap_or("default");
-                let short = n.rsplit('/').next().unwrap_or(n);
-                buses
-                    .iter()
-                    .position(|b| b.name == short || b.arn == n)
-                    .ok_or_else(|| {
-                        TemplateError::at(
-                            path,
-                            format!("ResourceNotFoundException: Event bus {short} does not exist."),
-                        )
-                    })
+                bus_index(buses, n).ok_or_else(|| {
+                    TemplateError::at(
+                        path,
+                        format!(
+                            "ResourceNotFoundException: Event bus {} does not exist.",
+                            n.rsplit('/').next().unwrap_or(n)
+                        ),
+                    )
+                })
             };
         let mut rules = Vec::new();
         for r in &model.resources {
@@ -485,10 +490,7 @@ impl Events {
     }
 
     pub fn find_bus(&self, name: &str) -> Option<usize> {
-        let short = name.rsplit('/').next().unwrap_or(name);
-        self.buses
-            .iter()
-            .position(|b| b.name == short || b.arn == name)
+        bus_index(&self.buses, name)
     }
 
     pub fn call(
