@@ -211,3 +211,13 @@ fn notifications_reach_queues_functions_and_eventbridge() {
         ]
     );
 }
+
+#[test]
+fn a_notification_to_the_wrong_kind_of_arn_is_refused_at_load() {
+    let bad = T.replace("Queue: !GetAtt Inbox.Arn", "Queue: !Ref Inbox");
+    let e = Sim::load(&bad).err().unwrap().to_string();
+    assert!(
+        e.contains("QueueConfigurations[0].Queue") && e.contains("is not an ARN of the sqs kind"),
+        "{e}"
+    );
+}

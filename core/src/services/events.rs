@@ -811,25 +811,6 @@ impl Events {
         let r = &self.rules[d.rule];
         let t = &r.targets[d.target];
         let (action, params) = match t.kind {
-            Kind::Lambda => (
-                "lambda:Invoke",
-                json!({"FunctionName": t.arn, "InvocationType": "Event", "Payload": d.payload}),
-            ),
-            Kind::Sqs => {
-                let mut p = json!({"QueueUrl": queue_url_of_arn(&t.arn), "MessageBody": d.payload});
-                if let Some(g) = &t.group_id {
-                    p["MessageGroupId"] = json!(g);
-                }
-                ("sqs:SendMessage", p)
-            }
-            Kind::Sns => (
-                "sns:Publish",
-                json!({"TopicArn": t.arn, "Message": d.payload}),
-            ),
-            Kind::StateMachine => (
-                "states:StartExecution",
-                json!({"stateMachineArn": t.arn, "input": d.payload}),
-            ),
             Kind::Bus => {
                 let ev: Value = serde_json::from_str(&d.payload).unwrap_or(Value::Null);
                 (
@@ -838,6 +819,14 @@ impl Events {
                     "Source": ev["source"], "DetailType": ev["detail-type"], "Detail": ev["detail"].to_string(),
                     "Resources": ev["resources"], "EventBusName": t.arn}]}),
                 )
+            }
+            _ => {
+                let (action, mut p) = crate::services::send_to(&t.arn, d.payload.clone())
+                    .expect("target kinds are checked at load");
+                if let Some(g) = &t.group_id {
+                    p["MessageGroupId"] = json!(g);
+                }
+                (action, p)
             }
         };
         let lid = r.logical_id.clone();

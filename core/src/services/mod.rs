@@ -62,6 +62,29 @@ pub(crate) enum Outcome {
     Pending,
 }
 
+/// The API call that hands `body` to the resource an ARN names, as AWS services deliver
+/// to each other: a Lambda function (asynchronous invoke), an SQS queue, an SNS topic or
+/// a state machine (a new execution). `None` for any other ARN.
+pub(crate) fn send_to(arn: &str, body: String) -> Option<(&'static str, Value)> {
+    use serde_json::json;
+    Some(match arn.split(':').nth(2)? {
+        "lambda" => (
+            "lambda:Invoke",
+            json!({"FunctionName": arn, "InvocationType": "Event", "Payload": body}),
+        ),
+        "sqs" => (
+            "sqs:SendMessage",
+            json!({"QueueUrl": crate::util::queue_url_of_arn(arn), "MessageBody": body}),
+        ),
+        "sns" => ("sns:Publish", json!({"TopicArn": arn, "Message": body})),
+        "states" => (
+            "states:StartExecution",
+            json!({"stateMachineArn": arn, "input": body}),
+        ),
+        _ => return None,
+    })
+}
+
 /// The error for an action the playground does not implement (yet).
 pub(crate) fn unsupported(service: &str, action: &str) -> AwsError {
     AwsError::client(

@@ -165,6 +165,17 @@ impl S3 {
                             format!("a notification needs the destination's ARN ({arn_key})"),
                         )
                     })?;
+                    let service = match dest {
+                        Dest::Lambda => "lambda",
+                        Dest::Queue => "sqs",
+                        Dest::Topic => "sns",
+                    };
+                    if !arn.starts_with(&format!("arn:aws:{service}:")) {
+                        return Err(TemplateError::at(
+                            format!("{path}.{key}[{i}].{arn_key}"),
+                            format!("'{arn}' is not an ARN of the {service} kind this configuration needs (e.g. !GetAtt Resource.Arn)"),
+                        ));
+                    }
                     let event = c.get("Event").and_then(Value::as_str).unwrap_or("");
                     if !event.starts_with("s3:") {
                         return Err(TemplateError::at(format!("{path}.{key}[{i}].Event"), format!("InvalidArgument: '{event}' is not an S3 event type such as s3:ObjectCreated:*")));
@@ -476,20 +487,11 @@ impl S3 {
                        "object": object},
             });
             let event = json!({"Records": [record]}).to_string();
-            let (action, params) = match n.dest {
-                Dest::Lambda => (
-                    "lambda:Invoke",
-                    json!({"FunctionName": n.arn, "InvocationType": "Event", "Payload": event}),
-                ),
-                Dest::Queue => (
-                    "sqs:SendMessage",
-                    json!({"QueueUrl": queue_url_of_arn(&n.arn), "MessageBody": event}),
-                ),
-                Dest::Topic => (
-                    "sns:Publish",
-                    json!({"TopicArn": n.arn, "Message": event, "Subject": "Amazon S3 Notification"}),
-                ),
-            };
+            let (action, mut params) = crate::services::send_to(&n.arn, event)
+                .expect("notification destinations are Lambda, SQS or SNS");
+            if n.dest == Dest::Topic {
+                params["Subject"] = json!("Amazon S3 Notification");
+            }
             calls.push((action, params));
         }
         if b.eventbridge {

@@ -294,17 +294,9 @@ impl Lambda {
                 "ErrorMessage": {"DataType": "String", "StringValue": message},
             });
             // An SNS dead-letter topic gets the same event and attributes as a queue.
-            let (action, params) = if dlq.starts_with("arn:aws:sns:") {
-                (
-                    "sns:Publish",
-                    json!({"TopicArn": dlq, "Message": event.payload, "MessageAttributes": attributes}),
-                )
-            } else {
-                (
-                    "sqs:SendMessage",
-                    json!({"QueueUrl": crate::util::queue_url_of_arn(dlq), "MessageBody": event.payload, "MessageAttributes": attributes}),
-                )
-            };
+            let (action, mut params) = crate::services::send_to(dlq, event.payload.clone())
+                .expect("dead-letter targets are SQS or SNS (checked at load)");
+            params["MessageAttributes"] = attributes;
             k.schedule(
                 0,
                 Event::Call {
@@ -365,17 +357,7 @@ impl Lambda {
         dead_letter: bool,
     ) {
         let caller = self.functions[fi].logical_id.clone();
-        let (action, params) = if arn.starts_with("arn:aws:sqs:") {
-            (
-                "sqs:SendMessage",
-                json!({"QueueUrl": crate::util::queue_url_of_arn(arn), "MessageBody": record.to_string()}),
-            )
-        } else if arn.starts_with("arn:aws:sns:") {
-            (
-                "sns:Publish",
-                json!({"TopicArn": arn, "Message": record.to_string()}),
-            )
-        } else if arn.starts_with("arn:aws:events:") {
+        let (action, params) = if arn.starts_with("arn:aws:events:") {
             // EventBridge gets the record as an event's detail, with Lambda as the source.
             let ok = record["requestContext"]["condition"] == "Success";
             (
@@ -389,10 +371,8 @@ impl Lambda {
                 }]}),
             )
         } else {
-            (
-                "lambda:Invoke",
-                json!({"FunctionName": arn, "InvocationType": "Event", "Payload": record.to_string()}),
-            )
+            crate::services::send_to(arn, record.to_string())
+                .expect("destinations are SQS, SNS, Lambda or EventBridge (checked at load)")
         };
         k.schedule(
             0,
