@@ -10,6 +10,7 @@ pub mod asl;
 pub mod bench;
 pub mod console;
 pub mod drivers;
+pub mod edit;
 pub mod error;
 pub mod graph;
 mod kernel;

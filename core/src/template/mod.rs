@@ -5,7 +5,7 @@
 //! order. Unsupported resource types are kept and flagged, never dropped. Every error
 //! names its template path, e.g. `Resources.Worker.Properties.Timeout`.
 
-mod parse;
+pub(crate) mod parse;
 mod resolve;
 
 pub use parse::parse_template_text;

@@ -1,0 +1,361 @@
+use super::text::{apply, path, Op};
+use super::*;
+
+const BASE: &str = "\
+# My orders system (comment kept)
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Inbox:
+    Type: AWS::SQS::Queue   # the front door
+    Properties:
+      VisibilityTimeout: 10
+
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      InlineCode: |
+        exports.handler = async () => 'ok';
+  Alerts: { Type: AWS::SNS::Topic }
+";
+
+fn load(t: &str) -> Model {
+    template::load(t).unwrap_or_else(|e| panic!("{e}\n{t}"))
+}
+
+#[test]
+fn set_inserts_into_a_block_and_keeps_everything_else() {
+    let out = apply(
+        BASE,
+        &[Op::Set(
+            path("Resources.Inbox.Properties.DelaySeconds"),
+            json!(5),
+        )],
+    )
+    .unwrap();
+    assert!(
+        out.contains("      VisibilityTimeout: 10\n      DelaySeconds: 5\n\n  Worker:"),
+        "{out}"
+    );
+    assert!(out.starts_with("# My orders system (comment kept)\n"));
+    assert!(out.contains("Type: AWS::SQS::Queue   # the front door"));
+}
+
+#[test]
+fn set_replaces_a_value_in_place() {
+    let out = apply(
+        BASE,
+        &[Op::Set(
+            path("Resources.Inbox.Properties.VisibilityTimeout"),
+            json!(60),
+        )],
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        BASE.replace("VisibilityTimeout: 10", "VisibilityTimeout: 60")
+    );
+}
+
+#[test]
+fn nested_values_use_short_form_tags_and_block_style() {
+    let out = apply(
+        BASE,
+        &[Op::Set(
+            path("Resources.Worker.Properties.Events.FromInbox"),
+            json!({"Type": "SQS", "Properties": {"Queue": {"Fn::GetAtt": ["Inbox", "Arn"]}, "BatchSize": 10}}),
+        )],
+    )
+    .unwrap();
+    assert!(
+        out.contains(
+            "        exports.handler = async () => 'ok';\n      Events:\n        FromInbox:\n          Type: SQS\n          Properties:\n            Queue: !GetAtt Inbox.Arn\n            BatchSize: 10\n  Alerts:"
+        ),
+        "{out}"
+    );
+    load(&out);
+}
+
+#[test]
+fn a_flow_style_resource_is_rewritten_in_block_style() {
+    let out = apply(
+        BASE,
+        &[Op::Set(
+            path("Resources.Alerts.Properties.TopicName"),
+            json!("alerts"),
+        )],
+    )
+    .unwrap();
+    assert!(
+        out.ends_with(
+            "  Alerts:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: alerts\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        load(&out).resource("Alerts").unwrap().physical_name,
+        "alerts"
+    );
+}
+
+#[test]
+fn remove_takes_the_key_and_an_emptied_parent() {
+    let with = apply(
+        BASE,
+        &[Op::Set(
+            path("Resources.Worker.Properties.Events.FromInbox"),
+            json!({"Type": "SQS", "Properties": {"Queue": {"Fn::GetAtt": ["Inbox", "Arn"]}}}),
+        )],
+    )
+    .unwrap();
+    let without = apply(
+        &with,
+        &[Op::Remove(path(
+            "Resources.Worker.Properties.Events.FromInbox",
+        ))],
+    )
+    .unwrap();
+    assert_eq!(without, BASE);
+}
+
+#[test]
+fn lists_append_and_remove_items() {
+    let t = "Resources:\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      Targets:\n        - Id: a\n          Arn: x\n";
+    let out = apply(
+        t,
+        &[Op::Append(
+            path("Resources.R.Properties.Targets"),
+            json!({"Id": "b", "Arn": "w"}),
+        )],
+    )
+    .unwrap();
+    assert_eq!(out, format!("{t}        - Id: b\n          Arn: w\n"));
+    let out = apply(
+        &out,
+        &[Op::Remove(path("Resources.R.Properties.Targets[0]"))],
+    )
+    .unwrap();
+    assert_eq!(out, "Resources:\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      Targets:\n        - Id: b\n          Arn: w\n");
+    let out = apply(
+        &out,
+        &[Op::Remove(path("Resources.R.Properties.Targets[0]"))],
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        "Resources:\n  R:\n    Type: AWS::Events::Rule\n    Properties: {}\n"
+    );
+    // Lists written at the key's own indentation are lists too.
+    let flush = "Resources:\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      Targets:\n      - Id: a\n        Arn: x\n      State: ENABLED\n";
+    let out = apply(
+        flush,
+        &[Op::Append(
+            path("Resources.R.Properties.Targets"),
+            json!({"Id": "b"}),
+        )],
+    )
+    .unwrap();
+    assert_eq!(out, "Resources:\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      Targets:\n      - Id: a\n        Arn: x\n      - Id: b\n      State: ENABLED\n");
+    // A key inside a list item.
+    let out = apply(
+        t,
+        &[Op::Set(
+            path("Resources.R.Properties.Targets[0].Arn"),
+            json!("z"),
+        )],
+    )
+    .unwrap();
+    assert!(out.contains("        - Id: a\n          Arn: z\n"), "{out}");
+}
+
+#[test]
+fn strings_are_quoted_only_when_yaml_would_read_them_otherwise() {
+    use super::text::scalar;
+    assert_eq!(scalar("index.handler"), "index.handler");
+    assert_eq!(scalar("s3:ObjectCreated:*"), "s3:ObjectCreated:*");
+    assert_eq!(scalar("2"), "\"2\"");
+    assert_eq!(scalar("yes"), "\"yes\"");
+    assert_eq!(scalar("a: b"), "\"a: b\"");
+    assert_eq!(scalar("*.jpg"), "\"*.jpg\"");
+    assert_eq!(scalar(""), "\"\"");
+}
+
+#[test]
+fn json_templates_are_edited_as_json() {
+    let t = r#"{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}"#;
+    let out = apply(
+        t,
+        &[Op::Set(
+            path("Resources.Q.Properties.DelaySeconds"),
+            json!(1),
+        )],
+    )
+    .unwrap();
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["Resources"]["Q"]["Properties"]["DelaySeconds"], 1);
+}
+
+#[test]
+fn palette_adds_every_kind_with_a_unique_id_and_a_loadable_template() {
+    let mut t = BASE.to_string();
+    for k in PALETTE {
+        let c = add_resource(&t, k.key, Some((500.0, 300.0)))
+            .unwrap_or_else(|e| panic!("{}: {e}", k.key));
+        t = c.text;
+    }
+    let model = load(&t);
+    assert!(model.resource("Function").is_some() && model.resource("Function2").is_some());
+    assert!(model.resource("StateMachine2").is_some());
+    // Positions for the new box and for the boxes that were laid out automatically.
+    assert!(model.playground.pointer("/Layout/Inbox").is_some());
+    assert!(t.starts_with("# My orders system (comment kept)\n"));
+    // A second run of the same model says the same (deterministic).
+    assert_eq!(
+        add_resource(BASE, "sqs-queue", None)
+            .unwrap()
+            .select
+            .as_deref(),
+        Some("Queue")
+    );
+}
+
+fn wired(t: &str, from: &str, to: &str, choice: usize) -> (String, Graph) {
+    let c = connect(t, from, to, choice).unwrap_or_else(|e| panic!("{from}->{to}: {e}"));
+    let g = crate::graph::build(&load(&c.text));
+    (c.text, g)
+}
+
+fn has_edge(g: &Graph, from: &str, to: &str, kind: &str) -> bool {
+    g.edges
+        .iter()
+        .any(|e| e.from == from && e.to == to && e.kind == kind)
+}
+
+#[test]
+fn every_wire_draws_the_edge_it_means_and_deleting_it_restores_the_text() {
+    let mut t = BASE.to_string();
+    for key in [
+        "sqs-queue",
+        "s3-bucket",
+        "eventbridge-bus",
+        "eventbridge-rule",
+        "sam-state-machine",
+        "lambda-function",
+    ] {
+        t = add_resource(&t, key, None).unwrap().text;
+    }
+    let cases: &[(&str, &str, usize, &str)] = &[
+        ("Inbox", "Worker", 0, "event-source"),
+        ("Inbox", "Queue", 0, "dead-letter"),
+        ("Alerts", "Inbox", 0, "subscription"),
+        ("Alerts", "Worker", 0, "subscription"),
+        ("Alerts", "Function", 0, "subscription"),
+        ("Inbox", "Function", 0, "event-source"),
+        ("Bucket", "Worker", 0, "notification"),
+        ("Bucket", "Inbox", 0, "notification"),
+        ("Bucket", "Function", 0, "notification"),
+        ("Bus", "Rule", 0, "rule"),
+        ("Bus", "Worker", 0, "rule"),
+        ("Rule", "Worker", 0, "target"),
+        ("Rule", "StateMachine", 0, "target"),
+        ("Rule", "Alerts", 0, "target"),
+        ("Worker", "Queue", 0, "on-failure"),
+        ("Worker", "Alerts", 1, "on-success"),
+        ("Worker", "Queue", 2, "dead-letter"),
+        ("Worker", "Inbox", 3, "reference"),
+        ("Function", "Queue", 0, "dead-letter"),
+    ];
+    for &(from, to, choice, kind) in cases {
+        let (after, g) = wired(&t, from, to, choice);
+        assert!(
+            has_edge(&g, from, to, kind),
+            "{from}->{to} as {kind}:\n{after}"
+        );
+        if kind == "reference" {
+            continue;
+        }
+        let back = disconnect(&after, &g, from, to).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back.text, t, "removing {from}->{to} left:\n{}", back.text);
+    }
+}
+
+#[test]
+fn impossible_wires_say_why() {
+    let t = add_resource(BASE, "eventbridge-bus", None).unwrap().text;
+    let model = load(&t);
+    let e = connections(&model, "Inbox", "Alerts").unwrap_err();
+    assert!(e.contains("a queue only holds messages"), "{e}");
+    let e = connections(&model, "Bus", "Inbox").unwrap_err();
+    assert!(e.contains("add an EventBridge rule"), "{e}");
+    assert!(connections(&model, "Inbox", "Inbox")
+        .unwrap_err()
+        .contains("itself"));
+}
+
+#[test]
+fn the_sdk_wire_sets_a_variable_and_a_policy_template() {
+    let model = load(BASE);
+    let options = connections(&model, "Worker", "Inbox").unwrap();
+    let sdk = options
+        .iter()
+        .position(|c| c.label.contains("SDK"))
+        .unwrap();
+    let (t, _) = wired(BASE, "Worker", "Inbox", sdk);
+    assert!(t.contains("          INBOX_QUEUE_URL: !Ref Inbox\n"), "{t}");
+    assert!(t.contains("      Policies:\n        - SQSSendMessagePolicy:\n            QueueName: !GetAtt Inbox.QueueName\n"), "{t}");
+    assert_eq!(snake("OrdersQueue"), "ORDERS_QUEUE");
+    assert_eq!(snake("S3Bucket"), "S3_BUCKET");
+}
+
+#[test]
+fn deleting_a_resource_takes_its_wires_layout_and_drivers() {
+    let t = "Metadata:\n  Playground:\n    Layout:\n      Inbox: [100, 100]\n      Worker: [400, 100]\n    Drivers:\n      - Action: sqs:SendMessage\n        Target: Inbox\n        Params: { MessageBody: hi }\n".to_string() + BASE;
+    let (t, g) = wired(&t, "Inbox", "Worker", 0);
+    let c = delete_resource(&t, &g, "Inbox").unwrap();
+    let model = load(&c.text);
+    assert!(model.resource("Inbox").is_none());
+    assert!(!c.text.contains("Inbox"), "{}", c.text);
+    assert!(c.text.contains("      Worker: [400, 100]\n"));
+    // Something that still refers to a resource keeps it.
+    let (t2, g2) = wired(BASE, "Worker", "Inbox", 3);
+    let env_only = delete_resource(&t2, &g2, "Inbox").unwrap_err();
+    assert!(env_only.contains("still refers to Inbox"), "{env_only}");
+}
+
+#[test]
+fn moving_a_box_writes_the_layout() {
+    let model = load(BASE);
+    let g = crate::graph::build(&model);
+    let c = move_node(BASE, &g, "Worker", 612.4, 80.0).unwrap();
+    assert!(c.text.contains("Layout:\n      Inbox: ["), "{}", c.text);
+    assert!(c.text.contains("      Worker: [612, 80]\n"), "{}", c.text);
+    let again = move_node(
+        &c.text,
+        &crate::graph::build(&load(&c.text)),
+        "Worker",
+        10.0,
+        20.0,
+    )
+    .unwrap();
+    assert!(again.text.contains("      Worker: [10, 20]\n"));
+    assert_eq!(again.text.matches("Worker: [").count(), 1);
+}
+
+#[test]
+fn diff_shows_the_changed_lines_with_context() {
+    let out = apply(
+        BASE,
+        &[Op::Set(
+            path("Resources.Inbox.Properties.VisibilityTimeout"),
+            json!(60),
+        )],
+    )
+    .unwrap();
+    let d = diff(BASE, &out, 1);
+    let signs: String = d.iter().map(|l| l.sign).collect();
+    assert_eq!(signs, " -+ ");
+    assert_eq!(d[1].text, "      VisibilityTimeout: 10");
+    assert_eq!(d[2].text, "      VisibilityTimeout: 60");
+    assert!(diff(BASE, BASE, 2).is_empty());
+}
