@@ -3,7 +3,8 @@
 //! built-in example), drives the animation clock and lays out the page.
 
 use crate::components::{
-    Banner, BottomPanels, Canvas, Controls, ExamplePicker, ShareBar, TemplateEditor,
+    Banner, BottomPanels, Canvas, Controls, ExamplePicker, LastChangeView, Palette, ShareBar,
+    TemplateEditor,
 };
 use crate::state::{Playground, BUILTIN_EXAMPLE, EXAMPLES};
 use crate::{engine, storage, url};
@@ -65,9 +66,11 @@ pub fn App() -> impl IntoView {
         </header>
         <Banner/>
         <main class="workspace">
+            <Palette/>
             <Canvas/>
             <aside class="side">
                 <TemplateEditor/>
+                <LastChangeView/>
             </aside>
         </main>
         <BottomPanels/>

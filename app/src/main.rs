@@ -3,6 +3,7 @@
 
 mod app;
 mod components;
+mod editing;
 mod engine;
 mod state;
 mod storage;

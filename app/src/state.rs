@@ -111,6 +111,28 @@ pub enum Tab {
     Console,
 }
 
+/// What is selected on the canvas.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Selection {
+    Node(String),
+    Wire(String, String),
+}
+
+/// The last change to the template, as a diff (shown beside the editor).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LastChange {
+    pub summary: String,
+    pub lines: Vec<(char, String)>,
+}
+
+/// A wire dropped on a resource it can join in more than one way: the user picks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WireChoice {
+    pub from: String,
+    pub to: String,
+    pub labels: Vec<String>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Speed {
     Times(f64),
@@ -149,6 +171,12 @@ pub struct Playground {
     /// The execution shown in the executions panel, and its history once fetched.
     pub selected_exec: RwSignal<Option<String>>,
     pub history: RwSignal<Option<(String, Vec<Value>)>>,
+    pub selected: RwSignal<Option<Selection>>,
+    pub last_change: RwSignal<Option<LastChange>>,
+    pub wire_choice: RwSignal<Option<WireChoice>>,
+    /// Earlier texts of the template (undo) and undone ones (redo).
+    pub undo_stack: RwSignal<Vec<String>>,
+    pub redo_stack: RwSignal<Vec<String>>,
     next_id: StoredValue<u64>,
     last_tick: StoredValue<f64>,
 }
@@ -174,6 +202,11 @@ impl Playground {
             console: RwSignal::new(Vec::new()),
             selected_exec: RwSignal::new(None),
             history: RwSignal::new(None),
+            selected: RwSignal::new(None),
+            last_change: RwSignal::new(None),
+            wire_choice: RwSignal::new(None),
+            undo_stack: RwSignal::new(Vec::new()),
+            redo_stack: RwSignal::new(Vec::new()),
             next_id: StoredValue::new(0),
             last_tick: StoredValue::new(0.0),
         }
@@ -186,7 +219,7 @@ impl Playground {
 
     /// Loads the text in the editor: draws it and resets the run. A template with an
     /// error is not loaded; the error names its place and the text stays as it is.
-    pub fn apply_template(&self) {
+    pub fn apply_template(&self) -> bool {
         let text = self.template.get_untracked();
         match playground_core::template::load(&text) {
             Ok(model) => {
@@ -194,10 +227,13 @@ impl Playground {
                 self.error.set(None);
                 self.loaded.set(text);
                 self.reset();
+                true
             }
-            Err(e) => self
-                .error
-                .set(Some(format!("The template was not loaded: {e}"))),
+            Err(e) => {
+                self.error
+                    .set(Some(format!("The template was not loaded: {e}")));
+                false
+            }
         }
     }
 

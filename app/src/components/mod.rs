@@ -4,14 +4,16 @@ mod banner;
 pub mod canvas;
 pub mod editor;
 pub mod gallery;
+pub mod palette;
 pub mod panels;
 pub mod run;
 pub mod share;
 
 pub use banner::Banner;
 pub use canvas::Canvas;
-pub use editor::TemplateEditor;
+pub use editor::{LastChangeView, TemplateEditor};
 pub use gallery::ExamplePicker;
+pub use palette::Palette;
 pub use panels::BottomPanels;
 pub use run::Controls;
 pub use share::ShareBar;

@@ -4,4 +4,4 @@
 mod canvas;
 mod node;
 
-pub use canvas::{anchors, Canvas};
+pub use canvas::{anchors, Canvas, KIND_MIME};

@@ -1,8 +1,8 @@
 //! One resource on the canvas: its service, logical id and a live badge (queue depth,
 //! running environments, running executions). Unsupported types are drawn greyed out and say so.
 
-use super::canvas::{NODE_H, NODE_W};
-use crate::state::Playground;
+use super::canvas::{Drag, DragState, NODE_H, NODE_W};
+use crate::state::{Playground, Selection};
 use leptos::prelude::*;
 use playground_core::graph::Node;
 
@@ -69,14 +69,54 @@ pub fn NodeView(node: Node) -> impl IntoView {
         "AWS::Events::EventBus" => "bus",
         _ => "other",
     };
+    let drag = expect_context::<DragState>().0;
+    let (x0, y0) = (node.x, node.y);
+    let (move_id, state_id, sel_id, focus_id) = (id.clone(), id.clone(), id.clone(), id.clone());
+    let transform = move || {
+        let (x, y) = match drag.get() {
+            Some(Drag::Move { id, x, y, .. }) if id == move_id => (x, y),
+            _ => (x0, y0),
+        };
+        format!("translate({x}, {y})")
+    };
+    // While a wire is dragged over this box: can it end here?
+    let classes = move || {
+        let mut c = format!("{class} {kind}");
+        if let Some(Drag::Wire {
+            target: Some(t),
+            verdict: Some(v),
+            ..
+        }) = drag.get()
+        {
+            if t == state_id {
+                c.push_str(if v.is_ok() {
+                    " wire-ok"
+                } else {
+                    " wire-refused"
+                });
+            }
+        }
+        if pg.selected.get() == Some(Selection::Node(sel_id.clone())) {
+            c.push_str(" selected");
+        }
+        c
+    };
+    let label = service_label(&node.resource_type);
     view! {
-        <g class=format!("{class} {kind}") data-resource=id.clone() transform=format!("translate({}, {})", node.x, node.y)
-            role="group" aria-label=format!("{} {}", service_label(&node.resource_type), id)>
+        <g class=classes data-resource=id.clone() transform=transform tabindex="0"
+            role="button" aria-label=format!("{label} {id}")
+            on:focus=move |_| pg.selected.set(Some(Selection::Node(focus_id.clone())))>
             <title>{node.resource_type.clone()}</title>
             <rect width=NODE_W height=NODE_H rx="10"/>
-            <text x="12" y="20" class="service">{service_label(&node.resource_type)}</text>
+            <text x="12" y="20" class="service">{label.clone()}</text>
             <text x="12" y="40" class="id">{id.clone()}</text>
             <text x="12" y="56" class="badge">{badge}</text>
+            <circle class="port in" cx="0" cy={NODE_H / 2.0} r="5">
+                <title>"is invoked by / receives"</title>
+            </circle>
+            <circle class="port out" data-port=id.clone() cx=NODE_W cy={NODE_H / 2.0} r="7">
+                <title>{format!("invokes / sends: drag from here to wire {id} to another resource")}</title>
+            </circle>
         </g>
     }
 }

@@ -12,7 +12,7 @@ pub fn TemplateEditor() -> impl IntoView {
         <section class="editor" aria-label="Template">
             <header>
                 <h2>"Template"</h2>
-                <button id="apply" aria-keyshortcuts="Control+Enter" disabled=move || !dirty() on:click=move |_| pg.apply_template()>
+                <button id="apply" aria-keyshortcuts="Control+Enter" disabled=move || !dirty() on:click=move |_| pg.apply_edited()>
                     "Apply"
                 </button>
             </header>
@@ -22,7 +22,7 @@ pub fn TemplateEditor() -> impl IntoView {
                 on:keydown=move |ev| {
                     if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
                         ev.prevent_default();
-                        pg.apply_template();
+                        pg.apply_edited();
                     }
                 }></textarea>
         </section>

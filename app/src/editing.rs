@@ -1,0 +1,131 @@
+//! The canvas's actions on the template: add from the palette, wire, delete, move, and
+//! undo / redo. Each goes through `playground_core::edit` (which keeps the user's text
+//! and refuses a change that would not load), becomes one undo step, and is shown as a
+//! diff beside the editor.
+
+use crate::state::{LastChange, Playground, Selection, WireChoice};
+use leptos::prelude::*;
+use playground_core::edit::{self, Change};
+
+const UNDO_DEPTH: usize = 200;
+
+impl Playground {
+    fn show_change(&self, old: &str, new: &str, summary: String) {
+        let lines = edit::diff(old, new, 2)
+            .into_iter()
+            .map(|d| (d.sign, d.text))
+            .collect();
+        self.last_change.set(Some(LastChange { summary, lines }));
+    }
+
+    /// Makes `c` the template: one undo step, the diff shown, the result loaded.
+    fn commit(&self, c: Change) {
+        let old = self.template.get_untracked();
+        self.undo_stack.update(|u| {
+            u.push(old.clone());
+            if u.len() > UNDO_DEPTH {
+                u.remove(0);
+            }
+        });
+        self.redo_stack.set(Vec::new());
+        self.show_change(&old, &c.text, c.summary.clone());
+        self.template.set(c.text);
+        self.apply_template();
+        self.notice.set(Some(c.summary));
+        self.selected.set(c.select.map(Selection::Node));
+    }
+
+    fn outcome(&self, r: Result<Change, String>) {
+        match r {
+            Ok(c) => self.commit(c),
+            Err(e) => self.error.set(Some(e)),
+        }
+    }
+
+    /// Applies the editor's text; a text that loads and differs is one undo step.
+    pub fn apply_edited(&self) {
+        let old = self.loaded.get_untracked();
+        let new = self.template.get_untracked();
+        if self.apply_template() && old != new && !old.is_empty() {
+            self.undo_stack.update(|u| u.push(old.clone()));
+            self.redo_stack.set(Vec::new());
+            self.show_change(&old, &new, "Edited the template".into());
+        }
+    }
+
+    pub fn add_resource(&self, key: &str, at: Option<(f64, f64)>) {
+        let text = self.template.get_untracked();
+        self.outcome(edit::add_resource(&text, key, at));
+    }
+
+    pub fn move_node(&self, id: &str, x: f64, y: f64) {
+        let Some(g) = self.graph.get_untracked() else {
+            return;
+        };
+        let text = self.template.get_untracked();
+        self.outcome(edit::move_node(&text, &g, id, x, y));
+    }
+
+    /// What a wire from `from` to `to` can mean (labels), or why it cannot exist.
+    pub fn wire_options(&self, from: &str, to: &str) -> Result<Vec<String>, String> {
+        let model = playground_core::template::load(&self.template.get_untracked())
+            .map_err(|e| format!("Fix the template first: {e}"))?;
+        edit::connections(&model, from, to).map(|cs| cs.into_iter().map(|c| c.label).collect())
+    }
+
+    /// A wire dropped on `to`: made at once when it has one meaning, else the user picks.
+    pub fn drop_wire(&self, from: &str, to: &str) {
+        match self.wire_options(from, to) {
+            Ok(labels) if labels.len() == 1 => self.connect(from, to, 0),
+            Ok(labels) => self.wire_choice.set(Some(WireChoice {
+                from: from.into(),
+                to: to.into(),
+                labels,
+            })),
+            Err(e) => self.error.set(Some(format!("No wire: {e}"))),
+        }
+    }
+
+    pub fn connect(&self, from: &str, to: &str, choice: usize) {
+        self.wire_choice.set(None);
+        let text = self.template.get_untracked();
+        self.outcome(edit::connect(&text, from, to, choice));
+    }
+
+    /// Deletes what is selected: a resource (with its wires) or one wire's property.
+    pub fn delete_selected(&self) {
+        let Some(g) = self.graph.get_untracked() else {
+            return;
+        };
+        let text = self.template.get_untracked();
+        match self.selected.get_untracked() {
+            Some(Selection::Node(id)) => self.outcome(edit::delete_resource(&text, &g, &id)),
+            Some(Selection::Wire(from, to)) => {
+                self.outcome(edit::disconnect(&text, &g, &from, &to))
+            }
+            None => {}
+        }
+    }
+
+    pub fn undo(&self) {
+        let Some(prev) = self.undo_stack.try_update(|u| u.pop()).flatten() else {
+            return;
+        };
+        let now = self.template.get_untracked();
+        self.redo_stack.update(|r| r.push(now.clone()));
+        self.show_change(&now, &prev, "Undone".into());
+        self.template.set(prev);
+        self.apply_template();
+    }
+
+    pub fn redo(&self) {
+        let Some(next) = self.redo_stack.try_update(|r| r.pop()).flatten() else {
+            return;
+        };
+        let now = self.template.get_untracked();
+        self.undo_stack.update(|u| u.push(now.clone()));
+        self.show_change(&now, &next, "Redone".into());
+        self.template.set(next);
+        self.apply_template();
+    }
+}

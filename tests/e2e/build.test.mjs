@@ -1,0 +1,155 @@
+// Building on the canvas as a user does: search the palette, drag a resource onto the
+// canvas, click to add another, draw wires from a box's port (a possible one, one AWS
+// has no such link for, one with several meanings), select and delete a wire and a box,
+// undo and redo, move a box — each change landing in the template text as AWS needs it,
+// shown as a diff.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, shareLink, SHOTS } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const START = `# A queue and a function, not wired yet (this comment stays)
+Transform: AWS::Serverless-2016-10-31
+Metadata:
+  Playground:
+    Layout:
+      Inbox: [100, 100]
+      Worker: [460, 100]
+Resources:
+  Inbox:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 30
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      InlineCode: |
+        exports.handler = async (event) => event.Records.length;
+`;
+
+async function center(page, selector) {
+  const b = await page.locator(selector).first().boundingBox();
+  assert.ok(b, `${selector} is on the page`);
+  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+}
+
+// Presses on `from`'s port, moves over `to` and returns the hint shown there (before release).
+async function dragWire(page, from, to) {
+  const a = await center(page, `circle[data-port="${from}"]`);
+  const b = await center(page, `g[data-resource="${to}"] rect`);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 4 });
+  await page.mouse.move(b.x, b.y, { steps: 4 });
+  const hint = await page.locator('#wire-hint').textContent();
+  const cls = await page.locator(`g[data-resource="${to}"]`).getAttribute('class');
+  await page.mouse.up();
+  return { hint, cls };
+}
+
+const template = (page) => page.inputValue('#template');
+
+test('palette, wires, delete, undo/redo and move edit the template', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(shareLink(START));
+  await page.waitForSelector('g[data-resource="Worker"]');
+
+  // Search filters the palette.
+  await page.fill('#palette-search', 'fifo');
+  assert.deepEqual(await page.$$eval('.palette .kind', (els) => els.map((e) => e.dataset.kind)), ['sqs-fifo-queue']);
+  await page.fill('#palette-search', 'zzz-nothing');
+  await page.locator('.palette .empty', { hasText: 'No resource type matches' }).waitFor();
+  await page.fill('#palette-search', '');
+
+  // Drag an SQS queue onto the canvas: it lands where it was dropped.
+  await page.dragAndDrop('.palette .kind[data-kind="sqs-queue"]', '.canvas svg', { targetPosition: { x: 300, y: 380 } });
+  await page.waitForSelector('g[data-resource="Queue"]');
+  let t = await template(page);
+  assert.match(t, /\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      VisibilityTimeout: 30\n/);
+  assert.match(t, /      Queue: \[-?\d+, -?\d+\]\n/, 'the drop position is in the layout');
+  assert.ok(t.startsWith('# A queue and a function, not wired yet (this comment stays)\n'));
+  assert.match(await page.textContent('#change-summary'), /Added SQS queue Queue/);
+  assert.ok((await page.textContent('#diff')).includes('+   Queue:'), 'the diff shows the new resource');
+
+  // Press a palette entry: a topic is added too.
+  await page.click('.palette .kind[data-kind="sns-topic"]');
+  await page.waitForSelector('g[data-resource="Topic"]');
+
+  // Queue → function: one meaning, an SQS event source on the function.
+  let w = await dragWire(page, 'Inbox', 'Worker');
+  assert.match(w.hint, /Release to wire Inbox → Worker/);
+  assert.match(w.cls, /wire-ok/);
+  await page.waitForSelector('line[data-wire="Inbox->Worker"].event-source', { state: 'attached' });
+  assert.match(await template(page), /      Events:\n        InboxMessages:\n          Type: SQS\n          Properties:\n            Queue: !GetAtt Inbox.Arn\n            BatchSize: 10\n/);
+
+  // Queue → topic: AWS has no such link; the box says so while dragging.
+  w = await dragWire(page, 'Inbox', 'Topic');
+  assert.match(w.hint, /a queue only holds messages/);
+  assert.match(w.cls, /wire-refused/);
+  await page.locator('#error', { hasText: 'No wire' }).waitFor();
+  assert.equal(await page.locator('line[data-wire="Inbox->Topic"]').count(), 0);
+  await page.click('#error button');
+
+  // Function → queue: several meanings; the user picks the on-failure destination.
+  w = await dragWire(page, 'Worker', 'Queue');
+  assert.match(w.hint, /choose what Worker → Queue means/);
+  await page.locator('#wire-choice').waitFor();
+  const labels = await page.$$eval('#wire-choice .choice', (els) => els.map((e) => e.textContent));
+  assert.ok(labels.some((l) => l.startsWith('OnFailure destination')), labels.join(' | '));
+  assert.ok(labels.some((l) => l.startsWith('Dead-letter queue')), labels.join(' | '));
+  await page.locator('#wire-choice .choice', { hasText: 'OnFailure destination' }).click();
+  await page.waitForSelector('line[data-wire="Worker->Queue"].on-failure', { state: 'attached' });
+  assert.match(await template(page), /      EventInvokeConfig:\n        DestinationConfig:\n          OnFailure:\n            Type: SQS\n            Destination: !GetAtt Queue.Arn\n/);
+  await page.screenshot({ path: `${SHOTS}build-wired.png` });
+
+  // Select the event-source wire and delete it: exactly its property goes.
+  const before = await template(page);
+  await page.locator('line.wire-hit[data-from="Inbox"][data-to="Worker"]').click({ force: true });
+  await page.waitForSelector('line[data-wire="Inbox->Worker"].selected', { state: 'attached' });
+  await page.keyboard.press('Delete');
+  await page.waitForSelector('line[data-wire="Inbox->Worker"]', { state: 'detached' });
+  t = await template(page);
+  assert.ok(!t.includes('InboxMessages'), t);
+  assert.ok(t.includes('OnFailure'), 'the other wire stays');
+  assert.match(await page.textContent('#diff'), /-         InboxMessages:/);
+
+  // Undo brings it back exactly; redo removes it again.
+  await page.keyboard.press('Control+z');
+  await page.waitForSelector('line[data-wire="Inbox->Worker"]', { state: 'attached' });
+  assert.equal(await template(page), before);
+  await page.keyboard.press('Control+Shift+z');
+  await page.waitForSelector('line[data-wire="Inbox->Worker"]', { state: 'detached' });
+  await page.click('#undo');
+  await page.waitForSelector('line[data-wire="Inbox->Worker"]', { state: 'attached' });
+
+  // Move a box: its position is written to the layout.
+  const c = await center(page, 'g[data-resource="Worker"] rect');
+  await page.mouse.move(c.x, c.y);
+  await page.mouse.down();
+  await page.mouse.move(c.x + 60, c.y + 80, { steps: 6 });
+  await page.mouse.up();
+  await page.waitForFunction(() => !document.querySelector('#template').value.includes('Worker: [460, 100]'));
+  assert.match(await template(page), /      Worker: \[\d+, \d+\]\n/);
+
+  // Select the topic and delete it.
+  await page.locator('g[data-resource="Topic"] rect').click();
+  await page.waitForSelector('g[data-resource="Topic"].selected');
+  await page.keyboard.press('Delete');
+  await page.waitForSelector('g[data-resource="Topic"]', { state: 'detached' });
+  assert.ok(!(await template(page)).includes('Topic:'));
+
+  // The edited scenario runs.
+  await page.click('#play');
+  await page.waitForFunction(() => document.querySelector('.engine-state')?.dataset.engine === 'ready');
+  await page.screenshot({ path: `${SHOTS}build-final.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
