@@ -36,6 +36,11 @@ impl Playground {
     }
 
     fn outcome(&self, r: Result<Change, String>) {
+        if self.read_only() {
+            self.notice
+                .set(Some("This embedded scenario is read-only.".into()));
+            return;
+        }
         match r {
             Ok(c) => self.commit(c),
             Err(e) => self.error.set(Some(e)),
@@ -50,6 +55,27 @@ impl Playground {
             self.undo_stack.update(|u| u.push(old.clone()));
             self.redo_stack.set(Vec::new());
             self.show_change(&old, &new, "Edited the template".into());
+        }
+    }
+
+    /// A template file chosen by the user replaces the editor's text (one undo step);
+    /// a file that does not load is kept in the editor with the error shown.
+    pub fn import(&self, name: &str, text: String) {
+        if self.read_only() {
+            return;
+        }
+        let summary = format!("Imported {name}");
+        match playground_core::template::load(&text) {
+            Ok(_) => self.commit(Change {
+                text,
+                summary,
+                select: None,
+            }),
+            Err(e) => {
+                self.template.set(text);
+                self.error
+                    .set(Some(format!("{name} was imported but does not load: {e}")));
+            }
         }
     }
 

@@ -4,7 +4,9 @@
 mod app;
 mod components;
 mod editing;
+mod embed;
 mod engine;
+mod files;
 mod state;
 mod storage;
 mod url;

@@ -4,6 +4,7 @@
 //! messages. Components only read signals and call these methods.
 
 use crate::components::canvas::anchors;
+use crate::embed::announce;
 use crate::engine;
 use crate::url::now_real_ms;
 use leptos::prelude::*;
@@ -111,6 +112,23 @@ pub enum Tab {
     Console,
 }
 
+impl Tab {
+    /// The name used in links (`&tab=executions`) and embed options.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tab::Logs => "logs",
+            Tab::Executions => "executions",
+            Tab::Console => "console",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Tab> {
+        [Tab::Logs, Tab::Executions, Tab::Console]
+            .into_iter()
+            .find(|t| t.name() == name)
+    }
+}
+
 /// What is selected on the canvas.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Selection {
@@ -177,8 +195,11 @@ pub struct Playground {
     /// Earlier texts of the template (undo) and undone ones (redo).
     pub undo_stack: RwSignal<Vec<String>>,
     pub redo_stack: RwSignal<Vec<String>>,
+    /// Set when the page is embedded in another (`?embed…`).
+    pub embed: RwSignal<Option<crate::embed::Embed>>,
     next_id: StoredValue<u64>,
     last_tick: StoredValue<f64>,
+    last_announce: StoredValue<f64>,
 }
 
 impl Playground {
@@ -207,8 +228,10 @@ impl Playground {
             wire_choice: RwSignal::new(None),
             undo_stack: RwSignal::new(Vec::new()),
             redo_stack: RwSignal::new(Vec::new()),
+            embed: RwSignal::new(None),
             next_id: StoredValue::new(0),
             last_tick: StoredValue::new(0.0),
+            last_announce: StoredValue::new(0.0),
         }
     }
 
@@ -230,6 +253,7 @@ impl Playground {
                 true
             }
             Err(e) => {
+                announce("error", json!({"message": e.to_string()}));
                 self.error
                     .set(Some(format!("The template was not loaded: {e}")));
                 false
@@ -255,21 +279,33 @@ impl Playground {
             json!({"type": "load", "template": self.loaded.get_untracked(), "seed": null}),
         );
         engine::send(json!({"type": "advance", "to_ms": 0}));
+        announce("reset", json!({}));
     }
 
     pub fn play(&self) {
         self.last_tick.set_value(now_real_ms());
         self.playing.set(true);
+        announce("play", json!({"clockMs": self.clock_ms.get_untracked()}));
     }
 
     pub fn pause(&self) {
         self.playing.set(false);
+        announce("pause", json!({"clockMs": self.clock_ms.get_untracked()}));
+    }
+
+    /// An embedded page's template cannot be changed when the host asked for readOnly.
+    pub fn read_only(&self) -> bool {
+        self.embed
+            .with_untracked(|e| e.as_ref().is_some_and(|e| e.read_only))
     }
 
     /// Puts the loaded scenario in the URL fragment and shows the link.
     pub fn share(&self) {
         let encoded = playground_core::share::encode(&self.template.get_untracked());
-        self.share_url.set(crate::url::set_share_fragment(&encoded));
+        self.share_url.set(crate::url::set_share_fragment(
+            &encoded,
+            self.tab.get_untracked().name(),
+        ));
     }
 
     /// Called about 30 times a second: moves the animation and asks the engine for the
@@ -406,7 +442,18 @@ impl Playground {
     /// A reply from the engine worker.
     pub fn on_reply(&self, msg: Value) {
         match msg["type"].as_str() {
-            Some("loaded") => self.engine_ready.set(true),
+            Some("loaded") => {
+                if !self.engine_ready.get_untracked() {
+                    announce("ready", json!({}));
+                }
+                self.engine_ready.set(true);
+                let resources: Vec<String> = self.graph.with_untracked(|g| {
+                    g.as_ref()
+                        .map(|g| g.nodes.iter().map(|n| n.id.clone()).collect())
+                        .unwrap_or_default()
+                });
+                announce("loaded", json!({"resources": resources}));
+            }
             Some("error") => {
                 self.error.set(
                     msg["message"]
@@ -418,6 +465,11 @@ impl Playground {
             Some("progress") => {
                 if let Some(c) = msg["clock_ms"].as_f64() {
                     self.clock_ms.set(c);
+                    let now = now_real_ms();
+                    if now - self.last_announce.get_value() >= 1000.0 {
+                        self.last_announce.set_value(now);
+                        announce("progress", json!({"clockMs": c}));
+                    }
                 }
                 self.snapshot.set(msg["snapshot"].clone());
                 if let Some(entries) = msg["trace"].as_array() {

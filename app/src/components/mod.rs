@@ -8,6 +8,7 @@ pub mod palette;
 pub mod panels;
 pub mod run;
 pub mod share;
+mod theme;
 
 pub use banner::Banner;
 pub use canvas::Canvas;
@@ -17,3 +18,4 @@ pub use palette::Palette;
 pub use panels::BottomPanels;
 pub use run::Controls;
 pub use share::ShareBar;
+pub use theme::ThemeToggle;

@@ -123,7 +123,10 @@ pub fn Canvas() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let drag = RwSignal::new(None::<Drag>);
     provide_context(DragState(drag));
-    let zoom = RwSignal::new(1.0_f64);
+    let zoom = RwSignal::new(
+        pg.embed
+            .with_untracked(|e| e.as_ref().map_or(1.0, |e| e.zoom)),
+    );
     let pan = RwSignal::new((0.0_f64, 0.0_f64));
     // Where each box is drawn: its layout, or where the pointer is moving it.
     let pos = move |id: &str| -> Option<(f64, f64)> {
@@ -262,7 +265,8 @@ pub fn Canvas() -> impl IntoView {
         {
             active.blur().ok();
         }
-        if let Some(from) = attr_of(&el, "data-port") {
+        let editable = !pg.read_only();
+        if let Some(from) = attr_of(&el, "data-port").filter(|_| editable) {
             drag.set(Some(Drag::Wire {
                 from,
                 x,
@@ -270,7 +274,7 @@ pub fn Canvas() -> impl IntoView {
                 target: None,
                 verdict: None,
             }));
-        } else if let Some(id) = attr_of(&el, "data-resource") {
+        } else if let Some(id) = attr_of(&el, "data-resource").filter(|_| editable) {
             let (nx, ny) = pos(&id).unwrap_or((x, y));
             drag.set(Some(Drag::Move {
                 id,
