@@ -197,6 +197,12 @@ pub struct Playground {
     pub redo_stack: RwSignal<Vec<String>>,
     /// Set when the page is embedded in another (`?embed…`).
     pub embed: RwSignal<Option<crate::embed::Embed>>,
+    /// When the engine's next event is due (for Step), and the furthest virtual time
+    /// this run has reached (the timeline's end).
+    pub next_ms: RwSignal<Option<f64>>,
+    pub max_clock: RwSignal<f64>,
+    /// No animation for the next stretch (a jump on the timeline).
+    quiet: StoredValue<bool>,
     next_id: StoredValue<u64>,
     last_tick: StoredValue<f64>,
     last_announce: StoredValue<f64>,
@@ -229,6 +235,9 @@ impl Playground {
             undo_stack: RwSignal::new(Vec::new()),
             redo_stack: RwSignal::new(Vec::new()),
             embed: RwSignal::new(None),
+            next_ms: RwSignal::new(None),
+            max_clock: RwSignal::new(0.0),
+            quiet: StoredValue::new(false),
             next_id: StoredValue::new(0),
             last_tick: StoredValue::new(0.0),
             last_announce: StoredValue::new(0.0),
@@ -268,6 +277,14 @@ impl Playground {
     }
 
     pub fn reset(&self) {
+        self.max_clock.set(0.0);
+        self.restart();
+        announce("reset", json!({}));
+    }
+
+    /// Loads the scenario afresh into the engine at time 0 (the run is deterministic, so
+    /// running it again to any time shows exactly what was seen then).
+    fn restart(&self) {
         self.playing.set(false);
         self.clock_ms.set(0.0);
         self.logs.set(Vec::new());
@@ -279,7 +296,29 @@ impl Playground {
             json!({"type": "load", "template": self.loaded.get_untracked(), "seed": null}),
         );
         engine::send(json!({"type": "advance", "to_ms": 0}));
-        announce("reset", json!({}));
+    }
+
+    /// Runs to the engine's next event and stops there.
+    pub fn step(&self) {
+        self.pause();
+        if engine::busy() {
+            return;
+        }
+        if let Some(next) = self.next_ms.get_untracked() {
+            engine::send(json!({"type": "advance", "to_ms": next.ceil()}));
+        }
+    }
+
+    /// Shows the run as it was at virtual time `t_ms` (any time up to the furthest
+    /// reached): an earlier time replays the run from the start, without animation.
+    pub fn seek(&self, t_ms: f64) {
+        self.pause();
+        let t = t_ms.clamp(0.0, self.max_clock.get_untracked()).floor();
+        if t < self.clock_ms.get_untracked() {
+            self.restart();
+        }
+        self.quiet.set_value(true);
+        engine::send(json!({"type": "advance", "to_ms": t}));
     }
 
     pub fn play(&self) {
@@ -463,8 +502,12 @@ impl Playground {
                 self.playing.set(false);
             }
             Some("progress") => {
+                self.next_ms.set(msg["next_ms"].as_f64());
                 if let Some(c) = msg["clock_ms"].as_f64() {
                     self.clock_ms.set(c);
+                    if c > self.max_clock.get_untracked() {
+                        self.max_clock.set(c);
+                    }
                     let now = now_real_ms();
                     if now - self.last_announce.get_value() >= 1000.0 {
                         self.last_announce.set_value(now);
@@ -475,6 +518,7 @@ impl Playground {
                 if let Some(entries) = msg["trace"].as_array() {
                     self.absorb(entries);
                 }
+                self.quiet.set_value(false);
                 self.refresh_history();
             }
             Some("called") => self.on_called(&msg),
@@ -512,7 +556,7 @@ impl Playground {
                 _ => None,
             };
             if let Some((a, b)) = ends {
-                if a != b && new_dots.len() < MAX_DOTS {
+                if a != b && new_dots.len() < MAX_DOTS && !self.quiet.get_value() {
                     // Dots from one batch start a little apart so each is visible.
                     let stagger = (new_dots.len() % 8) as f64 * 40.0;
                     new_dots.push(Dot {

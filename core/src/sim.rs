@@ -490,14 +490,19 @@ impl Sim {
                 continue;
             }
             let (visible, inflight, delayed) = self.sqs.depth(qi, now);
-            res.insert(
-                q.logical_id.clone(),
-                json!({"visible": visible, "inflight": inflight, "delayed": delayed}),
-            );
+            let mut v = self.sqs.browse(qi, now, 25);
+            v["visible"] = json!(visible);
+            v["inflight"] = json!(inflight);
+            v["delayed"] = json!(delayed);
+            res.insert(q.logical_id.clone(), v);
         }
         for (fi, f) in self.lambda.functions.iter().enumerate() {
             let (busy, limit) = self.lambda.concurrency(fi);
-            res.insert(f.logical_id.clone(), json!({"busy": busy, "limit": limit}));
+            let (inv, err, thr) = self.lambda.counters(fi);
+            res.insert(
+                f.logical_id.clone(),
+                json!({"busy": busy, "limit": limit, "invocations": inv, "errors": err, "throttles": thr}),
+            );
         }
         for (mi, m) in self.sfn.machines.iter().enumerate() {
             res.insert(

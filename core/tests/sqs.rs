@@ -220,8 +220,8 @@ fn limits_and_errors_use_aws_codes() {
     let e = s
         .call(
             "console",
-            "sqs:StartMessageMoveTask",
-            json!({"SourceArn": "x"}),
+            "sqs:AddPermission",
+            json!({"QueueUrl": URL, "Label": "x"}),
         )
         .unwrap_err();
     assert_eq!(e.code, "UnsupportedOperation");

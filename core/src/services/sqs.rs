@@ -32,6 +32,8 @@ pub(crate) enum SqsEvent {
     PollTimeout { queue: usize, waiter_id: u64 },
     /// A message reached the end of the queue's MessageRetentionPeriod.
     Expire { queue: usize, seq: u64 },
+    /// A message move task (DLQ redrive) moves its next message.
+    Move { task: usize },
 }
 
 #[derive(Clone, Debug)]
@@ -54,7 +56,25 @@ struct Message {
     group_id: Option<String>,
     dedup_id: Option<String>,
     sequence: Option<String>,
+    /// In a dead-letter queue: the queue it came from (DeadLetterQueueSourceArn).
+    dlq_source: Option<String>,
 }
+
+/// A message movement task (StartMessageMoveTask): a DLQ redrive.
+struct MoveTask {
+    handle: String,
+    source: usize,
+    destination: Option<usize>,
+    rate: u32,
+    status: &'static str,
+    moved: u64,
+    to_move: u64,
+    started_ms: u64,
+    failure: Option<String>,
+}
+
+/// Messages moved per second when the request names no rate ("system optimized").
+const DEFAULT_MOVE_RATE: u32 = 500;
 
 struct PollWaiter {
     id: u64,
@@ -158,6 +178,7 @@ pub(crate) struct Sqs {
     pub queues: Vec<Queue>,
     next_seq: u64,
     next_waiter: u64,
+    tasks: Vec<MoveTask>,
 }
 
 fn qerr_missing() -> AwsError {
@@ -358,6 +379,7 @@ impl Sqs {
             queues,
             next_seq: 0,
             next_waiter: 0,
+            tasks: Vec::new(),
         })
     }
 
@@ -434,6 +456,9 @@ impl Sqs {
             "DeleteQueue" => self.delete_queue(k, p),
             "SetQueueAttributes" => self.set_queue_attributes(k, p),
             "TagQueue" | "UntagQueue" | "ListQueueTags" => self.tags(action, p),
+            "StartMessageMoveTask" => self.start_move(k, p),
+            "ListMessageMoveTasks" => self.list_moves(p),
+            "CancelMessageMoveTask" => self.cancel_move(p),
             other => Err(super::unsupported("sqs", other)),
         };
         Outcome::Done(r)
@@ -570,6 +595,7 @@ impl Sqs {
             generation: 0,
             receipt: None,
             body,
+            dlq_source: None,
         };
         let q = &mut self.queues[qi];
         q.metrics.sent += 1;
@@ -760,6 +786,7 @@ impl Sqs {
         m.visible_at = k.now();
         m.generation += 1;
         m.receipt = None;
+        m.dlq_source = Some(self.queues[qi].arn.clone());
         let from = self.queues[qi].logical_id.clone();
         let to = self.queues[di].logical_id.clone();
         k.record(
@@ -843,6 +870,7 @@ impl Sqs {
             SqsEvent::Expire { queue, seq } => {
                 self.queues[queue].messages.remove(&seq);
             }
+            SqsEvent::Move { task } => self.move_next(k, task),
             SqsEvent::PollTimeout { queue, waiter_id } => {
                 let q = &mut self.queues[queue];
                 if let Some(pos) = q.waiters.iter().position(|w| w.id == waiter_id) {
@@ -1324,6 +1352,235 @@ impl Sqs {
     }
 
     /// The report's view of a queue: CloudWatch metrics and the messages it still holds.
+    fn queue_by_arn(&self, arn: &str) -> Result<usize, AwsError> {
+        self.queues
+            .iter()
+            .position(|q| q.arn == arn && q.deleted_ms.is_none())
+            .ok_or_else(|| {
+                AwsError::client(
+                    "ResourceNotFoundException",
+                    "The resource that you specified for the SourceArn parameter doesn't exist.",
+                )
+            })
+    }
+
+    /// StartMessageMoveTask: redrive a dead-letter queue's messages to their source
+    /// queues (or one destination), at MaxNumberOfMessagesPerSecond (at most 500).
+    fn start_move(&mut self, k: &mut Kernel<Event>, p: &Value) -> Result<Value, AwsError> {
+        let source = self.queue_by_arn(req_str(p, "SourceArn")?)?;
+        let src_arn = self.queues[source].arn.clone();
+        let is_dlq = self.queues.iter().any(|q| {
+            q.deleted_ms.is_none() && q.redrive.as_ref().is_some_and(|(arn, _)| *arn == src_arn)
+        });
+        if !is_dlq {
+            return Err(invalid(
+                "Source queue must be configured as a Dead Letter Queue.",
+            ));
+        }
+        let destination = match p.get("DestinationArn").and_then(Value::as_str) {
+            Some(arn) => Some(self.queue_by_arn(arn).map_err(|_| {
+                AwsError::client(
+                    "ResourceNotFoundException",
+                    "The resource that you specified for the DestinationArn parameter doesn't exist.",
+                )
+            })?),
+            None => None,
+        };
+        let rate = match p.get("MaxNumberOfMessagesPerSecond") {
+            None | Some(Value::Null) => DEFAULT_MOVE_RATE,
+            Some(v) => match v.as_u64() {
+                Some(n @ 1..=500) => n as u32,
+                _ => {
+                    return Err(invalid(
+                        "Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: It must be an integer from 1 to 500.",
+                    ))
+                }
+            },
+        };
+        if self
+            .tasks
+            .iter()
+            .any(|t| t.source == source && t.status == "RUNNING")
+        {
+            return Err(invalid(
+                "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
+            ));
+        }
+        let now = k.now();
+        let to_move = self.queues[source]
+            .messages
+            .values()
+            .filter(|m| m.visible_at <= now)
+            .count() as u64;
+        let task_id = k.rng.uuid();
+        let handle = crate::util::base64_encode(
+            json!({"taskId": task_id, "sourceArn": src_arn})
+                .to_string()
+                .as_bytes(),
+        );
+        self.tasks.push(MoveTask {
+            handle: handle.clone(),
+            source,
+            destination,
+            rate,
+            status: "RUNNING",
+            moved: 0,
+            to_move,
+            started_ms: k.now_ms(),
+            failure: None,
+        });
+        k.schedule(
+            0,
+            Event::Sqs(SqsEvent::Move {
+                task: self.tasks.len() - 1,
+            }),
+        );
+        Ok(json!({ "TaskHandle": handle }))
+    }
+
+    /// Moves the oldest visible message of a running task's source, then waits for the
+    /// next one's turn; the task completes when the messages it counted are moved.
+    fn move_next(&mut self, k: &mut Kernel<Event>, ti: usize) {
+        let t = &self.tasks[ti];
+        if t.status != "RUNNING" {
+            return;
+        }
+        let (source, rate) = (t.source, t.rate);
+        let now = k.now();
+        let next = self.queues[source]
+            .messages
+            .values()
+            .find(|m| m.visible_at <= now)
+            .map(|m| (m.seq, m.dlq_source.clone()));
+        let Some((seq, origin)) = next.filter(|_| t.moved < t.to_move) else {
+            self.tasks[ti].status = "COMPLETED";
+            return;
+        };
+        let dest = match self.tasks[ti].destination {
+            Some(d) => Some(d),
+            None => origin.and_then(|arn| {
+                self.queues
+                    .iter()
+                    .position(|q| q.arn == arn && q.deleted_ms.is_none())
+            }),
+        };
+        let Some(di) = dest else {
+            let t = &mut self.tasks[ti];
+            t.status = "FAILED";
+            t.failure = Some("AWS.SimpleQueueService.NonExistentQueue".into());
+            return;
+        };
+        let Some(mut m) = self.queues[source].messages.remove(&seq) else {
+            return;
+        };
+        self.next_seq += 1;
+        m.seq = self.next_seq;
+        m.visible_at = now;
+        m.generation += 1;
+        m.receipt = None;
+        m.receive_count = 0;
+        m.first_receive_ms = None;
+        m.dlq_source = None;
+        m.sent_ms = k.now_ms();
+        let (from, to) = (
+            self.queues[source].logical_id.clone(),
+            self.queues[di].logical_id.clone(),
+        );
+        k.record(
+            TraceKind::Delivery,
+            &from,
+            &to,
+            "redriven from the dead-letter queue".to_string(),
+            json!({"MessageId": m.id, "action": "sqs:StartMessageMoveTask"}),
+        );
+        let seq = m.seq;
+        self.queues[di].metrics.sent += 1;
+        self.queues[di].messages.insert(seq, m);
+        k.schedule_idle(
+            self.queues[di].retention_s as u64 * 1_000 * US_PER_MS,
+            Event::Sqs(SqsEvent::Expire { queue: di, seq }),
+        );
+        self.wake(k, di);
+        let t = &mut self.tasks[ti];
+        t.moved += 1;
+        if t.moved >= t.to_move {
+            t.status = "COMPLETED";
+        } else {
+            k.schedule(
+                1_000 * US_PER_MS / rate as u64,
+                Event::Sqs(SqsEvent::Move { task: ti }),
+            );
+        }
+    }
+
+    fn task_json(&self, t: &MoveTask) -> Value {
+        let mut v = json!({
+            "TaskHandle": t.handle,
+            "Status": t.status,
+            "SourceArn": self.queues[t.source].arn,
+            "MaxNumberOfMessagesPerSecond": t.rate,
+            "ApproximateNumberOfMessagesMoved": t.moved,
+            "ApproximateNumberOfMessagesToMove": t.to_move,
+            "StartedTimestamp": t.started_ms,
+        });
+        if let Some(d) = t.destination {
+            v["DestinationArn"] = json!(self.queues[d].arn);
+        }
+        if let Some(f) = &t.failure {
+            v["FailureReason"] = json!(f);
+        }
+        if t.status != "RUNNING" {
+            v.as_object_mut().map(|m| m.remove("TaskHandle"));
+        }
+        v
+    }
+
+    /// ListMessageMoveTasks: the most recent tasks of a source queue, newest first.
+    fn list_moves(&self, p: &Value) -> Result<Value, AwsError> {
+        let source = self.queue_by_arn(req_str(p, "SourceArn")?)?;
+        let max = match crate::util::opt_i64(p, "MaxResults")? {
+            None => 1,
+            Some(n @ 1..=10) => n as usize,
+            Some(_) => {
+                return Err(invalid(
+                    "Value for parameter MaxResults is invalid. Reason: It must be an integer from 1 to 10.",
+                ))
+            }
+        };
+        let results: Vec<Value> = self
+            .tasks
+            .iter()
+            .rev()
+            .filter(|t| t.source == source)
+            .take(max)
+            .map(|t| self.task_json(t))
+            .collect();
+        Ok(json!({ "Results": results }))
+    }
+
+    /// CancelMessageMoveTask: stops a running task; moved messages stay moved.
+    fn cancel_move(&mut self, p: &Value) -> Result<Value, AwsError> {
+        let handle = req_str(p, "TaskHandle")?;
+        let t = self
+            .tasks
+            .iter_mut()
+            .find(|t| t.handle == handle)
+            .ok_or_else(|| {
+                AwsError::client(
+                    "ResourceNotFoundException",
+                    "The resource that you specified for the TaskHandle parameter doesn't exist.",
+                )
+            })?;
+        if t.status != "RUNNING" {
+            return Err(AwsError::client(
+                "UnsupportedOperation",
+                "A message movement task can only be cancelled while it is RUNNING.",
+            ));
+        }
+        t.status = "CANCELLED";
+        Ok(json!({ "ApproximateNumberOfMessagesMoved": t.moved }))
+    }
+
     pub fn report(&self, qi: usize, now: Micros) -> Value {
         let q = &self.queues[qi];
         let (visible, inflight, delayed) = self.counts(qi, now);
@@ -1353,6 +1610,54 @@ impl Sqs {
     /// (visible, in flight, delayed) per queue, for the UI's badges.
     pub fn depth(&self, qi: usize, now: Micros) -> (usize, usize, usize) {
         self.counts(qi, now)
+    }
+
+    /// What the page's queue browser shows: the oldest `max` messages with their state
+    /// and receive count (a look, not a receive: nothing changes), whether the queue is
+    /// some queue's dead-letter queue, its latest move task, and its counters.
+    pub fn browse(&self, qi: usize, now: Micros, max: usize) -> Value {
+        let q = &self.queues[qi];
+        let messages: Vec<Value> = q
+            .messages
+            .values()
+            .take(max)
+            .map(|m| {
+                let state = if m.receipt.is_some() && m.visible_at > now {
+                    "inflight"
+                } else if m.visible_at > now {
+                    "delayed"
+                } else {
+                    "visible"
+                };
+                json!({
+                    "MessageId": m.id,
+                    "Body": crate::util::summarize(&m.body),
+                    "State": state,
+                    "ApproximateReceiveCount": m.receive_count,
+                    "SentTimestamp": m.sent_ms,
+                    "MessageGroupId": m.group_id,
+                })
+            })
+            .collect();
+        let dlq = self.queues.iter().any(|o| {
+            o.deleted_ms.is_none() && o.redrive.as_ref().is_some_and(|(arn, _)| *arn == q.arn)
+        });
+        let task = self
+            .tasks
+            .iter()
+            .rev()
+            .find(|t| t.source == qi)
+            .map(|t| self.task_json(t));
+        json!({
+            "arn": q.arn,
+            "url": q.url,
+            "messages": messages,
+            "dlq": dlq,
+            "moveTask": task,
+            "sent": q.metrics.sent,
+            "received": q.metrics.received,
+            "deleted": q.metrics.deleted,
+        })
     }
 }
 
@@ -1385,6 +1690,9 @@ fn message_json(m: &Message, receipt: Option<&str>, wanted: &Wanted) -> Value {
     }
     if let Some(t) = m.first_receive_ms {
         put("ApproximateFirstReceiveTimestamp", t.to_string());
+    }
+    if let Some(src) = &m.dlq_source {
+        put("DeadLetterQueueSourceArn", src.clone());
     }
     if !attrs.is_empty() {
         v.insert("Attributes".into(), Value::Object(attrs));

@@ -1,5 +1,7 @@
 //! Play / pause, reset, speed (1× … as fast as possible) and the virtual time shown as
-//! the engine reports it. Space toggles play; R resets (when not typing).
+//! the engine reports it, Step (to the next event) and the timeline (back to any
+//! earlier moment, replayed exactly). Space toggles play; R resets; N steps (when not
+//! typing).
 
 use crate::state::{Playground, Speed};
 use leptos::prelude::*;
@@ -45,6 +47,7 @@ pub fn Controls() -> impl IntoView {
                 toggle();
             }
             "r" | "R" => pg.reset(),
+            "n" | "N" | "." => pg.step(),
             _ => {}
         }
     });
@@ -54,6 +57,8 @@ pub fn Controls() -> impl IntoView {
             <button id="play" class:primary=true aria-keyshortcuts="Space" on:click=move |_| toggle()>
                 {move || if pg.playing.get() { "❚❚ Pause" } else { "▶ Play" }}
             </button>
+            <button id="step" aria-keyshortcuts="N" title="Run to the next event and stop (N)"
+                disabled=move || pg.next_ms.get().is_none() on:click=move |_| pg.step()>"⏭ Step"</button>
             <button id="reset" aria-keyshortcuts="R" on:click=move |_| pg.reset()>"↺ Reset"</button>
             <span class="speeds" role="radiogroup" aria-label="Speed">
                 {SPEEDS
@@ -70,6 +75,16 @@ pub fn Controls() -> impl IntoView {
                     .collect_view()}
             </span>
             <span id="clock" class="clock" title="virtual time">"t = " {move || clock_text(pg.clock_ms.get())}</span>
+            <input id="timeline" type="range" min="0" step="1" class="timeline"
+                aria-label="Timeline: drag back to see the run as it was"
+                title="Timeline: drag back to any earlier moment (the run is replayed exactly)"
+                prop:max=move || pg.max_clock.get().to_string()
+                prop:value=move || pg.clock_ms.get().to_string()
+                on:change=move |ev| {
+                    if let Ok(t) = event_target_value(&ev).parse::<f64>() {
+                        pg.seek(t);
+                    }
+                }/>
             <span class="engine-state" data-engine=move || if pg.engine_ready.get() { "ready" } else { "starting" }>
                 {move || if pg.engine_ready.get() { "" } else { "engine starting…" }}
             </span>

@@ -1205,6 +1205,12 @@ impl Lambda {
     pub fn concurrency(&self, fi: usize) -> (usize, Option<usize>) {
         (self.busy(Some(fi)), self.functions[fi].reserved)
     }
+
+    /// Invocations, Errors and Throttles so far, for the page's metric sparklines.
+    pub fn counters(&self, fi: usize) -> (u64, u64, u64) {
+        let m = &self.functions[fi].metrics;
+        (m.invocations, m.errors, m.throttles)
+    }
 }
 
 impl Lambda {
