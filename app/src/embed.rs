@@ -1,5 +1,5 @@
 //! Embed mode for course pages: `?embed` with options (`mode=canvas|template|full`,
-//! `panel=logs|executions|console|none`, `readOnly`, `controls=0`, `zoom=1.5`,
+//! `panel=logs|metrics|queues|executions|console|none`, `readOnly`, `controls=0`, `zoom=1.5`,
 //! `autoplay`), and the `postMessage` API. The page announces `ready`, `loaded`,
 //! `play`, `pause`, `reset`, `progress` (virtual time, about once a second while
 //! playing) and `error` to the host page as `{source: "serverless-playground", type,
@@ -56,9 +56,8 @@ pub fn parse(search: &str) -> Option<Embed> {
         },
         panel: match get("panel") {
             Some("none") => None,
-            Some("executions") => Some(Tab::Executions),
-            Some("console") => Some(Tab::Console),
-            _ => Some(Tab::Logs),
+            Some(name) => Some(Tab::from_name(name).unwrap_or(Tab::Logs)),
+            None => Some(Tab::Logs),
         },
         read_only: flag(get("readOnly")),
         controls: !matches!(get("controls"), Some("0" | "false" | "no")),
@@ -76,15 +75,7 @@ pub fn query(e: &Embed) -> String {
     if e.mode != "full" {
         q.push(format!("mode={}", e.mode));
     }
-    q.push(format!(
-        "panel={}",
-        match e.panel {
-            None => "none",
-            Some(Tab::Logs) => "logs",
-            Some(Tab::Executions) => "executions",
-            Some(Tab::Console) => "console",
-        }
-    ));
+    q.push(format!("panel={}", e.panel.map_or("none", Tab::name)));
     if e.read_only {
         q.push("readOnly".into());
     }

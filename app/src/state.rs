@@ -108,6 +108,8 @@ pub struct ConsoleEntry {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Tab {
     Logs,
+    Metrics,
+    Queues,
     Executions,
     Console,
 }
@@ -117,15 +119,23 @@ impl Tab {
     pub fn name(self) -> &'static str {
         match self {
             Tab::Logs => "logs",
+            Tab::Metrics => "metrics",
+            Tab::Queues => "queues",
             Tab::Executions => "executions",
             Tab::Console => "console",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Tab> {
-        [Tab::Logs, Tab::Executions, Tab::Console]
-            .into_iter()
-            .find(|t| t.name() == name)
+        [
+            Tab::Logs,
+            Tab::Metrics,
+            Tab::Queues,
+            Tab::Executions,
+            Tab::Console,
+        ]
+        .into_iter()
+        .find(|t| t.name() == name)
     }
 }
 
@@ -203,6 +213,10 @@ pub struct Playground {
     pub max_clock: RwSignal<f64>,
     /// No animation for the next stretch (a jump on the timeline).
     quiet: StoredValue<bool>,
+    /// Metric samples per (resource, CloudWatch metric name): (virtual ms, value).
+    pub metrics: RwSignal<std::collections::BTreeMap<(String, &'static str), Vec<(f64, f64)>>>,
+    /// The counters at the previous sample, to turn them into per-interval values.
+    last_counters: StoredValue<std::collections::BTreeMap<(String, &'static str), f64>>,
     next_id: StoredValue<u64>,
     last_tick: StoredValue<f64>,
     last_announce: StoredValue<f64>,
@@ -238,6 +252,8 @@ impl Playground {
             next_ms: RwSignal::new(None),
             max_clock: RwSignal::new(0.0),
             quiet: StoredValue::new(false),
+            metrics: RwSignal::new(Default::default()),
+            last_counters: StoredValue::new(Default::default()),
             next_id: StoredValue::new(0),
             last_tick: StoredValue::new(0.0),
             last_announce: StoredValue::new(0.0),
@@ -287,6 +303,8 @@ impl Playground {
     fn restart(&self) {
         self.playing.set(false);
         self.clock_ms.set(0.0);
+        self.metrics.set(Default::default());
+        self.last_counters.set_value(Default::default());
         self.logs.set(Vec::new());
         self.dots.set(Vec::new());
         self.snapshot.set(Value::Null);
@@ -478,6 +496,64 @@ impl Playground {
         }
     }
 
+    /// One metric sample per resource from a snapshot (when virtual time moved).
+    fn sample_metrics(&self, snap: &Value) {
+        const KEEP: usize = 120;
+        let Some(t) = snap["clock_ms"].as_f64() else {
+            return;
+        };
+        let Some(res) = snap["resources"].as_object() else {
+            return;
+        };
+        let moved = self.metrics.with_untracked(|m| {
+            m.values()
+                .next()
+                .and_then(|s| s.last())
+                .is_none_or(|last| t > last.0)
+        });
+        if !moved {
+            return;
+        }
+        let mut samples: Vec<((String, &'static str), f64)> = Vec::new();
+        let mut counters: Vec<((String, &'static str), f64)> = Vec::new();
+        for (id, r) in res {
+            let n = |k: &str| r[k].as_f64().unwrap_or(0.0);
+            if r.get("visible").is_some() {
+                samples.push((
+                    (id.clone(), "ApproximateNumberOfMessagesVisible"),
+                    n("visible"),
+                ));
+                samples.push((
+                    (id.clone(), "ApproximateNumberOfMessagesNotVisible"),
+                    n("inflight"),
+                ));
+                counters.push(((id.clone(), "NumberOfMessagesSent"), n("sent")));
+            } else if r.get("busy").is_some() {
+                samples.push(((id.clone(), "ConcurrentExecutions"), n("busy")));
+                counters.push(((id.clone(), "Invocations"), n("invocations")));
+                counters.push(((id.clone(), "Errors"), n("errors")));
+                counters.push(((id.clone(), "Throttles"), n("throttles")));
+            } else if r.get("running").is_some() {
+                samples.push(((id.clone(), "ExecutionsRunning"), n("running")));
+            }
+        }
+        self.last_counters.update_value(|last| {
+            for (key, v) in counters {
+                let prev = last.insert(key.clone(), v).unwrap_or(0.0);
+                samples.push((key, (v - prev).max(0.0)));
+            }
+        });
+        self.metrics.update(|m| {
+            for (key, v) in samples {
+                let s = m.entry(key).or_default();
+                s.push((t, v));
+                if s.len() > KEEP {
+                    s.remove(0);
+                }
+            }
+        });
+    }
+
     /// A reply from the engine worker.
     pub fn on_reply(&self, msg: Value) {
         match msg["type"].as_str() {
@@ -514,6 +590,7 @@ impl Playground {
                         announce("progress", json!({"clockMs": c}));
                     }
                 }
+                self.sample_metrics(&msg["snapshot"]);
                 self.snapshot.set(msg["snapshot"].clone());
                 if let Some(entries) = msg["trace"].as_array() {
                     self.absorb(entries);

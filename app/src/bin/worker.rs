@@ -55,7 +55,8 @@ mod worker {
                         return json!({"type": "error", "message": "no scenario is loaded"});
                     };
                     let to = msg["to_ms"].as_f64().unwrap_or(0.0).max(0.0) as u64;
-                    if to > sim.now_ms() {
+                    // Events due now (at 0 after a load) run too, so Step can start.
+                    if to >= sim.now_ms() {
                         sim.run_until(to);
                     }
                     let new: Vec<Value> = sim.trace()[*sent..]

@@ -1,10 +1,12 @@
-//! Panels under the canvas, shown one at a time by tabs: CloudWatch-style logs, Step
-//! Functions executions with their history, and the API console. Metrics, queues and
-//! traces follow in later issues.
+//! Panels under the canvas, shown one at a time by tabs: CloudWatch-style logs, metric
+//! sparklines, the queue browser, Step Functions executions with their history, and the
+//! API console. Traces (X-Ray style) are still to come.
 
 mod console;
 mod executions;
 mod logs;
+mod metrics;
+mod queues;
 
 use crate::state::{Playground, Tab};
 use leptos::prelude::*;
@@ -12,6 +14,8 @@ use leptos::prelude::*;
 pub use console::ConsolePanel;
 pub use executions::ExecutionsPanel;
 pub use logs::LogsPanel;
+pub use metrics::MetricsPanel;
+pub use queues::QueuesPanel;
 
 #[component]
 pub fn BottomPanels() -> impl IntoView {
@@ -36,10 +40,14 @@ pub fn BottomPanels() -> impl IntoView {
         <div class="bottom">
             <nav class="tabs" role="tablist" aria-label="Panels">
                 {tab(Tab::Logs, "Logs", "tab-logs")}
+                {tab(Tab::Metrics, "Metrics", "tab-metrics")}
+                {tab(Tab::Queues, "Queues", "tab-queues")}
                 {tab(Tab::Executions, "Executions", "tab-executions")}
                 {tab(Tab::Console, "API console", "tab-console")}
             </nav>
             <div class="tab-body" style=shown(Tab::Logs)><LogsPanel/></div>
+            <div class="tab-body" style=shown(Tab::Metrics)><MetricsPanel/></div>
+            <div class="tab-body" style=shown(Tab::Queues)><QueuesPanel/></div>
             <div class="tab-body" style=shown(Tab::Executions)><ExecutionsPanel/></div>
             <div class="tab-body" style=shown(Tab::Console)><ConsolePanel/></div>
         </div>

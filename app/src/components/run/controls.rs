@@ -58,7 +58,7 @@ pub fn Controls() -> impl IntoView {
                 {move || if pg.playing.get() { "❚❚ Pause" } else { "▶ Play" }}
             </button>
             <button id="step" aria-keyshortcuts="N" title="Run to the next event and stop (N)"
-                disabled=move || pg.next_ms.get().is_none() on:click=move |_| pg.step()>"⏭ Step"</button>
+                disabled=move || pg.next_ms.get().is_none() on:click=move |_| pg.step()>"Step ›"</button>
             <button id="reset" aria-keyshortcuts="R" on:click=move |_| pg.reset()>"↺ Reset"</button>
             <span class="speeds" role="radiogroup" aria-label="Speed">
                 {SPEEDS

@@ -1,0 +1,74 @@
+// Watching a run as a user does: Step to the next event, scrub the timeline back to an
+// earlier moment (the run replayed exactly), the queue browser with a DLQ redrive, and
+// the metric sparklines — on the built-in SQS → Lambda → DLQ example.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, SITE, SHOTS } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const clock = (page) => page.$eval('#clock', (e) => e.textContent);
+const seconds = async (page) => {
+  const t = await clock(page);
+  const m = t.match(/(\d+)m ([\d.]+)s/);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : Number(t.match(/([\d.]+) s/)[1]);
+};
+
+test('step, timeline, queue browser with redrive, metrics', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(SITE);
+  await page.waitForSelector('g[data-resource="Worker"]');
+  await page.waitForFunction(() => document.querySelector('.engine-state')?.dataset.engine === 'ready');
+
+  // Step: to the next event, and stays paused.
+  await page.waitForFunction(() => !document.querySelector('#step').disabled);
+  await page.click('#step');
+  await page.waitForFunction(() => !document.querySelector('#clock').textContent.includes('t = 0.000 s'));
+  const afterStep = await seconds(page);
+  assert.ok(afterStep > 0 && afterStep < 2, `one step moved to ${afterStep}`);
+  assert.match(await page.textContent('#play'), /Play/);
+
+  // Run until the poison message has reached the dead-letter queue.
+  await page.click('button.speed[data-speed="max"]');
+  await page.click('#play');
+  await page.click('#tab-queues');
+  await page.locator('section.queue[data-queue="InboxDLQ"] tbody tr').first().waitFor({ timeout: 30000 });
+  await page.click('#play'); // pause
+  assert.match(await page.textContent('section.queue[data-queue="InboxDLQ"] header'), /dead-letter queue/);
+  const reached = await seconds(page);
+  const logsAtEnd = await page.$$eval('.log-line', (l) => l.length);
+
+  // The timeline: back to t = 5 s shows the run as it was then, fewer log lines.
+  await page.click('#tab-logs');
+  await page.$eval('#timeline', (el) => { el.value = '5000'; el.dispatchEvent(new Event('change', { bubbles: true })); });
+  await page.waitForFunction(() => document.querySelector('#clock').textContent.includes('5.000 s'));
+  const logsThen = await page.$$eval('.log-line', (l) => l.length);
+  assert.ok(logsThen > 0 && logsThen < logsAtEnd, `${logsThen} lines at 5 s, ${logsAtEnd} at ${reached} s`);
+  const times = await page.$$eval('.log-line .t', (ts) => ts.map((t) => t.textContent));
+  assert.ok(times.length > 0);
+  // ... and forward again to where the run had reached: the same number of lines.
+  await page.$eval('#timeline', (el) => { el.value = el.max; el.dispatchEvent(new Event('change', { bubbles: true })); });
+  await page.waitForFunction((n) => document.querySelectorAll('.log-line').length === n, logsAtEnd);
+
+  // Redrive the DLQ: the message goes back to Inbox.
+  await page.click('#tab-queues');
+  await page.click('button.redrive[data-redrive="InboxDLQ"]');
+  await page.locator('#notice', { hasText: 'start-message-move-task' }).waitFor();
+  await page.click('#step');
+  await page.locator('section.queue[data-queue="InboxDLQ"] .move-task', { hasText: 'COMPLETED: 1 of 1 moved' }).waitFor();
+  await page.screenshot({ path: `${SHOTS}queues.png` });
+
+  // Metrics: sparklines with CloudWatch names.
+  await page.click('#tab-metrics');
+  for (const m of ['Worker/Invocations', 'Worker/ConcurrentExecutions', 'Inbox/ApproximateNumberOfMessagesVisible']) {
+    await page.waitForSelector(`.metric[data-metric="${m}"] polyline`, { state: "attached" });
+  }
+  await page.screenshot({ path: `${SHOTS}metrics.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
