@@ -139,6 +139,9 @@ impl Tab {
     }
 }
 
+/// Metric samples per (resource, CloudWatch metric name): (virtual ms, value).
+pub type MetricSeries = std::collections::BTreeMap<(String, &'static str), Vec<(f64, f64)>>;
+
 /// What is selected on the canvas.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Selection {
@@ -214,7 +217,7 @@ pub struct Playground {
     /// No animation for the next stretch (a jump on the timeline).
     quiet: StoredValue<bool>,
     /// Metric samples per (resource, CloudWatch metric name): (virtual ms, value).
-    pub metrics: RwSignal<std::collections::BTreeMap<(String, &'static str), Vec<(f64, f64)>>>,
+    pub metrics: RwSignal<MetricSeries>,
     /// The counters at the previous sample, to turn them into per-interval values.
     last_counters: StoredValue<std::collections::BTreeMap<(String, &'static str), f64>>,
     next_id: StoredValue<u64>,
