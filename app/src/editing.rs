@@ -79,6 +79,18 @@ impl Playground {
         }
     }
 
+    /// The inspector's change to one property; the error (a limit, or a template that
+    /// would not load) goes back to the field instead of the banner.
+    pub fn set_property(&self, id: &str, name: &str, input: &str) -> Result<(), String> {
+        if self.read_only() {
+            return Err("This embedded scenario is read-only.".into());
+        }
+        let text = self.template.get_untracked();
+        let c = edit::fields::set_property(&text, id, name, input)?;
+        self.commit(c);
+        Ok(())
+    }
+
     pub fn add_resource(&self, key: &str, at: Option<(f64, f64)>) {
         let text = self.template.get_untracked();
         self.outcome(edit::add_resource(&text, key, at));

@@ -218,6 +218,8 @@ pub struct Playground {
     quiet: StoredValue<bool>,
     /// Metric samples per (resource, CloudWatch metric name): (virtual ms, value).
     pub metrics: RwSignal<MetricSeries>,
+    /// The inspector's last test invocation: succeeded?, the answer as text.
+    pub invoke_result: RwSignal<Option<(bool, String)>>,
     /// The counters at the previous sample, to turn them into per-interval values.
     last_counters: StoredValue<std::collections::BTreeMap<(String, &'static str), f64>>,
     next_id: StoredValue<u64>,
@@ -256,6 +258,7 @@ impl Playground {
             max_clock: RwSignal::new(0.0),
             quiet: StoredValue::new(false),
             metrics: RwSignal::new(Default::default()),
+            invoke_result: RwSignal::new(None),
             last_counters: StoredValue::new(Default::default()),
             next_id: StoredValue::new(0),
             last_tick: StoredValue::new(0.0),
@@ -427,6 +430,16 @@ impl Playground {
         }
     }
 
+    /// The inspector's Test button: a synchronous Invoke with the event, as the Lambda
+    /// console does; the run's view catches up with what it caused.
+    pub fn invoke_test(&self, function: &str, payload: String) {
+        self.invoke_result.set(Some((true, "Invoking…".into())));
+        engine::send(json!({"type": "call", "id": 0, "purpose": "invoke",
+            "action": "lambda:Invoke",
+            "params": {"FunctionName": function, "Payload": payload, "LogType": "Tail"}}));
+        engine::send(json!({"type": "advance", "to_ms": self.clock_ms.get_untracked().floor()}));
+    }
+
     /// Shows an execution in the executions panel and fetches its history.
     pub fn select_execution(&self, arn: String) {
         self.selected_exec.set(Some(arn.clone()));
@@ -472,6 +485,25 @@ impl Playground {
             _ => Err(json!({"message": "no answer"})),
         };
         match msg["purpose"].as_str() {
+            Some("invoke") => {
+                let text = match &answer {
+                    Ok(r) => {
+                        let mut r = r.clone();
+                        // The log tail, decoded as the console shows it.
+                        if let Some(tail) = r["LogResult"].as_str() {
+                            if let Some(bytes) = playground_core::util::base64_decode(tail) {
+                                r["LogResult"] = json!(String::from_utf8_lossy(&bytes));
+                            }
+                        }
+                        serde_json::to_string_pretty(&r).unwrap_or_default()
+                    }
+                    Err(e) => serde_json::to_string_pretty(e).unwrap_or_default(),
+                };
+                let ok = answer
+                    .as_ref()
+                    .is_ok_and(|r| r.get("FunctionError").is_none());
+                self.invoke_result.set(Some((ok, text)));
+            }
             Some("history") => {
                 if let Ok(r) = answer {
                     let arn = msg["params"]["executionArn"]

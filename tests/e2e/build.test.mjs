@@ -153,3 +153,46 @@ test('palette, wires, delete, undo/redo and move edit the template', async () =>
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the inspector edits properties within AWS limits and invokes a function with a test event', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(shareLink(START));
+  await page.waitForSelector('g[data-resource="Worker"]');
+  await page.locator('g[data-resource="Worker"] rect').click();
+  await page.locator('.inspector h2', { hasText: 'Worker' }).waitFor();
+  assert.match(await page.textContent('.inspector .field:has(#field-MemorySize) .limit'), /128–10,240 · default 128/);
+
+  // Outside AWS's limit: said at the field, nothing written.
+  const before = await template(page);
+  await page.fill('#field-Timeout', '1000');
+  await page.locator('#field-Timeout').press('Tab');
+  await page.locator('.field-error', { hasText: 'between 1 and 900' }).waitFor();
+  assert.equal(await template(page), before);
+  await page.fill('#field-Timeout', '20');
+  await page.locator('#field-Timeout').press('Tab');
+  await page.waitForFunction(() => document.querySelector('#template').value.includes('      Timeout: 20\n'));
+  assert.match(await page.textContent('#change-summary'), /Set Worker.Timeout/);
+
+  // A choice, and a queue's fields.
+  await page.selectOption('#field-Runtime', 'nodejs20.x');
+  await page.waitForFunction(() => document.querySelector('#template').value.includes('Runtime: nodejs20.x'));
+  await page.locator('g[data-resource="Inbox"] rect').click();
+  await page.locator('.inspector h2', { hasText: 'Inbox' }).waitFor();
+  assert.equal(await page.inputValue('#field-VisibilityTimeout'), '30');
+
+  // Test event: the function's answer, with its log tail decoded.
+  await page.locator('g[data-resource="Worker"] rect').click();
+  await page.locator('.inspector h2', { hasText: 'Worker' }).waitFor();
+  await page.fill('#test-payload', '{"Records": [{"body": "hi"}, {"body": "there"}]}');
+  await page.click('#invoke');
+  await page.locator('#invoke-result', { hasText: '"StatusCode": 200' }).waitFor();
+  const result = await page.textContent('#invoke-result');
+  assert.match(result, /"Payload": "2"/);
+  assert.match(result, /REPORT RequestId/);
+  await page.screenshot({ path: `${SHOTS}inspector.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

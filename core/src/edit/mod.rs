@@ -9,6 +9,7 @@
 //! notification… `connections` lists what a wire between two resources can mean (or why
 //! none exists); `disconnect` removes exactly the property behind a wire.
 
+pub mod fields;
 pub mod text;
 
 use crate::graph::Graph;

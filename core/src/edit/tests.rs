@@ -359,3 +359,34 @@ fn diff_shows_the_changed_lines_with_context() {
     assert_eq!(d[2].text, "      VisibilityTimeout: 60");
     assert!(diff(BASE, BASE, 2).is_empty());
 }
+
+#[test]
+fn inspector_fields_check_aws_limits_before_writing() {
+    use super::fields::{fields, hint, set_property};
+    let f = fields("AWS::Serverless::Function")
+        .iter()
+        .find(|f| f.name == "MemorySize")
+        .unwrap();
+    assert_eq!(hint(f), "128–10,240 · default 128");
+    let e = set_property(BASE, "Worker", "Timeout", "1000").unwrap_err();
+    assert!(e.contains("between 1 and 900"), "{e}");
+    let c = set_property(BASE, "Worker", "Timeout", "30").unwrap();
+    assert!(c.text.contains("      Timeout: 30\n"), "{}", c.text);
+    let c = set_property(&c.text, "Worker", "Timeout", "").unwrap();
+    assert_eq!(c.text, BASE);
+    let e = set_property(BASE, "Inbox", "MaximumMessageSize", "2000000").unwrap_err();
+    assert!(e.contains("1048576"), "{e}");
+    // CloudFormation names an unnamed FIFO queue with the .fifo suffix.
+    let c = set_property(BASE, "Inbox", "FifoQueue", "true").unwrap();
+    let m = load(&c.text);
+    assert!(m
+        .resource("Inbox")
+        .unwrap()
+        .physical_name
+        .ends_with(".fifo"));
+    for ty in crate::template::SUPPORTED_TYPES {
+        for f in fields(ty) {
+            assert!(!f.about.is_empty(), "{ty}.{}", f.name);
+        }
+    }
+}

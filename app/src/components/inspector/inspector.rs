@@ -1,0 +1,175 @@
+//! The inspector for the selected resource: each property the engine runs, under its AWS
+//! documentation name, with AWS's limits shown and checked as the user types (a value
+//! outside them is never written); a change is one undoable edit of the template. For
+//! a function, the Lambda console's "Test" tab: pick a sample event (SAM CLI's and
+//! Powertools' sample payloads), edit it, and invoke the function synchronously.
+
+use crate::state::{Playground, Selection};
+use leptos::prelude::*;
+use playground_core::edit::fields::{self, FieldKind};
+
+/// Sample events, as the Lambda console offers them (public/events/MANIFEST.tsv says
+/// where each comes from).
+pub const TEST_EVENTS: &[(&str, &str)] = &[
+    (
+        "sqs-receive",
+        include_str!("../../../../public/events/sqs-receive.json"),
+    ),
+    (
+        "sns-notification",
+        include_str!("../../../../public/events/sns-notification.json"),
+    ),
+    (
+        "s3-put",
+        include_str!("../../../../public/events/s3-put.json"),
+    ),
+    (
+        "s3-delete",
+        include_str!("../../../../public/events/s3-delete.json"),
+    ),
+    (
+        "eventbridge-scheduled",
+        include_str!("../../../../public/events/eventbridge-scheduled.json"),
+    ),
+    (
+        "eventbridge-event",
+        include_str!("../../../../public/events/eventbridge-event.powertools.json"),
+    ),
+    (
+        "apigateway-rest-v1-proxy",
+        include_str!("../../../../public/events/apigateway-rest-v1-proxy.json"),
+    ),
+    (
+        "apigateway-http-v2-proxy",
+        include_str!("../../../../public/events/apigateway-http-v2-proxy.json"),
+    ),
+    (
+        "alb-request",
+        include_str!("../../../../public/events/alb-request.json"),
+    ),
+    (
+        "dynamodb-stream-update",
+        include_str!("../../../../public/events/dynamodb-stream-update.json"),
+    ),
+    (
+        "kinesis-get-records",
+        include_str!("../../../../public/events/kinesis-get-records.json"),
+    ),
+    (
+        "cloudfront-viewer-request",
+        include_str!("../../../../public/events/cloudfront-viewer-request.json"),
+    ),
+];
+
+#[component]
+pub fn Inspector() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    // The selected resource: (logical id, type, the model to read values from).
+    let selected = Memo::new(move |_| {
+        let Some(Selection::Node(id)) = pg.selected.get() else {
+            return None;
+        };
+        let model = pg
+            .loaded
+            .with(|t| playground_core::template::load(t).ok())?;
+        let ty = model.resource(&id)?.resource_type.clone();
+        let values: Vec<(String, Option<String>)> = fields::fields(&ty)
+            .iter()
+            .map(|f| (f.name.to_string(), fields::current(&model, &id, f.name)))
+            .collect();
+        let physical = model.resource(&id)?.physical_name.clone();
+        Some((id, ty, values, physical))
+    });
+    view! {
+        {move || selected.get().map(|(id, ty, values, physical)| {
+            let is_fn = ty.ends_with("::Function");
+            let rows = fields::fields(&ty).iter().zip(values).map(|(f, (_, value))| {
+                let f = *f;
+                let error = RwSignal::new(None::<String>);
+                let id = id.clone();
+                let input_id = format!("field-{}", f.name);
+                let commit = move |input: String| {
+                    error.set(fields::parse(&f, &input).err());
+                    if error.get_untracked().is_none() {
+                        if let Err(e) = pg.set_property(&id, f.name, &input) {
+                            error.set(Some(e));
+                        }
+                    }
+                };
+                let value = value.unwrap_or_default();
+                let control = match f.kind {
+                    FieldKind::Choice(options) => view! {
+                        <select id=input_id.clone() on:change=move |ev| commit(event_target_value(&ev))>
+                            <option value="" selected=value.is_empty()>{format!("(default{})", if f.default.is_empty() { String::new() } else { format!(": {}", f.default) })}</option>
+                            {options.iter().map(|o| view! { <option value=*o selected=value == *o>{*o}</option> }).collect_view()}
+                        </select>
+                    }.into_any(),
+                    FieldKind::Bool => view! {
+                        <select id=input_id.clone() on:change=move |ev| commit(event_target_value(&ev))>
+                            <option value="" selected=value.is_empty()>"(default: false)"</option>
+                            <option value="true" selected=value == "true">"true"</option>
+                            <option value="false" selected=value == "false">"false"</option>
+                        </select>
+                    }.into_any(),
+                    FieldKind::Int { min, max } => view! {
+                        <input id=input_id.clone() type="number" min=min max=max value=value.clone() placeholder=f.default
+                            on:input=move |ev| error.set(fields::parse(&f, &event_target_value(&ev)).err())
+                            on:change=move |ev| commit(event_target_value(&ev))/>
+                    }.into_any(),
+                    _ => view! {
+                        <input id=input_id.clone() type="text" value=value.clone() placeholder=f.default
+                            on:input=move |ev| error.set(fields::parse(&f, &event_target_value(&ev)).err())
+                            on:change=move |ev| commit(event_target_value(&ev))/>
+                    }.into_any(),
+                };
+                view! {
+                    <div class="field" class:invalid=move || error.with(Option::is_some)>
+                        <label for=input_id title=f.about>{f.name}</label>
+                        {control}
+                        <span class="limit">{fields::hint(&f)}</span>
+                        {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
+                    </div>
+                }
+            }).collect_view();
+            view! {
+                <section class="inspector" aria-label=format!("Inspector: {id}")>
+                    <header>
+                        <h2>{id.clone()}</h2>
+                        <span class="type">{ty.clone()}</span>
+                        <button class="close" aria-label="Close the inspector" on:click=move |_| pg.selected.set(None)>"×"</button>
+                    </header>
+                    <div class="fields">{rows}</div>
+                    {is_fn.then(|| view! { <TestEvents function=physical.clone()/> })}
+                </section>
+            }
+        })}
+    }
+}
+
+/// The Lambda console's Test tab for one function.
+#[component]
+fn TestEvents(function: String) -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let payload = RwSignal::new(TEST_EVENTS[0].1.to_string());
+    let invoke = move |_| pg.invoke_test(&function, payload.get_untracked());
+    view! {
+        <div class="test-events">
+            <label>"Test event "
+                <select id="test-event" on:change=move |ev| {
+                    let name = event_target_value(&ev);
+                    if let Some((_, body)) = TEST_EVENTS.iter().find(|(n, _)| *n == name) {
+                        payload.set(body.to_string());
+                    }
+                }>
+                    {TEST_EVENTS.iter().map(|(n, _)| view! { <option value=*n>{*n}</option> }).collect_view()}
+                </select>
+            </label>
+            <textarea id="test-payload" spellcheck="false" aria-label="Test event JSON"
+                prop:value=move || payload.get() on:input=move |ev| payload.set(event_target_value(&ev))></textarea>
+            <button id="invoke" class="primary" on:click=invoke>"Test (Invoke)"</button>
+            {move || pg.invoke_result.get().map(|(ok, text)| view! {
+                <pre id="invoke-result" class=if ok { "ok" } else { "bad" }>{text}</pre>
+            })}
+        </div>
+    }
+}
