@@ -5,8 +5,8 @@
 //! scenario without touching the visitor's autosave and talks to the host page.
 
 use crate::components::{
-    Banner, BottomPanels, Canvas, Controls, ExamplePicker, Inspector, LastChangeView, Palette,
-    ShareBar, TemplateEditor, ThemeToggle,
+    Banner, BottomPanels, Canvas, CommandPalette, Controls, ExamplePicker, Inspector,
+    LastChangeView, Palette, ShareBar, TemplateEditor, ThemeToggle,
 };
 use crate::state::{Playground, Tab, BUILTIN_EXAMPLE, EXAMPLES};
 use crate::{embed, engine, storage, url};
@@ -180,5 +180,6 @@ pub fn App() -> impl IntoView {
             </aside>
         </main>
         <BottomPanels/>
+        <CommandPalette/>
     }
 }

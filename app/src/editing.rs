@@ -145,6 +145,20 @@ impl Playground {
         }
     }
 
+    /// Copies the selected resource under a new id (Ctrl+D).
+    pub fn duplicate_selected(&self) {
+        if let Some(Selection::Node(id)) = self.selected.get_untracked() {
+            let text = self.template.get_untracked();
+            self.outcome(edit::duplicate(&text, &id));
+        }
+    }
+
+    /// Lets the automatic layout place every box again.
+    pub fn arrange(&self) {
+        let text = self.template.get_untracked();
+        self.outcome(edit::auto_layout(&text));
+    }
+
     pub fn undo(&self) {
         let Some(prev) = self.undo_stack.try_update(|u| u.pop()).flatten() else {
             return;

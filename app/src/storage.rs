@@ -1,6 +1,7 @@
 //! Autosave: the scenario in the editor is kept in the browser's local storage as the
 //! user types, and restored when the page opens without a link. A share link never
-//! replaces saved work of the user's own without asking (`App`).
+//! replaces saved work of the user's own without asking (`App`). Named scenarios: the
+//! user's own list of saved templates, kept in this browser.
 
 const KEY: &str = "serverless-playground.autosave.v1";
 
@@ -28,4 +29,44 @@ pub fn confirm(question: &str) -> bool {
     web_sys::window()
         .and_then(|w| w.confirm_with_message(question).ok())
         .unwrap_or(false)
+}
+
+const NAMED: &str = "serverless-playground.scenarios.v1";
+
+/// The user's named scenarios, by name.
+pub fn scenarios() -> Vec<(String, String)> {
+    let Some(text) = storage().and_then(|s| s.get_item(NAMED).ok().flatten()) else {
+        return Vec::new();
+    };
+    serde_json::from_str::<Vec<(String, String)>>(&text).unwrap_or_default()
+}
+
+fn store(list: &[(String, String)]) -> Result<(), String> {
+    let s = storage().ok_or("this browser keeps no local storage")?;
+    let text = serde_json::to_string(list).map_err(|e| e.to_string())?;
+    s.set_item(NAMED, &text)
+        .map_err(|_| "the browser's storage is full".to_string())
+}
+
+/// Saves (or replaces) a named scenario.
+pub fn save_scenario(name: &str, text: &str) -> Result<(), String> {
+    let mut list = scenarios();
+    list.retain(|(n, _)| n != name);
+    list.push((name.to_string(), text.to_string()));
+    list.sort();
+    store(&list)
+}
+
+pub fn delete_scenario(name: &str) -> Result<(), String> {
+    let mut list = scenarios();
+    list.retain(|(n, _)| n != name);
+    store(&list)
+}
+
+/// Asks the user for a line of text (window.prompt).
+pub fn prompt(question: &str, default: &str) -> Option<String> {
+    web_sys::window()?
+        .prompt_with_message_and_default(question, default)
+        .ok()
+        .flatten()
 }

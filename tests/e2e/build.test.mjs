@@ -196,3 +196,49 @@ test('the inspector edits properties within AWS limits and invokes a function wi
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('command palette, duplicate, arrange and named scenarios', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(shareLink(START));
+  await page.waitForSelector('g[data-resource="Worker"]');
+
+  // Ctrl+K, type, Enter: the first match runs.
+  await page.keyboard.press('Control+k');
+  await page.locator('#command-input').waitFor();
+  await page.keyboard.type('add sns');
+  assert.match(await page.textContent('#command-list li.active'), /Add SNS topic/);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('g[data-resource="Topic"]');
+  assert.equal(await page.locator('#commands').count(), 0, 'the palette closes');
+
+  // Duplicate the selection (it is the new topic) with Ctrl+D.
+  await page.locator('g[data-resource="Topic"] rect').click();
+  await page.keyboard.press('Control+d');
+  await page.waitForSelector('g[data-resource="Topic2"]');
+
+  // Arrange: the layout goes, the automatic one draws the boxes.
+  await page.click('#arrange');
+  await page.waitForFunction(() => !document.querySelector('#template').value.includes('Layout:'));
+
+  // Named scenarios: save under a name, reopen it from the picker after a reload.
+  page.once('dialog', (d) => d.accept('lesson one'));
+  await page.click('#save-as');
+  await page.locator('#notice', { hasText: 'Saved as “lesson one”' }).waitFor();
+  const mine = await page.inputValue('#template');
+  await page.reload();
+  await page.waitForSelector('g[data-resource="Worker"]');
+  assert.equal(await page.locator('#example option[value="saved:lesson one"]').count(), 1);
+  // Saved work is not "own unsaved work": opening an example does not ask.
+  await page.selectOption('#example', 'sqs-fifo-groups');
+  await page.waitForSelector('g[data-resource="Worker"]', { state: 'detached' });
+  await page.selectOption('#example', 'saved:lesson one');
+  await page.waitForFunction((t) => document.querySelector('#template').value === t, mine);
+  page.once('dialog', (d) => d.accept());
+  await page.click('#delete-saved');
+  await page.waitForFunction(() => !document.querySelector('#example option[value="saved:lesson one"]'));
+  assert.deepEqual(errors, []);
+  await context.close();
+});

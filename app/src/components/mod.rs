@@ -2,6 +2,7 @@
 
 mod banner;
 pub mod canvas;
+mod commands;
 pub mod editor;
 pub mod gallery;
 pub mod inspector;
@@ -13,6 +14,7 @@ mod theme;
 
 pub use banner::Banner;
 pub use canvas::Canvas;
+pub use commands::CommandPalette;
 pub use editor::{LastChangeView, TemplateEditor};
 pub use gallery::ExamplePicker;
 pub use inspector::Inspector;

@@ -759,6 +759,63 @@ pub fn delete_resource(text: &str, graph: &Graph, id: &str) -> Result<Change, St
         .map_err(|e| format!("{e} (something still refers to {id}: remove that reference first)"))
 }
 
+/// Forgets every box's position: the automatic left-to-right layout draws them.
+pub fn auto_layout(text: &str) -> Result<Change, String> {
+    let model = template::load(text).map_err(|e| format!("Fix the template first: {e}"))?;
+    if model.playground.get("Layout").is_none() {
+        return Err("The boxes are already laid out automatically.".into());
+    }
+    checked(
+        text,
+        &[Op::Remove(p(&["Metadata", "Playground", "Layout"]))],
+        "Arranged automatically (Metadata.Playground.Layout removed)".into(),
+        None,
+    )
+}
+
+/// A copy of a resource under a new logical id, without the name properties (names
+/// must be unique, so CloudFormation generates the copy's), a little below and right
+/// of the original when the layout places it.
+pub fn duplicate(text: &str, id: &str) -> Result<Change, String> {
+    let model = template::load(text).map_err(|e| format!("Fix the template first: {e}"))?;
+    let mut copy = raw_resources(&model)
+        .and_then(|r| r.get(id))
+        .cloned()
+        .ok_or_else(|| format!("{id} is not a resource of this template"))?;
+    if let Some(props) = copy.get_mut("Properties").and_then(Value::as_object_mut) {
+        for name in [
+            "QueueName",
+            "TopicName",
+            "FunctionName",
+            "BucketName",
+            "Name",
+            "StateMachineName",
+        ] {
+            props.shift_remove(name);
+        }
+    }
+    let new_id = unique_id(&model, id);
+    let mut ops = vec![Op::Set(p(&["Resources", &new_id]), copy)];
+    if let Some(pos) = model
+        .playground
+        .pointer(&format!("/Layout/{id}"))
+        .and_then(Value::as_array)
+    {
+        if let (Some(x), Some(y)) = (
+            pos.first().and_then(Value::as_f64),
+            pos.get(1).and_then(Value::as_f64),
+        ) {
+            ops.push(Op::Set(layout_path(&new_id), json!([x + 30.0, y + 30.0])));
+        }
+    }
+    checked(
+        text,
+        &ops,
+        format!("Duplicated {id} as {new_id}"),
+        Some(new_id),
+    )
+}
+
 /// One line of a diff: `' '` kept, `'-'` removed, `'+'` added.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DiffLine {

@@ -390,3 +390,20 @@ fn inspector_fields_check_aws_limits_before_writing() {
         }
     }
 }
+
+#[test]
+fn duplicate_and_auto_layout() {
+    let t = "Metadata:\n  Playground:\n    Layout:\n      Inbox: [100, 100]\n".to_string()
+        + &BASE.replace(
+            "VisibilityTimeout: 10",
+            "VisibilityTimeout: 10\n      QueueName: inbox",
+        );
+    let c = duplicate(&t, "Inbox").unwrap();
+    let m = load(&c.text);
+    assert_eq!(c.select.as_deref(), Some("Inbox2"));
+    assert_ne!(m.resource("Inbox2").unwrap().physical_name, "inbox");
+    assert!(c.text.contains("      Inbox2: [130, 130]\n"), "{}", c.text);
+    let a = auto_layout(&c.text).unwrap();
+    assert!(!a.text.contains("Layout"), "{}", a.text);
+    assert!(auto_layout(BASE).is_err());
+}

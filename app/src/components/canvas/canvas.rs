@@ -429,6 +429,10 @@ pub fn Canvas() -> impl IntoView {
                 own(&ev);
                 pg.redo()
             }
+            "d" | "D" if ctrl => {
+                own(&ev);
+                pg.duplicate_selected()
+            }
             "Delete" | "Backspace" if !ctrl => {
                 ev.prevent_default();
                 pg.delete_selected();
@@ -490,6 +494,7 @@ pub fn Canvas() -> impl IntoView {
                 <button id="zoom-in" aria-label="Zoom in" aria-keyshortcuts="+" on:click=move |_| zoom.update(|z| *z = (*z * 1.25).min(4.0))>"+"</button>
                 <button id="zoom-out" aria-label="Zoom out" aria-keyshortcuts="-" on:click=move |_| zoom.update(|z| *z = (*z / 1.25).max(0.25))>"−"</button>
                 <button id="zoom-fit" aria-label="Fit to the canvas" aria-keyshortcuts="0" on:click=move |_| { zoom.set(1.0); pan.set((0.0, 0.0)); }>"Fit"</button>
+                <button id="arrange" title="Arrange the boxes automatically (removes Metadata.Playground.Layout)" on:click=move |_| pg.arrange()>"Arrange"</button>
             </div>
             <svg viewBox=view_box xmlns="http://www.w3.org/2000/svg" role="application"
                 aria-label="The scenario's resources and wires. Drag a box's right port to another box to wire them; Delete removes the selection."
