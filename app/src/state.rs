@@ -73,7 +73,7 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
 /// How long one message takes to travel along a wire on screen (real ms).
 pub const TRAVEL_MS: f64 = 700.0;
 const MAX_LOG_LINES: usize = 2_000;
-const MAX_DOTS: usize = 400;
+const MAX_DOTS: usize = 1_500;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogLine {
@@ -89,9 +89,9 @@ pub struct Dot {
     pub id: u64,
     pub from: (f64, f64),
     pub to: (f64, f64),
-    pub kind: String,
+    /// The trace kind (its colour on the canvas).
+    pub kind: &'static str,
     pub start_real: f64,
-    pub label: String,
 }
 
 /// One line of the API console: what was typed and what the engine answered.
@@ -376,8 +376,6 @@ impl Playground {
     pub fn tick(&self) {
         let now = now_real_ms();
         self.now_real.set(now);
-        self.dots
-            .update(|d| d.retain(|dot| now - dot.start_real < TRAVEL_MS));
         if engine::watchdog() {
             self.playing.set(false);
             self.engine_ready.set(false);
@@ -627,6 +625,16 @@ impl Playground {
                 }
                 self.sample_metrics(&msg["snapshot"]);
                 self.snapshot.set(msg["snapshot"].clone());
+                let skipped = msg["skipped"].as_u64().unwrap_or(0);
+                if skipped > 0 {
+                    let line = LogLine {
+                        id: self.next_id(),
+                        at_ms: msg["clock_ms"].as_f64().unwrap_or(0.0),
+                        resource: "playground".into(),
+                        text: format!("… {skipped} earlier trace entries of this stretch are not shown (too many to draw at this speed; the run itself is complete)"),
+                    };
+                    append_capped(self.logs, vec![line], MAX_LOG_LINES);
+                }
                 if let Some(entries) = msg["trace"].as_array() {
                     self.absorb(entries);
                 }
@@ -650,15 +658,16 @@ impl Playground {
             let kind = e["kind"].as_str().unwrap_or("");
             let from = e["from"].as_str().unwrap_or("");
             let to = e["to"].as_str().unwrap_or("");
-            let at_ms = e["at_ms"].as_f64().unwrap_or(0.0);
-            let summary = e["summary"].as_str().unwrap_or("").to_string();
             if kind == "log" {
                 new_logs.push(LogLine {
                     id: self.next_id(),
-                    at_ms,
+                    at_ms: e["at_ms"].as_f64().unwrap_or(0.0),
                     resource: from.to_string(),
-                    text: summary,
+                    text: e["summary"].as_str().unwrap_or("").to_string(),
                 });
+                continue;
+            }
+            if new_dots.len() >= MAX_DOTS || self.quiet.get_value() {
                 continue;
             }
             let ends = match (from, corner(to)) {
@@ -668,16 +677,15 @@ impl Playground {
                 _ => None,
             };
             if let Some((a, b)) = ends {
-                if a != b && new_dots.len() < MAX_DOTS && !self.quiet.get_value() {
+                if a != b {
                     // Dots from one batch start a little apart so each is visible.
                     let stagger = (new_dots.len() % 8) as f64 * 40.0;
                     new_dots.push(Dot {
                         id: self.next_id(),
                         from: a,
                         to: b,
-                        kind: kind.to_string(),
+                        kind: crate::components::canvas::dot_kind(kind),
                         start_real: now + stagger,
-                        label: summary,
                     });
                 }
             }

@@ -24,8 +24,9 @@ test('play runs the scenario: the handler logs, the poison message lands in the 
   await page.waitForSelector('g[data-resource="Worker"]');
   await page.click('#play');
   // Messages travel along the wires as the trace says: the driver's send, then the batch.
-  await page.waitForSelector('circle.dot.call', { timeout: 10000 });
-  await page.waitForSelector('circle.dot.delivery', { timeout: 10000 });
+  // Messages move on the canvas overlay, which says which kinds are in flight.
+  await page.waitForSelector('canvas.messages[data-kinds~="call"]', { timeout: 10000, state: 'attached' });
+  await page.waitForSelector('canvas.messages[data-kinds~="delivery"]', { timeout: 10000, state: 'attached' });
   await page.locator('.log-line', { hasText: 'processed order 0' }).first().waitFor({ timeout: 20000 });
   await page.screenshot({ path: `${SHOTS}skeleton-playing.png` });
   // Messages travel along wires while playing.

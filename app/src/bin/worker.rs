@@ -4,7 +4,7 @@
 //! - `{"type":"load","template":TEXT,"seed":N|null}` → `{"type":"loaded"}` or
 //!   `{"type":"error","message":…}`
 //! - `{"type":"advance","to_ms":T}` → `{"type":"progress","clock_ms":…,"trace":[…new
-//!   entries…],"snapshot":{…},"idle":bool}`
+//!   entries, the newest 3,000 at most…],"skipped":N,"snapshot":{…},"next_ms":…}`
 //! - `{"type":"report"}` → `{"type":"report","report":{…}}`
 //! - `{"type":"call","id":N,"purpose":P,"action":"sqs:SendMessage","params":{…}}` →
 //!   `{"type":"called","id":N,"purpose":P,"action":…,"params":…,"result":{…}}` or `"error"`
@@ -20,6 +20,9 @@ mod worker {
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
     use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+    /// At most this many trace entries go to the page with one progress message.
+    const MAX_TRACE_PER_PROGRESS: usize = 3_000;
 
     struct State {
         sim: Option<Sim>,
@@ -59,7 +62,12 @@ mod worker {
                     if to >= sim.now_ms() {
                         sim.run_until(to);
                     }
-                    let new: Vec<Value> = sim.trace()[*sent..]
+                    // A long stretch at high speed makes more trace than a page can
+                    // show: the newest entries go (the logs panel keeps 2,000 lines
+                    // anyway), with how many were left out.
+                    let all = &sim.trace()[*sent..];
+                    let skipped = all.len().saturating_sub(MAX_TRACE_PER_PROGRESS);
+                    let new: Vec<Value> = all[skipped..]
                         .iter()
                         .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
                         .collect();
@@ -68,6 +76,7 @@ mod worker {
                         "type": "progress",
                         "clock_ms": sim.now_ms(),
                         "trace": new,
+                        "skipped": skipped,
                         "snapshot": sim.snapshot(),
                         "next_ms": sim.next_event_ms(),
                     })

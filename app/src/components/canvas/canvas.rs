@@ -8,8 +8,9 @@
 //! select it, Delete to remove it, the wheel or the zoom buttons to zoom, drag the
 //! background to pan. Every change goes through the named actions in `editing.rs`.
 
+use super::messages::Messages;
 use super::node::NodeView;
-use crate::state::{Dot, Playground, Selection, TRAVEL_MS};
+use crate::state::{Playground, Selection};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -81,16 +82,6 @@ pub fn anchors(a: (f64, f64), b: (f64, f64)) -> ((f64, f64), (f64, f64)) {
             (cb.0, cb.1 - s * NODE_H / 2.0),
         )
     }
-}
-
-fn position(d: &Dot, now: f64) -> (f64, f64) {
-    let t = ((now - d.start_real) / TRAVEL_MS).clamp(0.0, 1.0);
-    // Ease in and out so a message visibly leaves and arrives.
-    let t = t * t * (3.0 - 2.0 * t);
-    (
-        d.from.0 + (d.to.0 - d.from.0) * t,
-        d.from.1 + (d.to.1 - d.from.1) * t,
-    )
 }
 
 /// The view box (x, y, width, height) as drawn, and a client point in its coordinates
@@ -536,18 +527,8 @@ pub fn Canvas() -> impl IntoView {
                 {move || wire_line().map(|(x1, y1, x2, y2, class)| view! {
                     <line class=class x1=x1 y1=y1 x2=x2 y2=y2 marker-end="url(#arrow)"/>
                 })}
-                <For each=move || pg.dots.get() key=|d| d.id children=move |d| {
-                    let (d1, d2, start) = (d.clone(), d.clone(), d.start_real);
-                    view! {
-                        <circle class=format!("dot {}", d.kind) r="7"
-                            cx=move || position(&d1, pg.now_real.get()).0
-                            cy=move || position(&d2, pg.now_real.get()).1
-                            opacity=move || if pg.now_real.get() < start { "0" } else { "1" }>
-                            <title>{d.label.clone()}</title>
-                        </circle>
-                    }
-                }/>
             </svg>
+            <Messages vb=vb/>
             {move || hint().map(|(ok, text)| view! {
                 <div id="wire-hint" class=if ok { "wire-hint ok" } else { "wire-hint refused" } role="status">{text}</div>
             })}

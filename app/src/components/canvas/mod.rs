@@ -2,6 +2,8 @@
 
 #[allow(clippy::module_inception)]
 mod canvas;
+mod messages;
 mod node;
 
 pub use canvas::{anchors, Canvas, KIND_MIME};
+pub use messages::dot_kind;
