@@ -5,7 +5,7 @@
 const CACHE = 'serverless-playground-v1';
 const FILES = [
   './', './index.html', './style.css', './playground-app.js', './playground-app_bg.wasm',
-  './worker.js', './worker_bg.wasm', './worker_loader.js',
+  './worker.js', './worker_bg.wasm', './worker_loader.js', './editor.js',
 ];
 
 self.addEventListener('install', (event) => {

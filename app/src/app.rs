@@ -13,6 +13,18 @@ use crate::{embed, engine, storage, url};
 use leptos::prelude::*;
 use std::time::Duration;
 
+/// Whether a key press is meant for a text field or a code editor (where the page's
+/// own shortcuts must not act).
+pub fn typing(ev: &web_sys::KeyboardEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+        .is_some_and(|el| {
+            matches!(el.tag_name().as_str(), "TEXTAREA" | "INPUT" | "SELECT")
+                || el.is_content_editable()
+        })
+}
+
 /// Opens what the link, the saved work and the built-in example say (not embedded).
 fn open_standalone(pg: Playground) {
     // Saved work of the user's own (not an untouched example) is never replaced silently.

@@ -91,6 +91,12 @@ impl Playground {
         Ok(())
     }
 
+    /// Saves a function's handler code from the code editor (one undoable edit).
+    pub fn set_code(&self, id: &str, code: &str) {
+        let text = self.template.get_untracked();
+        self.outcome(edit::fields::set_code(&text, id, code));
+    }
+
     pub fn add_resource(&self, key: &str, at: Option<(f64, f64)>) {
         let text = self.template.get_untracked();
         self.outcome(edit::add_resource(&text, key, at));

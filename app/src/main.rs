@@ -2,6 +2,7 @@
 //! `components`; the engine runs in a Web Worker (`src/bin/worker.rs`).
 
 mod app;
+mod code_editor;
 mod components;
 mod editing;
 mod embed;

@@ -192,6 +192,22 @@ test('the inspector edits properties within AWS limits and invokes a function wi
   const result = await page.textContent('#invoke-result');
   assert.match(result, /"Payload": "2"/);
   assert.match(result, /REPORT RequestId/);
+
+  // The handler's code in CodeMirror: a syntax error is marked before any run; the
+  // fixed code is saved into the template.
+  await page.locator('#code-host .cm-content').waitFor();
+  await page.locator('#code-host .cm-content').click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('\nconst broken = (;');
+  await page.waitForFunction(() => Number(document.querySelector('#code-host').dataset.syntaxErrors) > 0);
+  assert.match(await page.getAttribute('#code-host', 'data-first-error'), /Syntax error at line 3, column 17/);
+  await page.locator('#code-host .cm-lintRange-error').first().waitFor({ state: 'attached' });
+  for (let i = 0; i < '\nconst broken = (;'.length; i++) await page.keyboard.press('Backspace');
+  await page.keyboard.type('\nexports.version = 2;');
+  await page.waitForFunction(() => document.querySelector('#code-host').dataset.syntaxErrors === '0');
+  await page.keyboard.press('Control+s');
+  await page.waitForFunction(() => document.querySelector('#template').value.includes('        exports.version = 2;\n'));
+  assert.match(await page.textContent('#change-summary'), /Saved Worker's handler code/);
   await page.screenshot({ path: `${SHOTS}inspector.png` });
   assert.deepEqual(errors, []);
   await context.close();

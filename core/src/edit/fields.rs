@@ -398,3 +398,43 @@ pub fn set_property(text: &str, id: &str, name: &str, input: &str) -> Result<Cha
     };
     checked(text, &[op], summary, Some(id.to_string()))
 }
+
+/// A function's inline handler code (`InlineCode`, or `Code.ZipFile` on
+/// `AWS::Lambda::Function`), if the template writes it as text.
+pub fn code_of(model: &template::Model, id: &str) -> Option<String> {
+    let props = model.raw.pointer(&format!("/Resources/{id}/Properties"))?;
+    props
+        .get("InlineCode")
+        .or_else(|| props.pointer("/Code/ZipFile"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// Replaces a function's inline handler code.
+pub fn set_code(text: &str, id: &str, code: &str) -> Result<Change, String> {
+    let model = template::load(text).map_err(|e| format!("Fix the template first: {e}"))?;
+    let r = model
+        .resource(id)
+        .ok_or_else(|| format!("{id} is not a resource of this template"))?;
+    let zip = r.resource_type == "AWS::Lambda::Function";
+    let mut path: Vec<Seg> = ["Resources", id, "Properties"]
+        .iter()
+        .map(|s| Seg::Key(s.to_string()))
+        .collect();
+    if zip {
+        path.push(Seg::Key("Code".into()));
+        path.push(Seg::Key("ZipFile".into()));
+    } else {
+        path.push(Seg::Key("InlineCode".into()));
+    }
+    let mut code = code.to_string();
+    if !code.ends_with('\n') {
+        code.push('\n');
+    }
+    checked(
+        text,
+        &[Op::Set(path, Value::from(code))],
+        format!("Saved {id}'s handler code"),
+        Some(id.to_string()),
+    )
+}

@@ -407,3 +407,18 @@ fn duplicate_and_auto_layout() {
     assert!(!a.text.contains("Layout"), "{}", a.text);
     assert!(auto_layout(BASE).is_err());
 }
+
+#[test]
+fn handler_code_round_trips_as_a_block_scalar() {
+    use super::fields::{code_of, set_code};
+    let code = "exports.handler = async (event) => {\n  return event.Records.length;\n};\n";
+    let c = set_code(BASE, "Worker", code).unwrap();
+    assert!(c.text.contains("      InlineCode: |\n        exports.handler = async (event) => {\n          return event.Records.length;\n        };\n"), "{}", c.text);
+    assert_eq!(code_of(&load(&c.text), "Worker").unwrap(), code);
+    let t = add_resource(BASE, "lambda-function", None).unwrap().text;
+    let c = set_code(&t, "Function", "exports.handler = async () => 7;").unwrap();
+    assert_eq!(
+        code_of(&load(&c.text), "Function").unwrap(),
+        "exports.handler = async () => 7;\n"
+    );
+}

@@ -396,11 +396,7 @@ pub fn Canvas() -> impl IntoView {
         zoom.update(|z| *z = (*z * f).clamp(0.25, 4.0));
     };
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-        let typing = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "TEXTAREA" | "INPUT" | "SELECT"));
-        if typing {
+        if crate::app::typing(&ev) {
             return;
         }
         let ctrl = ev.ctrl_key() || ev.meta_key();

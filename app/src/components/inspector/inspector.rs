@@ -78,10 +78,11 @@ pub fn Inspector() -> impl IntoView {
             .map(|f| (f.name.to_string(), fields::current(&model, &id, f.name)))
             .collect();
         let physical = model.resource(&id)?.physical_name.clone();
-        Some((id, ty, values, physical))
+        let code = fields::code_of(&model, &id);
+        Some((id, ty, values, physical, code))
     });
     view! {
-        {move || selected.get().map(|(id, ty, values, physical)| {
+        {move || selected.get().map(|(id, ty, values, physical, code)| {
             let is_fn = ty.ends_with("::Function");
             let rows = fields::fields(&ty).iter().zip(values).map(|(f, (_, value))| {
                 let f = *f;
@@ -139,6 +140,7 @@ pub fn Inspector() -> impl IntoView {
                         <button class="close" aria-label="Close the inspector" on:click=move |_| pg.selected.set(None)>"×"</button>
                     </header>
                     <div class="fields">{rows}</div>
+                    {code.map(|c| view! { <HandlerCode id=id.clone() code=c/> })}
                     {is_fn.then(|| view! { <TestEvents function=physical.clone()/> })}
                 </section>
             }
@@ -170,6 +172,63 @@ fn TestEvents(function: String) -> impl IntoView {
             {move || pg.invoke_result.get().map(|(ok, text)| view! {
                 <pre id="invoke-result" class=if ok { "ok" } else { "bad" }>{text}</pre>
             })}
+        </div>
+    }
+}
+
+/// The handler's code in CodeMirror (syntax errors marked as the user types); Save (or
+/// Ctrl+S) writes it into the template. Without the editor bundle, a plain text area.
+#[component]
+fn HandlerCode(id: String, code: String) -> impl IntoView {
+    use crate::code_editor::{self, EditorHandle};
+    let pg = expect_context::<Playground>();
+    let host = NodeRef::<leptos::html::Div>::new();
+    let text = RwSignal::new(code.clone());
+    let saved = StoredValue::new(code.clone());
+    let handle = StoredValue::new_local(None::<EditorHandle>);
+    let rich = code_editor::available();
+    let read_only = pg.read_only();
+    Effect::new(move |_| {
+        let Some(el) = host.get() else { return };
+        if rich && handle.with_value(Option::is_none) {
+            let h =
+                code_editor::create(&el, "javascript", &saved.get_value(), read_only, move |t| {
+                    text.set(t)
+                });
+            handle.set_value(Some(h));
+        }
+    });
+    on_cleanup(move || {
+        handle.try_update_value(|h| {
+            if let Some(h) = h.take() {
+                h.destroy();
+            }
+        });
+    });
+    let dirty = move || text.with(|t| *t != saved.get_value());
+    let id2 = id.clone();
+    let save = move || pg.set_code(&id2, &text.get_untracked());
+    let save2 = save.clone();
+    view! {
+        <div class="handler-code">
+            <div class="code-head">
+                <h3>"Handler code"</h3>
+                <span class="unsaved" hidden=move || !dirty()>"unsaved"</span>
+                <button id="save-code" disabled=move || !dirty() || read_only aria-keyshortcuts="Control+S"
+                    on:click=move |_| save()>"Save code"</button>
+            </div>
+            <div id="code-host" class="code-host" node_ref=host data-syntax-errors="0"
+                on:keydown=move |ev| {
+                    if (ev.ctrl_key() || ev.meta_key()) && ev.key().eq_ignore_ascii_case("s") {
+                        ev.prevent_default();
+                        save2();
+                    }
+                }>
+                {(!rich).then(|| view! {
+                    <textarea id="code-fallback" spellcheck="false" aria-label="Handler code" readonly=read_only
+                        prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                })}
+            </div>
         </div>
     }
 }

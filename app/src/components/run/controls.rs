@@ -34,11 +34,7 @@ pub fn Controls() -> impl IntoView {
         }
     };
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-        let typing = ev
-            .target()
-            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "TEXTAREA" | "INPUT"));
-        if typing || ev.ctrl_key() || ev.meta_key() {
+        if crate::app::typing(&ev) || ev.ctrl_key() || ev.meta_key() {
             return;
         }
         match ev.key().as_str() {

@@ -1,0 +1,57 @@
+//! The binding to the CodeMirror bundle (`app/editor/index.js`, loaded as `editor.js`):
+//! create an editor in an element, read and replace its text. When the bundle is
+//! missing (a build without it), `available()` is false and callers keep a textarea.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// One editor, as `PlaygroundEditor.create` returns it.
+    pub type EditorHandle;
+
+    #[wasm_bindgen(js_namespace = PlaygroundEditor, js_name = create)]
+    fn cm_create(
+        parent: &web_sys::HtmlElement,
+        language: &str,
+        doc: &str,
+        on_change: &js_sys::Function,
+        read_only: bool,
+    ) -> EditorHandle;
+
+    #[wasm_bindgen(method, js_name = getDoc)]
+    pub fn get_doc(this: &EditorHandle) -> String;
+
+    #[wasm_bindgen(method, js_name = setDoc)]
+    pub fn set_doc(this: &EditorHandle, text: &str);
+
+    #[wasm_bindgen(method)]
+    pub fn destroy(this: &EditorHandle);
+}
+
+/// Whether the editor bundle has loaded.
+pub fn available() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("PlaygroundEditor")).ok())
+        .is_some_and(|v| !v.is_undefined())
+}
+
+/// Creates an editor; `on_change` gets the whole text after each edit.
+pub fn create(
+    parent: &web_sys::HtmlElement,
+    language: &str,
+    doc: &str,
+    read_only: bool,
+    on_change: impl FnMut(String) + 'static,
+) -> EditorHandle {
+    let cb = Closure::<dyn FnMut(String)>::new(on_change);
+    let handle = cm_create(
+        parent,
+        language,
+        doc,
+        cb.as_ref().unchecked_ref(),
+        read_only,
+    );
+    // The editor calls it for as long as it lives.
+    cb.forget();
+    handle
+}
