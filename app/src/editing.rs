@@ -97,6 +97,12 @@ impl Playground {
         self.outcome(edit::fields::set_code(&text, id, code));
     }
 
+    /// Saves a state machine's definition from the definition editor.
+    pub fn set_definition(&self, id: &str, definition: &serde_json::Value) {
+        let text = self.template.get_untracked();
+        self.outcome(edit::fields::set_definition(&text, id, definition));
+    }
+
     pub fn add_resource(&self, key: &str, at: Option<(f64, f64)>) {
         let text = self.template.get_untracked();
         self.outcome(edit::add_resource(&text, key, at));

@@ -62,3 +62,45 @@ test('the API console runs AWS CLI commands and reports AWS errors', async () =>
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the state machine graph: lit by an execution, errors located while editing, saved', async () => {
+  const { page, errors } = await openPage(browser);
+  await page.waitForSelector('g[data-resource="Worker"]');
+  await page.selectOption('#example', 'step-functions-order');
+  await page.waitForSelector('g[data-resource="OrderFlow"]');
+  await page.click('#play');
+  await page.click('[data-speed="max"]');
+  await page.click('#tab-executions');
+  await page.locator('.exec[data-execution="order-2"]', { hasText: 'FAILED' }).waitFor({ timeout: 30000 });
+  await page.click('#play'); // pause
+  await page.click('.exec[data-execution="order-2"]');
+  await page.locator('tr[data-type="ExecutionFailed"]').waitFor({ timeout: 10000 });
+
+  // The inspector draws the machine, lit by the chosen execution.
+  await page.locator('g[data-resource="OrderFlow"] rect').click();
+  await page.locator('.asl-graph').waitFor();
+  await page.locator('.asl-graph g.caught[data-state="Check order"]').waitFor();
+  await page.locator('.asl-graph g.failed[data-state="Out of stock"]').waitFor();
+  assert.equal(await page.locator('.asl-graph g.group[data-state="Charge and reserve"], .asl-graph g[data-state="Charge and reserve"] rect.group').count() > 0, true, 'Parallel drawn as a group');
+  assert.equal(await page.locator('.asl-graph path.asl-edge.catch').count() > 0, true);
+  await page.screenshot({ path: `${SHOTS}stepfunctions-graph.png` });
+
+  // Edit the definition: an error is listed with its location and marked on the graph.
+  await page.locator('#definition-host .cm-line').first().click();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Delete');
+  await page.keyboard.type('{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Missing"}');
+  await page.locator('#definition-problems li', { hasText: 'MISSING_TRANSITION_TARGET at /States/A/Next' }).waitFor();
+  await page.locator('.asl-graph g.invalid[data-state="A"]').waitFor();
+  assert.equal(await page.isDisabled('#save-definition'), false);
+  // Fixed: no problems; saved into the template.
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Delete');
+  await page.keyboard.type('{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}');
+  await page.waitForFunction(() => document.querySelectorAll('#definition-problems li').length === 0);
+  await page.click('#save-definition');
+  await page.waitForFunction(() => document.querySelector('#template').value.includes('        StartAt: A\n'));
+  assert.match(await page.textContent('#change-summary'), /Saved OrderFlow's definition/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,5 +1,6 @@
 //! The page's components, one per file, grouped by area.
 
+pub mod asl_graph;
 mod banner;
 pub mod canvas;
 mod commands;

@@ -8,6 +8,7 @@
 
 pub mod choice;
 pub mod definition;
+pub mod graph;
 pub mod intrinsics;
 pub mod path;
 pub mod teststate;

@@ -438,3 +438,57 @@ pub fn set_code(text: &str, id: &str, code: &str) -> Result<Change, String> {
         Some(id.to_string()),
     )
 }
+
+/// A state machine's definition as written in the template (`Definition`, or the JSON
+/// text of `DefinitionString`), before DefinitionSubstitutions.
+pub fn definition_of(model: &template::Model, id: &str) -> Option<Value> {
+    let props = model.raw.pointer(&format!("/Resources/{id}/Properties"))?;
+    match (props.get("Definition"), props.get("DefinitionString")) {
+        (Some(d), _) if d.is_object() => Some(d.clone()),
+        (_, Some(Value::String(s))) => serde_json::from_str(s).ok(),
+        _ => None,
+    }
+}
+
+/// Replaces a state machine's definition (in `DefinitionString` as JSON text when the
+/// template keeps it there, else in `Definition`).
+pub fn set_definition(text: &str, id: &str, definition: &Value) -> Result<Change, String> {
+    let model = template::load(text).map_err(|e| format!("Fix the template first: {e}"))?;
+    if model.resource(id).is_none() {
+        return Err(format!("{id} is not a resource of this template"));
+    }
+    let as_string = model
+        .raw
+        .pointer(&format!("/Resources/{id}/Properties/DefinitionString"))
+        .is_some_and(Value::is_string);
+    let (key, value) = if as_string {
+        let mut s = serde_json::to_string_pretty(definition).map_err(|e| e.to_string())?;
+        s.push('\n');
+        ("DefinitionString", Value::from(s))
+    } else {
+        ("Definition", definition.clone())
+    };
+    let path: Vec<Seg> = ["Resources", id, "Properties", key]
+        .iter()
+        .map(|s| Seg::Key(s.to_string()))
+        .collect();
+    let c = checked(
+        text,
+        &[Op::Set(path, value)],
+        format!("Saved {id}'s definition"),
+        Some(id.to_string()),
+    )?;
+    // CreateStateMachine refuses a definition that does not validate; so does this.
+    let model = template::load(&c.text).map_err(|e| e.to_string())?;
+    if let Some(r) = model.resource(id) {
+        let def = crate::sfn_definition(r).map_err(|e| format!("Not done — {e}"))?;
+        let (_, diagnostics) = crate::asl::definition::read(&def);
+        if let Some(d) = diagnostics.iter().find(|d| d.severity == "ERROR") {
+            return Err(format!(
+                "Not done — the definition does not validate: {} at {}: {}",
+                d.code, d.location, d.message
+            ));
+        }
+    }
+    Ok(c)
+}

@@ -422,3 +422,22 @@ fn handler_code_round_trips_as_a_block_scalar() {
         "exports.handler = async () => 7;\n"
     );
 }
+
+#[test]
+fn a_state_machine_definition_is_saved_where_the_template_keeps_it() {
+    use super::fields::{definition_of, set_definition};
+    let t = add_resource(BASE, "sam-state-machine", None).unwrap().text;
+    let mut d = definition_of(&load(&t), "StateMachine").unwrap();
+    d["States"]["Hello"]["Result"] = json!({"hello": "again"});
+    let c = set_definition(&t, "StateMachine", &d).unwrap();
+    assert!(
+        c.text.contains("              hello: again\n"),
+        "{}",
+        c.text
+    );
+    assert_eq!(definition_of(&load(&c.text), "StateMachine").unwrap(), d);
+    // A definition that does not validate is refused with the validator's words.
+    let bad = json!({"StartAt": "Nope", "States": {"Hello": {"Type": "Pass", "End": true}}});
+    let e = set_definition(&t, "StateMachine", &bad).unwrap_err();
+    assert!(e.contains("Not done"), "{e}");
+}

@@ -4,6 +4,7 @@
 //! a function, the Lambda console's "Test" tab: pick a sample event (SAM CLI's and
 //! Powertools' sample payloads), edit it, and invoke the function synchronously.
 
+use crate::components::asl_graph::AslGraphView;
 use crate::state::{Playground, Selection};
 use leptos::prelude::*;
 use playground_core::edit::fields::{self, FieldKind};
@@ -79,10 +80,11 @@ pub fn Inspector() -> impl IntoView {
             .collect();
         let physical = model.resource(&id)?.physical_name.clone();
         let code = fields::code_of(&model, &id);
-        Some((id, ty, values, physical, code))
+        let definition = fields::definition_of(&model, &id);
+        Some((id, ty, values, physical, code, definition))
     });
     view! {
-        {move || selected.get().map(|(id, ty, values, physical, code)| {
+        {move || selected.get().map(|(id, ty, values, physical, code, definition)| {
             let is_fn = ty.ends_with("::Function");
             let rows = fields::fields(&ty).iter().zip(values).map(|(f, (_, value))| {
                 let f = *f;
@@ -141,6 +143,7 @@ pub fn Inspector() -> impl IntoView {
                     </header>
                     <div class="fields">{rows}</div>
                     {code.map(|c| view! { <HandlerCode id=id.clone() code=c/> })}
+                    {definition.map(|d| view! { <DefinitionEditor id=id.clone() definition=d machine=physical.clone()/> })}
                     {is_fn.then(|| view! { <TestEvents function=physical.clone()/> })}
                 </section>
             }
@@ -229,6 +232,145 @@ fn HandlerCode(id: String, code: String) -> impl IntoView {
                         prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                 })}
             </div>
+        </div>
+    }
+}
+
+/// What the definition editor knows about the text being edited: the graph (of the last
+/// definition that could be read), errors by state, and every problem as a line.
+type Checked = (
+    Option<playground_core::asl::graph::AslGraph>,
+    std::collections::BTreeMap<String, String>,
+    Vec<String>,
+);
+
+/// A state machine's definition as JSON in CodeMirror beside its graph: every edit is
+/// validated as `ValidateStateMachineDefinition` does (after DefinitionSubstitutions),
+/// errors are listed with their location and marked on the graph's states; the graph
+/// is lit by the execution chosen in the Executions panel. Save writes the definition.
+#[component]
+fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) -> impl IntoView {
+    use crate::code_editor::{self, EditorHandle};
+    use playground_core::asl::{definition as asl_def, graph};
+    let pg = expect_context::<Playground>();
+    let start = serde_json::to_string_pretty(&definition).unwrap_or_default();
+    let text = RwSignal::new(start.clone());
+    let saved = StoredValue::new(start);
+    let host = NodeRef::<leptos::html::Div>::new();
+    let handle = StoredValue::new_local(None::<EditorHandle>);
+    let rich = code_editor::available();
+    let read_only = pg.read_only();
+    let id_v = id.clone();
+    let last_graph = StoredValue::new(None::<graph::AslGraph>);
+    let checked = Memo::new(move |_| -> Checked {
+        let parsed: Result<serde_json::Value, _> = text.with(|t| serde_json::from_str(t));
+        let v = match parsed {
+            Ok(v) => v,
+            Err(e) => {
+                return (
+                    last_graph.get_value(),
+                    Default::default(),
+                    vec![format!("JSON: {e}")],
+                )
+            }
+        };
+        // Validate what will run: DefinitionSubstitutions applied, as the loader does.
+        let model = pg
+            .loaded
+            .with_untracked(|t| playground_core::template::load(t).ok());
+        let resolved = model
+            .as_ref()
+            .and_then(|m| m.resource(&id_v))
+            .map(|r| {
+                let mut r = r.clone();
+                if let Some(p) = r.properties.as_object_mut() {
+                    p.shift_remove("DefinitionString");
+                    p.insert("Definition".into(), v.clone());
+                }
+                playground_core::sfn_definition(&r).unwrap_or_else(|_| v.clone())
+            })
+            .unwrap_or_else(|| v.clone());
+        let (_, diagnostics) = asl_def::read(&resolved);
+        let mut errors = std::collections::BTreeMap::new();
+        let mut lines = Vec::new();
+        for d in diagnostics {
+            if let Some(s) = graph::state_of_location(&d.location) {
+                errors
+                    .entry(s.to_string())
+                    .or_insert(format!("{}: {}", d.code, d.message));
+            }
+            lines.push(format!(
+                "{} at {}: {}",
+                d.code,
+                if d.location.is_empty() {
+                    "/"
+                } else {
+                    &d.location
+                },
+                d.message
+            ));
+        }
+        if v.get("States").is_some_and(serde_json::Value::is_object) {
+            last_graph.set_value(Some(graph::layout(&v)));
+        }
+        (last_graph.get_value(), errors, lines)
+    });
+    let status = Signal::derive(move || {
+        pg.history.with(|h| match h {
+            Some((arn, events)) if arn.contains(&format!(":execution:{machine}:")) => {
+                crate::components::panels::state_status(events)
+                    .into_iter()
+                    .map(|(k, (s, _))| (k, s))
+                    .collect()
+            }
+            _ => Default::default(),
+        })
+    });
+    let errors = Signal::derive(move || checked.with(|c| c.1.clone()));
+    Effect::new(move |_| {
+        let Some(el) = host.get() else { return };
+        if rich && handle.with_value(Option::is_none) {
+            let h = code_editor::create(&el, "yaml", &saved.get_value(), read_only, move |t| {
+                text.set(t)
+            });
+            handle.set_value(Some(h));
+        }
+    });
+    on_cleanup(move || {
+        handle.try_update_value(|h| {
+            if let Some(h) = h.take() {
+                h.destroy();
+            }
+        });
+    });
+    let dirty = move || text.with(|t| *t != saved.get_value());
+    let save = move |_| match serde_json::from_str::<serde_json::Value>(&text.get_untracked()) {
+        Ok(v) => pg.set_definition(&id, &v),
+        Err(e) => pg
+            .error
+            .set(Some(format!("The definition is not valid JSON: {e}"))),
+    };
+    view! {
+        <div class="definition">
+            <div class="code-head">
+                <h3>"Definition (Amazon States Language)"</h3>
+                <span class="unsaved" hidden=move || !dirty()>"unsaved"</span>
+                <button id="save-definition" disabled=move || !dirty() || read_only on:click=save>"Save definition"</button>
+            </div>
+            <div class="definition-body">
+                <div class="definition-graph">
+                    {move || checked.with(|c| c.0.clone()).map(|g| view! { <AslGraphView graph=g status=status errors=errors/> })}
+                </div>
+                <div id="definition-host" class="code-host" node_ref=host>
+                    {(!rich).then(|| view! {
+                        <textarea id="definition-fallback" spellcheck="false" aria-label="Definition JSON" readonly=read_only
+                            prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                    })}
+                </div>
+            </div>
+            <ul id="definition-problems" class="problems">
+                {move || checked.with(|c| c.2.clone()).into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+            </ul>
         </div>
     }
 }

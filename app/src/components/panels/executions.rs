@@ -59,7 +59,7 @@ fn machine_rows(template: &str, machine: &str) -> Vec<Row> {
 
 /// What happened to each state in a history: the state an event belongs to follows the
 /// previousEventId chain back to the state's Entered event.
-fn state_status(events: &[Value]) -> BTreeMap<String, (&'static str, usize)> {
+pub fn state_status(events: &[Value]) -> BTreeMap<String, (&'static str, usize)> {
     let mut owner: BTreeMap<u64, String> = BTreeMap::new();
     let mut status: BTreeMap<String, (&'static str, usize)> = BTreeMap::new();
     for e in events {

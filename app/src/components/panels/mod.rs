@@ -12,7 +12,7 @@ use crate::state::{Playground, Tab};
 use leptos::prelude::*;
 
 pub use console::ConsolePanel;
-pub use executions::ExecutionsPanel;
+pub use executions::{state_status, ExecutionsPanel};
 pub use logs::LogsPanel;
 pub use metrics::MetricsPanel;
 pub use queues::QueuesPanel;
