@@ -20,6 +20,16 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         BUILTIN_EXAMPLE,
     ),
     (
+        "sync-vs-async",
+        "Sync vs async invoke: errors, 202 and retries",
+        include_str!("../../public/examples/sync-vs-async.yaml"),
+    ),
+    (
+        "sqs-scaling",
+        "SQS → Lambda scaling: pollers add concurrency",
+        include_str!("../../public/examples/sqs-scaling.yaml"),
+    ),
+    (
         "sqs-fifo-groups",
         "SQS FIFO: message groups in order, deduplication",
         include_str!("../../public/examples/sqs-fifo-groups.yaml"),
