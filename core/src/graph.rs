@@ -25,7 +25,8 @@ pub struct Edge {
     pub to: String,
     /// `event-source`, `subscription`, `dead-letter`, `on-success`, `on-failure`, `task`
     /// (a state machine's Task reaches it), `rule` (a bus feeds a rule), `target` (a rule
-    /// delivers to it), `notification` (a bucket's event notification), `reference`.
+    /// delivers to it), `notification` (a bucket's event notification), `layer` (a
+    /// function uses the layer), `reference`.
     pub kind: String,
     /// The template property that makes this wire.
     pub property: String,
@@ -41,7 +42,11 @@ pub struct Graph {
 }
 
 fn by_arn(model: &Model, arn: &str) -> Option<String> {
-    let name = arn.rsplit(':').next()?;
+    // A layer version ARN ends in its version: `…:layer:NAME:1`.
+    let name = match arn.split_once(":layer:") {
+        Some((_, rest)) => rest.split(':').next()?,
+        None => arn.rsplit(':').next()?,
+    };
     model
         .resources
         .iter()
@@ -221,6 +226,23 @@ pub fn build(model: &Model) -> Graph {
                     to,
                     kind: "event-source".into(),
                     property: format!("Resources.{}", r.logical_id),
+                });
+            }
+        }
+        // Layers a function uses.
+        for (i, arn) in p
+            .get("Layers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Some(to) = arn.as_str().and_then(|a| by_arn(model, a)) {
+                edges.push(Edge {
+                    from: r.logical_id.clone(),
+                    to,
+                    kind: "layer".into(),
+                    property: format!("Resources.{}.Properties.Layers[{i}]", r.logical_id),
                 });
             }
         }

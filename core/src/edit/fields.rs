@@ -238,6 +238,11 @@ const BUCKET: &[Field] = &[text(
 
 const BUS: &[Field] = &[text("Name", 256, "The event bus's name")];
 
+const LAYER: &[Field] = &[
+    text("LayerName", 140, "The layer's name; generated when empty"),
+    text("Description", 256, "What the layer holds"),
+];
+
 const RULE: &[Field] = &[
     text("Name", 64, "The rule's name; generated when empty"),
     text("Description", 512, "What the rule is for"),
@@ -279,6 +284,7 @@ pub fn fields(resource_type: &str) -> &'static [Field] {
         "AWS::SNS::Topic" => TOPIC,
         "AWS::S3::Bucket" => BUCKET,
         "AWS::Events::EventBus" => BUS,
+        "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => LAYER,
         "AWS::Events::Rule" => RULE,
         "AWS::Serverless::StateMachine" => STATE_MACHINE,
         "AWS::StepFunctions::StateMachine" => &STATE_MACHINE[..1],

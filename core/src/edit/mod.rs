@@ -122,6 +122,14 @@ pub const PALETTE: &[Kind] = &[
         runs: true,
     },
     Kind {
+        key: "lambda-layer",
+        resource_type: "AWS::Serverless::LayerVersion",
+        label: "Lambda layer",
+        base_id: "Layer",
+        about: "Shared code under /opt/nodejs, for up to 5 layers per function",
+        runs: true,
+    },
+    Kind {
         key: "dynamodb-table",
         resource_type: "AWS::DynamoDB::Table",
         label: "DynamoDB table",
@@ -193,6 +201,9 @@ fn defaults(kind: &Kind, id: &str) -> Value {
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]
         }),
         "kinesis-stream" => json!({"ShardCount": 1}),
+        "lambda-layer" => {
+            json!({"LayerName": id.to_lowercase(), "CompatibleRuntimes": ["nodejs22.x"]})
+        }
         _ => json!({}),
     }
 }
@@ -271,11 +282,18 @@ pub fn add_resource(text: &str, key: &str, at: Option<(f64, f64)>) -> Result<Cha
         ops.extend(freeze_layout(&model, &crate::graph::build(&model), &id));
         ops.push(Op::Set(layout_path(&id), json!([x.round(), y.round()])));
     }
+    let mut resource = json!({"Type": kind.resource_type, "Properties": defaults(kind, &id)});
+    if kind.key == "lambda-layer" {
+        // The playground reads a layer's files from its Metadata (there is no S3 here).
+        resource["Metadata"] = json!({"Playground": {"Files": {
+            "nodejs/node_modules/shared/index.js": "exports.greet = (name) => `Hello, ${name}!`;\n"
+        }}});
+    }
     ops.insert(
         0,
         Op::Set(
             vec![Seg::Key("Resources".into()), Seg::Key(id.clone())],
-            json!({"Type": kind.resource_type, "Properties": defaults(kind, &id)}),
+            resource,
         ),
     );
     checked(text, &ops, format!("Added {} {id}", kind.label), Some(id))
@@ -301,6 +319,7 @@ enum Class {
     Rule,
     SamSm,
     CfnSm,
+    Layer,
 }
 
 fn class_of(ty: &str) -> Option<Class> {
@@ -314,6 +333,7 @@ fn class_of(ty: &str) -> Option<Class> {
         "AWS::Events::Rule" => Class::Rule,
         "AWS::Serverless::StateMachine" => Class::SamSm,
         "AWS::StepFunctions::StateMachine" => Class::CfnSm,
+        "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => Class::Layer,
         _ => return None,
     })
 }
@@ -327,6 +347,7 @@ fn noun(c: Class) -> &'static str {
         Class::Bus => "an event bus",
         Class::Rule => "an EventBridge rule",
         Class::SamSm | Class::CfnSm => "a state machine",
+        Class::Layer => "a Lambda layer",
     }
 }
 
@@ -436,6 +457,7 @@ fn env_link(to: Class, id: &str) -> (String, Value, Option<Value>) {
             json!({"StepFunctionsExecutionPolicy": {"StateMachineName": getatt(id, "Name")}}),
         ),
         Class::Rule => ("RULE", "NAME", reference(id), Value::Null),
+        Class::Layer => ("LAYER", "ARN", reference(id), Value::Null),
     };
     let base = snake(id);
     let name = if base.ends_with(word) {
@@ -605,6 +627,21 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
         }
         _ => {}
     }
+    if is_fn(a) && b == Class::Layer {
+        let uses = raw_resources(model)
+            .and_then(|r| r.get(from))
+            .and_then(|r| r.pointer("/Properties/Layers"))
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        if uses >= 5 {
+            return Err(format!("{from} already uses 5 layers, Lambda's limit"));
+        }
+        out.push(Connection {
+            label: format!("{from} uses the layer (its files appear under /opt)"),
+            ops: vec![Op::Append(props(from, &["Layers"]), reference(to))],
+        });
+        return Ok(out);
+    }
     if is_fn(a) && b != Class::Rule {
         if matches!(b, Class::Queue | Class::Topic | Class::Bus) || is_fn(b) {
             if a == Class::SamFn {
@@ -674,6 +711,7 @@ fn why_not(a: Class, b: Class, from: &str, to: &str) -> String {
         (Class::SamSm | Class::CfnSm, _) => "a state machine reaches other services from its Task states: edit the definition".into(),
         (Class::Rule, _) => format!("a rule's targets can be functions, queues, topics, buses or state machines, not {}", noun(b)),
         (Class::Bucket, _) => "S3 notifies functions, queues and topics".into(),
+        (Class::Layer, _) => "a layer is code a function uses: wire the function to the layer".into(),
         _ => "AWS has no such link".into(),
     };
     format!(

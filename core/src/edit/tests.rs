@@ -242,6 +242,7 @@ fn every_wire_draws_the_edge_it_means_and_deleting_it_restores_the_text() {
         "eventbridge-rule",
         "sam-state-machine",
         "lambda-function",
+        "lambda-layer",
     ] {
         t = add_resource(&t, key, None).unwrap().text;
     }
@@ -265,6 +266,7 @@ fn every_wire_draws_the_edge_it_means_and_deleting_it_restores_the_text() {
         ("Worker", "Queue", 2, "dead-letter"),
         ("Worker", "Inbox", 3, "reference"),
         ("Function", "Queue", 0, "dead-letter"),
+        ("Worker", "Layer", 0, "layer"),
     ];
     for &(from, to, choice, kind) in cases {
         let (after, g) = wired(&t, from, to, choice);

@@ -29,6 +29,8 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::Lambda::Version",
     "AWS::Lambda::Alias",
     "AWS::S3::Bucket",
+    "AWS::Lambda::LayerVersion",
+    "AWS::Serverless::LayerVersion",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

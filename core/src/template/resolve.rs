@@ -39,6 +39,7 @@ fn identity(ty: &str) -> Option<Identity> {
         "AWS::KinesisFirehose::DeliveryStream" => ("DeliveryStreamName", "firehose"),
         "AWS::Events::Rule" | "AWS::Events::EventBus" => ("Name", "events"),
         "AWS::IAM::Role" => ("RoleName", "iam"),
+        "AWS::Lambda::LayerVersion" | "AWS::Serverless::LayerVersion" => ("LayerName", "lambda"),
         _ => return None,
     };
     Some(Identity { name_prop, service })
@@ -348,6 +349,10 @@ impl<'a> Resolver<'a> {
                 )
             }
             "AWS::SNS::Topic" => self.arn("sns", &name),
+            // A layer's Ref is its (first) version's ARN.
+            "AWS::Lambda::LayerVersion" | "AWS::Serverless::LayerVersion" => {
+                self.arn("lambda", &format!("layer:{name}:1"))
+            }
             "AWS::Serverless::StateMachine" | "AWS::StepFunctions::StateMachine" => {
                 self.arn("states", &format!("stateMachine:{name}"))
             }

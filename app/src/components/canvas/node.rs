@@ -18,6 +18,7 @@ fn service_label(ty: &str) -> String {
         "AWS::Events::Rule" => "EventBridge rule".into(),
         "AWS::S3::Bucket" => "S3 bucket".into(),
         "AWS::Events::EventBus" => "EventBridge bus".into(),
+        "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => "λ layer".into(),
         other => other.split("::").nth(1).unwrap_or(other).to_string(),
     }
 }
@@ -67,6 +68,7 @@ pub fn NodeView(node: Node) -> impl IntoView {
         "AWS::Events::Rule" => "rule",
         "AWS::S3::Bucket" => "bucket",
         "AWS::Events::EventBus" => "bus",
+        "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => "layer",
         _ => "other",
     };
     let drag = expect_context::<DragState>().0;

@@ -111,6 +111,86 @@ pub(crate) struct Function {
     scale_at: Micros,
     /// EphemeralStorage.Size: /tmp in MB (512–10,240).
     tmp_mb: u64,
+    /// The files of the function's layers, as they appear under /opt (path, text).
+    layer_files: Vec<(String, String)>,
+}
+
+/// Lambda's limit on the function's code and its layers, unzipped.
+const UNZIPPED_LIMIT: usize = 262_144_000;
+
+/// The files of a function's layers (at most five), from the layer resources of the
+/// template: `Metadata.Playground.Files` maps a path inside the layer
+/// (`nodejs/node_modules/greet/index.js`) to its text; it appears under `/opt`. Layers
+/// later in the list win when two provide the same path, as Lambda extracts them in
+/// order. A layer ARN not in the template contributes nothing (its code is not here).
+fn layer_files(
+    model: &Model,
+    p: &Value,
+    path: &str,
+    code_len: usize,
+) -> Result<Vec<(String, String)>, TemplateError> {
+    let Some(list) = p.get("Layers") else {
+        return Ok(Vec::new());
+    };
+    let arns = list.as_array().ok_or_else(|| {
+        TemplateError::at(
+            format!("{path}.Layers"),
+            "Layers must be a list of layer version ARNs",
+        )
+    })?;
+    if arns.len() > 5 {
+        return Err(TemplateError::at(
+            format!("{path}.Layers"),
+            "InvalidParameterValueException: Cannot reference more than 5 layers.",
+        ));
+    }
+    let mut files: std::collections::BTreeMap<String, String> = Default::default();
+    for (i, arn) in arns.iter().enumerate() {
+        let arn = arn.as_str().ok_or_else(|| {
+            TemplateError::at(
+                format!("{path}.Layers[{i}]"),
+                "a layer is given by its version ARN",
+            )
+        })?;
+        let name = arn
+            .split(":layer:")
+            .nth(1)
+            .and_then(|s| s.split(':').next());
+        let layer = model.resources.iter().find(|r| {
+            r.resource_type.ends_with("::LayerVersion") && Some(r.physical_name.as_str()) == name
+        });
+        let Some(layer) = layer else { continue };
+        let given = model
+            .raw
+            .pointer(&format!(
+                "/Resources/{}/Metadata/Playground/Files",
+                layer.logical_id
+            ))
+            .and_then(Value::as_object);
+        for (file, text) in given.into_iter().flatten() {
+            let text = text.as_str().ok_or_else(|| {
+                TemplateError::at(
+                    format!(
+                        "Resources.{}.Metadata.Playground.Files.{file}",
+                        layer.logical_id
+                    ),
+                    "a layer file's content is text",
+                )
+            })?;
+            files.insert(
+                format!("/opt/{}", file.trim_start_matches('/')),
+                text.to_string(),
+            );
+        }
+    }
+    let size = code_len + files.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+    if size > UNZIPPED_LIMIT {
+        return Err(TemplateError::at(
+            format!("{path}.Layers"),
+            format!("InvalidParameterValueException: Function code combined with layers exceeds the maximum allowed size of {UNZIPPED_LIMIT} bytes. The actual size is {size} bytes."),
+        ));
+    }
+    Ok(files.into_iter().collect())
 }
 
 /// An alias: a name for a version, optionally sending a share of traffic to a second
@@ -288,6 +368,7 @@ impl Lambda {
                 }
             }
             let name = r.physical_name.clone();
+            let layer_files = layer_files(model, p, &path, code.len())?;
             functions.push(Function {
                 logical_id: r.logical_id.clone(),
                 arn: format!(
@@ -312,6 +393,7 @@ impl Lambda {
                 scale_tokens: SCALE_BURST,
                 scale_at: 0,
                 tmp_mb,
+                layer_files,
                 name,
             });
         }
@@ -963,6 +1045,7 @@ impl Lambda {
             message: m,
         });
         let init = init.and_then(|mut js| {
+            js.set_files(&f.layer_files)?;
             js.init(&f.code, &f.handler_export, f.esm_code)?;
             Ok(js)
         });

@@ -256,15 +256,60 @@
     timers: { setTimeout: globalThis.setTimeout, setInterval: globalThis.setInterval, clearTimeout: clear, clearInterval: clear },
     'timers/promises': { setTimeout: (ms, v) => new Promise((r) => globalThis.setTimeout(() => r(v), ms)) },
   };
-  function requireBuiltin(name) {
+  // Layers: files under /opt (set by the engine as __pg_files), found as Node finds
+  // them on Lambda: NODE_PATH is /opt/nodejs/nodeNN/node_modules, /opt/nodejs/node_modules,
+  // then /var/task; relative paths from the requiring module's folder.
+  const layerCache = {};
+  function fileAt(p) {
+    const f = globalThis.__pg_files;
+    return f && Object.prototype.hasOwnProperty.call(f, p) ? f[p] : undefined;
+  }
+  function resolveFile(p) {
+    for (const c of [p, p + '.js', p + '.cjs', p + '.json']) if (fileAt(c) !== undefined) return c;
+    const pkg = fileAt(p + '/package.json');
+    if (pkg !== undefined) {
+      let main;
+      try { main = JSON.parse(pkg).main; } catch (e) { main = undefined; }
+      if (main) { const r = resolveFile(path.resolve(p, main)); if (r) return r; }
+    }
+    for (const c of [p + '/index.js', p + '/index.json']) if (fileAt(c) !== undefined) return c;
+    return null;
+  }
+  function nodePath() {
+    const m = /nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV || '');
+    return [...(m ? ['/opt/nodejs/node' + m[1] + '/node_modules'] : []), '/opt/nodejs/node_modules', '/var/task'];
+  }
+  function loadFile(file) {
+    if (layerCache[file]) return layerCache[file].exports;
+    const module = { exports: {} };
+    layerCache[file] = module;
+    const src = fileAt(file);
+    if (file.endsWith('.json')) { module.exports = JSON.parse(src); return module.exports; }
+    const dir = file.slice(0, file.lastIndexOf('/')) || '/';
+    const fn = (0, eval)('(function (exports, require, module, __filename, __dirname) {' + src + '\n})');
+    fn.call(module.exports, module.exports, (n) => requireFrom(dir, file, n), module, file, dir);
+    return module.exports;
+  }
+  function requireFrom(dir, from, name) {
     const key = name.startsWith('node:') ? name.slice(5) : name;
     if (key === 'crypto') return cryptoModule;
     if (key === 'buffer') return { Buffer };
     if (name.startsWith('@aws-sdk/') && SDK[name.slice(9)]) return sdkModule(name.slice(9));
     if (Object.prototype.hasOwnProperty.call(builtins, key) && builtins[key]) return builtins[key];
-    const e = new Error("Cannot find module '" + name + "'\nRequire stack:\n- /var/task/index.js");
+    if (!name.startsWith('node:')) {
+      const relative = name.startsWith('./') || name.startsWith('../') || name.startsWith('/');
+      const candidates = relative ? [path.resolve(dir, name)] : nodePath().map((b) => b + '/' + name);
+      for (const c of candidates) {
+        const f = resolveFile(c);
+        if (f) return loadFile(f);
+      }
+    }
+    const e = new Error("Cannot find module '" + name + "'\nRequire stack:\n- " + from);
     e.code = 'MODULE_NOT_FOUND';
     throw e;
+  }
+  function requireBuiltin(name) {
+    return requireFrom('/var/task', '/var/task/index.js', name);
   }
   Object.defineProperty(globalThis, '__pg_require', { value: requireBuiltin });
   Object.defineProperty(globalThis, '__pg_builtins', { value: builtins });

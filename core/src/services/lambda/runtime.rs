@@ -419,6 +419,24 @@ impl JsEnv {
         self.host.borrow_mut().now_ms = now_us as f64 / 1000.0;
     }
 
+    /// Makes files (a layer's, under `/opt`) available to `require` and `import`.
+    pub fn set_files(&mut self, files: &[(String, String)]) -> Result<(), InitError> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let map: serde_json::Map<String, serde_json::Value> = files
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+            .collect();
+        let json = serde_json::Value::Object(map).to_string();
+        let script =
+            format!("Object.defineProperty(globalThis, '__pg_files', {{ value: {json} }});");
+        self.ctx
+            .eval(Source::from_bytes(script.as_bytes()))
+            .map(|_| ())
+            .map_err(|e| self.init_error(e))
+    }
+
     /// Loads the function's code and finds the exported handler (Init phase).
     pub fn init(&mut self, code: &str, handler_export: &str, esm: bool) -> Result<(), InitError> {
         let syntax = |e: JsError| InitError {
@@ -512,9 +530,17 @@ impl JsEnv {
         }
         let json = self.error_json(e);
         let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        let message = v["errorMessage"].as_str().unwrap_or("").to_string();
+        // Node's runtime reports a module it cannot load during Init this way.
+        if message.starts_with("Cannot find module '") {
+            return InitError {
+                error_type: "Runtime.ImportModuleError".into(),
+                message: format!("Error: {message}\n- /var/runtime/index.mjs"),
+            };
+        }
         InitError {
             error_type: v["errorType"].as_str().unwrap_or("Error").to_string(),
-            message: v["errorMessage"].as_str().unwrap_or("").to_string(),
+            message,
         }
     }
 
