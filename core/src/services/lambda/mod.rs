@@ -257,6 +257,9 @@ struct ExecEnv {
     current: Option<Invocation>,
     log_stream: String,
     cleared: Vec<u32>,
+    /// The function's configuration changed while this environment was busy: it is
+    /// retired when the invocation ends (Lambda starts new environments after an update).
+    stale: bool,
 }
 
 pub(crate) struct Lambda {
@@ -454,6 +457,10 @@ impl Lambda {
             "Invoke" => self.invoke(k, caller, p, waiter),
             "GetFunction" | "GetFunctionConfiguration" => {
                 Outcome::Done(self.get_function(p, action))
+            }
+            "UpdateFunctionConfiguration" => Outcome::Done(self.update_configuration(p)),
+            "PutFunctionConcurrency" | "GetFunctionConcurrency" | "DeleteFunctionConcurrency" => {
+                Outcome::Done(self.concurrency_api(action, p))
             }
             "ListFunctions" => Outcome::Done(Ok(json!({
                 "Functions": self.functions.iter().map(|f| self.configuration(f)).collect::<Vec<_>>()
@@ -740,6 +747,7 @@ impl Lambda {
             current: None,
             log_stream: stream,
             cleared: Vec::new(),
+            stale: false,
         });
         let mut inv = inv;
         inv.init_ms = Some(init_ms);
@@ -782,6 +790,7 @@ impl Lambda {
                     current: None,
                     log_stream: format!("1970/01/01/[{version}]{}", k.rng.hex(32)),
                     cleared: Vec::new(),
+                    stale: false,
                 });
                 // Ready when the scenario starts, as after a deployment finishes.
                 self.init_done(k, ei, 0);
@@ -1172,6 +1181,7 @@ impl Lambda {
                 json!({"RequestId": inv.request_id}),
             );
         }
+        let discard = discard || self.envs[ei].stale;
         self.envs[ei].state = if discard {
             EnvState::Gone
         } else {
@@ -1479,6 +1489,152 @@ impl Lambda {
         }
     }
 
+    /// After a configuration change: idle environments go, busy ones go when done.
+    fn retire_environments(&mut self, fi: usize) {
+        for e in self.envs.iter_mut().filter(|e| e.function == fi) {
+            match e.state {
+                EnvState::Idle => {
+                    e.state = EnvState::Gone;
+                    e.js = None;
+                }
+                EnvState::Busy | EnvState::Initializing => e.stale = true,
+                EnvState::Gone => {}
+            }
+        }
+    }
+
+    /// UpdateFunctionConfiguration: Timeout, MemorySize, Environment, EphemeralStorage,
+    /// checked as Lambda checks them; new environments pick the change up.
+    fn update_configuration(&mut self, p: &Value) -> Result<Value, AwsError> {
+        let key = req_str(p, "FunctionName")?;
+        let fi = self
+            .find(key)
+            .ok_or_else(|| not_found(&self.arn_for(key)))?;
+        let invalid = |m: String| AwsError::client("InvalidParameterValueException", m);
+        let timeout = match p.get("Timeout").filter(|v| !v.is_null()) {
+            Some(v) => match v.as_u64() {
+                Some(t @ 1..=900) => Some(t),
+                _ => {
+                    return Err(invalid(format!(
+                        "Timeout must be between 1 and 900 seconds, got {v}."
+                    )))
+                }
+            },
+            None => None,
+        };
+        let memory = match p.get("MemorySize").filter(|v| !v.is_null()) {
+            Some(v) => match v.as_u64() {
+                Some(m @ 128..=10_240) => Some(m),
+                _ => {
+                    return Err(invalid(format!(
+                        "MemorySize must be between 128 and 10240 MB, got {v}."
+                    )))
+                }
+            },
+            None => None,
+        };
+        let tmp = match p.pointer("/EphemeralStorage/Size") {
+            Some(v) => match v.as_u64() {
+                Some(m @ 512..=10_240) => Some(m),
+                _ => {
+                    return Err(invalid(format!(
+                        "EphemeralStorage Size must be between 512 and 10240 MB, got {v}."
+                    )))
+                }
+            },
+            None => None,
+        };
+        let env = match p.pointer("/Environment/Variables") {
+            Some(Value::Object(m)) => Some(
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Some(_) => {
+                return Err(invalid(
+                    "Environment.Variables must be a map of strings.".into(),
+                ))
+            }
+            None => None,
+        };
+        if let Some((k, _)) = env
+            .iter()
+            .flatten()
+            .find(|(k, _)| RESERVED_ENV.contains(&k.as_str()))
+        {
+            return Err(invalid(format!(
+                "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {k}"
+            )));
+        }
+        let f = &mut self.functions[fi];
+        if let Some(t) = timeout {
+            f.timeout_s = t;
+        }
+        if let Some(m) = memory {
+            f.memory_mb = m;
+        }
+        if let Some(t) = tmp {
+            f.tmp_mb = t;
+        }
+        if let Some(e) = env {
+            f.env_vars = e;
+        }
+        self.retire_environments(fi);
+        let mut cfg = self.configuration(&self.functions[fi]);
+        cfg["LastUpdateStatus"] = json!("Successful");
+        Ok(cfg)
+    }
+
+    /// Put / Get / DeleteFunctionConcurrency: reserved concurrency, keeping at least 100
+    /// of the account's concurrency unreserved.
+    fn concurrency_api(&mut self, action: &str, p: &Value) -> Result<Value, AwsError> {
+        let key = req_str(p, "FunctionName")?;
+        let fi = self
+            .find(key)
+            .ok_or_else(|| not_found(&self.arn_for(key)))?;
+        match action {
+            "GetFunctionConcurrency" => Ok(match self.functions[fi].reserved {
+                Some(n) => json!({"ReservedConcurrentExecutions": n}),
+                None => json!({}),
+            }),
+            "DeleteFunctionConcurrency" => {
+                self.functions[fi].reserved = None;
+                Ok(json!({}))
+            }
+            _ => {
+                let n = p
+                    .get("ReservedConcurrentExecutions")
+                    .and_then(Value::as_u64)
+                    .ok_or_else(|| {
+                        AwsError::client(
+                            "InvalidParameterValueException",
+                            "ReservedConcurrentExecutions must be a whole number of at least 0.",
+                        )
+                    })? as usize;
+                let others: usize = self
+                    .functions
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != fi)
+                    .filter_map(|(_, f)| f.reserved)
+                    .sum();
+                if others + n + 100 > self.account_limit {
+                    return Err(AwsError::client(
+                        "InvalidParameterValueException",
+                        "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].",
+                    ));
+                }
+                self.functions[fi].reserved = Some(n);
+                Ok(json!({"ReservedConcurrentExecutions": n}))
+            }
+        }
+    }
+
     fn alias_json(&self, fi: usize, name: &str, a: &Alias) -> Value {
         let mut o = json!({"AliasArn": format!("{}:{name}", self.functions[fi].arn), "Name": name, "FunctionVersion": a.version});
         if let Some((v, w)) = &a.additional {
@@ -1573,6 +1729,29 @@ fn version_text(v: &Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// Environment variables a function cannot set (Lambda developer guide, "Defined
+/// runtime environment variables": the reserved ones).
+const RESERVED_ENV: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
 
 /// The variables Lambda sets in every Node.js environment.
 fn reserved_env_vars(
