@@ -183,3 +183,55 @@ fn a_destination_and_a_cancelled_task() {
     assert_eq!(t["Status"], "CANCELLED");
     assert_eq!(t["DestinationArn"], format!("{ARN}elsewhere"));
 }
+
+#[test]
+fn redrive_allow_policy_decides_who_may_use_a_dead_letter_queue() {
+    let deny = T.replace(
+        "Dlq: { Type: AWS::SQS::Queue, Properties: { QueueName: dlq } }",
+        "Dlq: { Type: AWS::SQS::Queue, Properties: { QueueName: dlq, RedriveAllowPolicy: { redrivePermission: denyAll } } }",
+    );
+    let e = Sim::load(&deny).err().expect("denyAll refuses the source");
+    assert!(
+        e.to_string()
+            .contains("does not allow arn:aws:sqs:us-east-1:123456789012:inbox"),
+        "{e}"
+    );
+    let by_queue = T.replace(
+        "Dlq: { Type: AWS::SQS::Queue, Properties: { QueueName: dlq } }",
+        "Dlq: { Type: AWS::SQS::Queue, Properties: { QueueName: dlq, RedriveAllowPolicy: { redrivePermission: byQueue, sourceQueueArns: [!GetAtt Inbox.Arn] } } }",
+    );
+    let mut sim = Sim::load(&by_queue).unwrap();
+    let attrs = call(
+        &mut sim,
+        "sqs:GetQueueAttributes",
+        json!({"QueueUrl": format!("{Q}dlq"), "AttributeNames": ["All"]}),
+    )
+    .unwrap();
+    assert!(attrs["Attributes"]["RedriveAllowPolicy"]
+        .as_str()
+        .unwrap()
+        .contains("byQueue"));
+    // Another queue may not point its RedrivePolicy at it.
+    let e = call(&mut sim, "sqs:SetQueueAttributes", json!({"QueueUrl": format!("{Q}elsewhere"),
+        "Attributes": {"RedrivePolicy": format!("{{\"deadLetterTargetArn\":\"{ARN}dlq\",\"maxReceiveCount\":2}}")}})).unwrap_err();
+    assert_eq!(e.code, "InvalidParameterValue");
+    // Unless the policy changes to allow everyone.
+    call(
+        &mut sim,
+        "sqs:SetQueueAttributes",
+        json!({"QueueUrl": format!("{Q}dlq"),
+        "Attributes": {"RedriveAllowPolicy": "{\"redrivePermission\":\"allowAll\"}"}}),
+    )
+    .unwrap();
+    call(&mut sim, "sqs:SetQueueAttributes", json!({"QueueUrl": format!("{Q}elsewhere"),
+        "Attributes": {"RedrivePolicy": format!("{{\"deadLetterTargetArn\":\"{ARN}dlq\",\"maxReceiveCount\":2}}")}})).unwrap();
+    let bad = T.replace(
+        "Dlq: { Type: AWS::SQS::Queue, Properties: { QueueName: dlq } }",
+        "Dlq: { Type: AWS::SQS::Queue, Properties: { QueueName: dlq, RedriveAllowPolicy: { redrivePermission: byQueue } } }",
+    );
+    assert!(Sim::load(&bad)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("1 to 10 queue ARNs"));
+}

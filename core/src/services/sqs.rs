@@ -60,6 +60,38 @@ struct Message {
     dlq_source: Option<String>,
 }
 
+/// A dead-letter queue's RedriveAllowPolicy.
+#[derive(Clone, Debug)]
+struct RedriveAllow {
+    permission: String,
+    sources: Vec<String>,
+    json: String,
+}
+
+impl RedriveAllow {
+    fn allows(&self, source_arn: &str) -> bool {
+        match self.permission.as_str() {
+            "denyAll" => false,
+            "byQueue" => self.sources.iter().any(|s| s == source_arn),
+            _ => true,
+        }
+    }
+}
+
+/// Whether a source queue may send its dead letters to `dlq`; the error SQS gives if not.
+fn redrive_allowed(source: &Queue, dlq: &Queue) -> Result<(), String> {
+    match &dlq.redrive_allow {
+        Some(a) if !a.allows(&source.arn) => Err(format!(
+            "Value {} for parameter RedrivePolicy is invalid. Reason: Queue {} does not allow {} to use it as a dead-letter queue (RedriveAllowPolicy {}).",
+            source.redrive_json.clone().unwrap_or_default(),
+            dlq.arn,
+            source.arn,
+            a.json
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A message movement task (StartMessageMoveTask): a DLQ redrive.
 struct MoveTask {
     handle: String,
@@ -148,6 +180,9 @@ pub(crate) struct Queue {
     receive_wait: i64,
     redrive: Option<(String, u32)>,
     redrive_json: Option<String>,
+    /// RedriveAllowPolicy: which source queues may use this queue as their dead-letter
+    /// queue (`None` = allowAll), and the policy's JSON text.
+    redrive_allow: Option<RedriveAllow>,
     messages: BTreeMap<u64, Message>,
     waiters: VecDeque<PollWaiter>,
     metrics: QueueMetrics,
@@ -285,6 +320,50 @@ fn queue_of(
             (Some((arn.to_string(), max as u32)), Some(text))
         }
     };
+    let redrive_allow = match json_prop(p, "RedriveAllowPolicy", path)? {
+        None => None,
+        Some(v) => {
+            let text = v.to_string();
+            let bad = |why: &str| {
+                TemplateError::at(
+                    format!("{path}.RedriveAllowPolicy"),
+                    format!(
+                        "Value {text} for parameter RedriveAllowPolicy is invalid. Reason: {why}"
+                    ),
+                )
+            };
+            let permission = v
+                .get("redrivePermission")
+                .and_then(Value::as_str)
+                .filter(|p| matches!(*p, "allowAll" | "denyAll" | "byQueue"))
+                .ok_or_else(|| bad("redrivePermission must be allowAll, denyAll or byQueue."))?
+                .to_string();
+            let sources: Vec<String> = match v.get("sourceQueueArns") {
+                None => Vec::new(),
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .map(|s| s.as_str().map(str::to_string))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| bad("sourceQueueArns is a list of queue ARNs."))?,
+                Some(_) => return Err(bad("sourceQueueArns is a list of queue ARNs.")),
+            };
+            if permission == "byQueue" && !(1..=10).contains(&sources.len()) {
+                return Err(bad(
+                    "byQueue needs sourceQueueArns with 1 to 10 queue ARNs.",
+                ));
+            }
+            if permission != "byQueue" && !sources.is_empty() {
+                return Err(bad(
+                    "sourceQueueArns goes with redrivePermission byQueue only.",
+                ));
+            }
+            Some(RedriveAllow {
+                permission,
+                sources,
+                json: text,
+            })
+        }
+    };
     let fifo = truthy(p.get("FifoQueue"));
     if fifo != name.ends_with(".fifo") {
         return Err(TemplateError::at(
@@ -328,6 +407,7 @@ fn queue_of(
         receive_wait,
         redrive,
         redrive_json,
+        redrive_allow,
         messages: BTreeMap::new(),
         waiters: VecDeque::new(),
         metrics: QueueMetrics::default(),
@@ -373,6 +453,12 @@ impl Sqs {
                         format!("Value {} for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source.", q.redrive_json.clone().unwrap_or_default()),
                     ));
                 }
+                redrive_allowed(q, d).map_err(|m| {
+                    TemplateError::at(
+                        format!("Resources.{}.Properties.RedrivePolicy", q.logical_id),
+                        m,
+                    )
+                })?;
             }
         }
         Ok(Sqs {
@@ -1126,6 +1212,9 @@ impl Sqs {
         if let Some(r) = &q.redrive_json {
             put("RedrivePolicy", r.clone());
         }
+        if let Some(a) = &q.redrive_allow {
+            put("RedriveAllowPolicy", a.json.clone());
+        }
         if let Some(f) = &q.fifo {
             put("FifoQueue", "true".into());
             put("ContentBasedDeduplication", f.content_dedup.to_string());
@@ -1183,6 +1272,9 @@ impl Sqs {
         if let Some(r) = &q.redrive_json {
             p["RedrivePolicy"] = json!(r);
         }
+        if let Some(a) = &q.redrive_allow {
+            p["RedriveAllowPolicy"] = json!(a.json);
+        }
         if let Some(f) = &q.fifo {
             p["FifoQueue"] = json!(true);
             p["ContentBasedDeduplication"] = json!(f.content_dedup);
@@ -1238,9 +1330,10 @@ impl Sqs {
         let mut q = queue_of(&name, &name, &attrs, "Attributes", &region, &account, index)
             .map_err(|e| AwsError::client("InvalidAttributeValue", e.to_string()))?;
         if let Some((dlq, _)) = &q.redrive {
-            if self.find(dlq).is_none() {
+            let Some(di) = self.find(dlq) else {
                 return Err(invalid("Value for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."));
-            }
+            };
+            redrive_allowed(&q, &self.queues[di]).map_err(invalid)?;
         }
         q.logical_id = String::new();
         if let Some(t) = p.get("tags").or(p.get("Tags")).and_then(Value::as_object) {
@@ -1289,7 +1382,7 @@ impl Sqs {
         {
             match key.as_str() {
                 "FifoQueue" => return Err(invalid("Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.")),
-                "Policy" | "MaximumMessageSize" | "KmsMasterKeyId" | "SqsManagedSseEnabled" | "RedriveAllowPolicy" => {}
+                "Policy" | "MaximumMessageSize" | "KmsMasterKeyId" | "SqsManagedSseEnabled" => {}
                 _ => props[key] = v.clone(),
             }
         }
@@ -1298,9 +1391,11 @@ impl Sqs {
         let fresh = queue_of(&name, &name, &props, "Attributes", &region, &account, qi)
             .map_err(|e| AwsError::client("InvalidAttributeValue", e.to_string()))?;
         if let Some((dlq, _)) = &fresh.redrive {
-            if self.find(dlq).is_none() {
+            let Some(di) = self.find(dlq) else {
                 return Err(invalid("Value for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."));
-            }
+            };
+            let dlq = if di == qi { &fresh } else { &self.queues[di] };
+            redrive_allowed(&fresh, dlq).map_err(invalid)?;
         }
         let q = &mut self.queues[qi];
         q.visibility_timeout = fresh.visibility_timeout;
@@ -1309,6 +1404,7 @@ impl Sqs {
         q.retention_s = fresh.retention_s;
         q.redrive = fresh.redrive;
         q.redrive_json = fresh.redrive_json;
+        q.redrive_allow = fresh.redrive_allow;
         if let (Some(f), Some(n)) = (q.fifo.as_mut(), fresh.fifo) {
             f.content_dedup = n.content_dedup;
             f.per_group = n.per_group;
