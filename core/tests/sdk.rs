@@ -155,12 +155,13 @@ fn an_unknown_package_fails_like_node() {
         .call("console", "lambda:Invoke", json!({"FunctionName": "fn"}))
         .unwrap();
     let p: Value = serde_json::from_str(r["Payload"].as_str().unwrap()).unwrap();
-    assert_eq!(p["errorType"], "Error");
+    // The Node.js runtime reports a module it cannot load during Init this way.
+    assert_eq!(p["errorType"], "Runtime.ImportModuleError");
     assert!(
         p["errorMessage"]
             .as_str()
             .unwrap()
-            .starts_with("Cannot find module 'left-pad'"),
+            .starts_with("Error: Cannot find module 'left-pad'"),
         "{p}"
     );
 }
