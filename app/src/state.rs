@@ -83,6 +83,7 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
 /// How long one message takes to travel along a wire on screen (real ms).
 pub const TRAVEL_MS: f64 = 700.0;
 const MAX_LOG_LINES: usize = 2_000;
+const MAX_TRACE_ROWS: usize = 5_000;
 const MAX_DOTS: usize = 1_500;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -118,6 +119,7 @@ pub struct ConsoleEntry {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Tab {
     Logs,
+    Trace,
     Metrics,
     Queues,
     Executions,
@@ -129,6 +131,7 @@ impl Tab {
     pub fn name(self) -> &'static str {
         match self {
             Tab::Logs => "logs",
+            Tab::Trace => "trace",
             Tab::Metrics => "metrics",
             Tab::Queues => "queues",
             Tab::Executions => "executions",
@@ -139,6 +142,7 @@ impl Tab {
     pub fn from_name(name: &str) -> Option<Tab> {
         [
             Tab::Logs,
+            Tab::Trace,
             Tab::Metrics,
             Tab::Queues,
             Tab::Executions,
@@ -151,6 +155,19 @@ impl Tab {
 
 /// Metric samples per (resource, CloudWatch metric name): (virtual ms, value).
 pub type MetricSeries = std::collections::BTreeMap<(String, &'static str), Vec<(f64, f64)>>;
+
+/// One entry of the run's trace, as the Trace panel shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceRow {
+    pub id: u64,
+    pub at_ms: f64,
+    pub kind: String,
+    pub from: String,
+    pub to: String,
+    pub summary: String,
+    /// The entry's detail as compact JSON (ids to follow a request by).
+    pub detail: String,
+}
 
 /// What is selected on the canvas.
 #[derive(Clone, Debug, PartialEq)]
@@ -228,6 +245,8 @@ pub struct Playground {
     quiet: StoredValue<bool>,
     /// Metric samples per (resource, CloudWatch metric name): (virtual ms, value).
     pub metrics: RwSignal<MetricSeries>,
+    /// The newest entries of the run's trace (for the Trace panel).
+    pub trace_rows: RwSignal<Vec<TraceRow>>,
     /// The inspector's last test invocation: succeeded?, the answer as text.
     pub invoke_result: RwSignal<Option<(bool, String)>>,
     /// The counters at the previous sample, to turn them into per-interval values.
@@ -269,6 +288,7 @@ impl Playground {
             quiet: StoredValue::new(false),
             metrics: RwSignal::new(Default::default()),
             invoke_result: RwSignal::new(None),
+            trace_rows: RwSignal::new(Vec::new()),
             last_counters: StoredValue::new(Default::default()),
             next_id: StoredValue::new(0),
             last_tick: StoredValue::new(0.0),
@@ -320,6 +340,7 @@ impl Playground {
         self.playing.set(false);
         self.clock_ms.set(0.0);
         self.metrics.set(Default::default());
+        self.trace_rows.set(Vec::new());
         self.last_counters.set_value(Default::default());
         self.logs.set(Vec::new());
         self.dots.set(Vec::new());
@@ -664,6 +685,23 @@ impl Playground {
         let now = now_real_ms();
         let mut new_logs = Vec::new();
         let mut new_dots = Vec::new();
+        let rows: Vec<TraceRow> = entries
+            .iter()
+            .map(|e| TraceRow {
+                id: self.next_id(),
+                at_ms: e["at_ms"].as_f64().unwrap_or(0.0),
+                kind: e["kind"].as_str().unwrap_or("").to_string(),
+                from: e["from"].as_str().unwrap_or("").to_string(),
+                to: e["to"].as_str().unwrap_or("").to_string(),
+                summary: e["summary"].as_str().unwrap_or("").to_string(),
+                detail: if e["detail"].is_null() {
+                    String::new()
+                } else {
+                    e["detail"].to_string()
+                },
+            })
+            .collect();
+        append_capped(self.trace_rows, rows, MAX_TRACE_ROWS);
         for e in entries {
             let kind = e["kind"].as_str().unwrap_or("");
             let from = e["from"].as_str().unwrap_or("");

@@ -1,6 +1,6 @@
 // Watching a run as a user does: Step to the next event, scrub the timeline back to an
-// earlier moment (the run replayed exactly), the queue browser with a DLQ redrive, and
-// the metric sparklines — on the built-in SQS → Lambda → DLQ example.
+// earlier moment (the run replayed exactly), follow one message in the trace, the
+// minimap, the queue browser with a DLQ redrive, and the metric sparklines — on the built-in SQS → Lambda → DLQ example.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, SITE, SHOTS } from './helpers.mjs';
@@ -54,6 +54,27 @@ test('step, timeline, queue browser with redrive, metrics', async () => {
   // ... and forward again to where the run had reached: the same number of lines.
   await page.$eval('#timeline', (el) => { el.value = el.max; el.dispatchEvent(new Event('change', { bubbles: true })); });
   await page.waitForFunction((n) => document.querySelectorAll('.log-line').length === n, logsAtEnd);
+
+  // Trace: follow the poison order by its body, then by its MessageId (pressing the
+  // entry): its redeliveries and the move to the dead-letter queue.
+  await page.click('#tab-trace');
+  await page.fill('#trace-input', '"orderId": 2');
+  await page.keyboard.press('Enter');
+  await page.locator('.trace-row[data-kind="delivery"]').first().waitFor();
+  await page.locator('.trace-row[data-kind="delivery"]').first().click();
+  await page.waitForFunction(() => document.querySelectorAll('.panel.trace .term').length === 2);
+  await page.locator('.trace-row[data-kind="dead_letter"]').first().waitFor();
+  assert.ok(await page.locator('.trace-row[data-kind="redelivery"]').count() >= 2, 'redelivered after each visibility timeout');
+  await page.screenshot({ path: `${SHOTS}trace.png` });
+
+  // The minimap: zoomed in, a click on the minimap looks there.
+  await page.click('#zoom-in');
+  await page.click('#zoom-in');
+  const before = await page.getAttribute('.canvas > svg', 'viewBox');
+  const mm = await page.locator('.minimap').boundingBox();
+  await page.mouse.click(mm.x + 5, mm.y + mm.height - 5);
+  await page.waitForFunction((b) => document.querySelector('.canvas > svg').getAttribute('viewBox') !== b, before);
+  await page.click('#zoom-fit');
 
   // Redrive the DLQ: the message goes back to Inbox.
   await page.click('#tab-queues');

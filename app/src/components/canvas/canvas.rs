@@ -525,6 +525,19 @@ pub fn Canvas() -> impl IntoView {
                 })}
             </svg>
             <Messages vb=vb/>
+            <svg class="minimap" viewBox=move || { let (x, y, w, h) = fit.get(); format!("{x} {y} {w} {h}") }
+                role="img" aria-label="Minimap: the whole scenario; click to look there"
+                on:click=move |ev: web_sys::MouseEvent| {
+                    let Some(el) = current(&ev) else { return };
+                    let f = fit.get_untracked();
+                    let (px, py) = to_svg(&el, f, ev.client_x() as f64, ev.client_y() as f64);
+                    pan.set((px - f.0 - f.2 / 2.0, py - f.1 - f.3 / 2.0));
+                }>
+                <For each=nodes key=|n| (n.id.clone(), n.x as i64, n.y as i64) children=move |n| view! {
+                    <rect class="mini-node" x=n.x y=n.y width=NODE_W height=NODE_H rx="8"/>
+                }/>
+                <rect class="mini-view" x=move || vb.get().0 y=move || vb.get().1 width=move || vb.get().2 height=move || vb.get().3/>
+            </svg>
             {move || hint().map(|(ok, text)| view! {
                 <div id="wire-hint" class=if ok { "wire-hint ok" } else { "wire-hint refused" } role="status">{text}</div>
             })}

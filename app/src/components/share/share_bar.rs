@@ -87,6 +87,7 @@ pub fn ShareBar() -> impl IntoView {
                     <label>"Panel "
                         <select id="embed-panel-choice" on:change=set(|o, v| o.panel = Tab::from_name(&v))>
                             <option value="logs">"logs"</option>
+                            <option value="trace">"trace"</option>
                             <option value="metrics">"metrics"</option>
                             <option value="queues">"queues"</option>
                             <option value="executions">"executions"</option>
