@@ -230,6 +230,8 @@ pub struct Playground {
     pub selected_exec: RwSignal<Option<String>>,
     pub history: RwSignal<Option<(String, Vec<Value>)>>,
     pub selected: RwSignal<Option<Selection>>,
+    /// More boxes selected with Shift+click (besides `selected`).
+    pub multi: RwSignal<Vec<String>>,
     pub last_change: RwSignal<Option<LastChange>>,
     pub wire_choice: RwSignal<Option<WireChoice>>,
     /// Earlier texts of the template (undo) and undone ones (redo).
@@ -278,6 +280,7 @@ impl Playground {
             selected_exec: RwSignal::new(None),
             history: RwSignal::new(None),
             selected: RwSignal::new(None),
+            multi: RwSignal::new(Vec::new()),
             last_change: RwSignal::new(None),
             wire_choice: RwSignal::new(None),
             undo_stack: RwSignal::new(Vec::new()),

@@ -63,6 +63,19 @@ pub fn delete_scenario(name: &str) -> Result<(), String> {
     store(&list)
 }
 
+const CLIPBOARD: &str = "serverless-playground.clipboard.v1";
+
+/// The playground's clipboard (copied resources as JSON), shared by this browser's tabs.
+pub fn clipboard() -> Option<String> {
+    storage()?.get_item(CLIPBOARD).ok()?
+}
+
+pub fn set_clipboard(text: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(CLIPBOARD, text);
+    }
+}
+
 /// Asks the user for a line of text (window.prompt).
 pub fn prompt(question: &str, default: &str) -> Option<String> {
     web_sys::window()?

@@ -258,3 +258,42 @@ test('command palette, duplicate, arrange and named scenarios', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('multi-select, copy and paste (also into another scenario), delete several at once', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(shareLink(START));
+  await page.waitForSelector('g[data-resource="Worker"]');
+  await page.locator('g[data-resource="Inbox"] rect').click();
+  await page.locator('g[data-resource="Worker"] rect').click({ modifiers: ['Shift'] });
+  await page.waitForSelector('g[data-resource="Inbox"].selected');
+  await page.waitForSelector('g[data-resource="Worker"].selected');
+  await page.keyboard.press('Control+c');
+  await page.locator('#notice', { hasText: 'Copied Inbox, Worker' }).waitFor();
+  await page.keyboard.press('Control+v');
+  await page.waitForSelector('g[data-resource="Inbox2"]');
+  await page.waitForSelector('g[data-resource="Worker2"]');
+
+  // Both copies selected and deleted in one step; one undo brings both back.
+  await page.locator('g[data-resource="Inbox2"] rect').click();
+  await page.locator('g[data-resource="Worker2"] rect').click({ modifiers: ['Shift'] });
+  await page.keyboard.press('Delete');
+  await page.waitForSelector('g[data-resource="Worker2"]', { state: 'detached' });
+  assert.equal(await page.locator('g[data-resource="Inbox2"]').count(), 0);
+  assert.match(await page.textContent('#change-summary'), /Deleted Inbox2, Worker2/);
+  await page.keyboard.press('Control+z');
+  await page.waitForSelector('g[data-resource="Worker2"]');
+
+  // Into another scenario (the example asks first: this one is the user's own).
+  page.once('dialog', (d) => d.accept());
+  await page.selectOption('#example', 'sns-fanout');
+  await page.waitForSelector('g[data-resource="Worker"]', { state: 'detached' });
+  await page.locator('.canvas svg').first().click({ position: { x: 20, y: 20 } });
+  await page.keyboard.press('Control+v');
+  await page.waitForSelector('g[data-resource="Worker"]');
+  await page.waitForSelector('g[data-resource="Inbox"]');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

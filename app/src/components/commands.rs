@@ -31,6 +31,12 @@ fn all() -> Vec<Command> {
         cmd("redo", "Redo", "Ctrl+Shift+Z"),
         cmd("delete", "Delete the selection", "Delete"),
         cmd("duplicate", "Duplicate the selected resource", "Ctrl+D"),
+        cmd("copy", "Copy the selected resources", "Ctrl+C"),
+        cmd(
+            "paste",
+            "Paste copied resources (also into another scenario)",
+            "Ctrl+V",
+        ),
         cmd("arrange", "Arrange the boxes automatically", ""),
         cmd("apply", "Apply the template text", "Ctrl+Enter"),
         cmd("zoom-in", "Zoom in", "+"),
@@ -99,6 +105,8 @@ fn run(pg: Playground, id: &str) {
         "redo" => pg.redo(),
         "delete" => pg.delete_selected(),
         "duplicate" => pg.duplicate_selected(),
+        "copy" => pg.copy_selected(),
+        "paste" => pg.paste(),
         "arrange" => pg.arrange(),
         "apply" => pg.apply_edited(),
         other => {

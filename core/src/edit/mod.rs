@@ -797,6 +797,90 @@ pub fn delete_resource(text: &str, graph: &Graph, id: &str) -> Result<Change, St
         .map_err(|e| format!("{e} (something still refers to {id}: remove that reference first)"))
 }
 
+/// The resources to copy: each id with its template JSON (as written, long form).
+pub fn copy_resources(text: &str, ids: &[String]) -> Result<Value, String> {
+    let model = template::load(text).map_err(|e| format!("Fix the template first: {e}"))?;
+    let mut out = Map::new();
+    for id in ids {
+        let r = raw_resources(&model)
+            .and_then(|r| r.get(id))
+            .ok_or_else(|| format!("{id} is not a resource of this template"))?;
+        out.insert(id.clone(), r.clone());
+    }
+    Ok(Value::Object(out))
+}
+
+/// Pastes copied resources (from this scenario or another): each gets a free logical id
+/// and loses its name properties (names must be unique); references between the pasted
+/// resources follow the new ids. A reference to something this template does not have
+/// is refused with the loader's words.
+pub fn paste_resources(text: &str, copied: &Value) -> Result<Change, String> {
+    let model = template::load(text).map_err(|e| format!("Fix the template first: {e}"))?;
+    let list = copied
+        .as_object()
+        .filter(|m| !m.is_empty())
+        .ok_or("Nothing to paste: copy a resource first (Ctrl+C)")?;
+    // New ids first, so references between pasted resources can be renamed.
+    let mut taken: Vec<String> = raw_resources(&model)
+        .map(|r| r.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut renames: Vec<(String, String)> = Vec::new();
+    for id in list.keys() {
+        let mut new_id = id.clone();
+        let mut n = 2;
+        while taken.contains(&new_id) {
+            new_id = format!("{id}{n}");
+            n += 1;
+        }
+        taken.push(new_id.clone());
+        renames.push((id.clone(), new_id));
+    }
+    let rename = |v: &Value| -> Value {
+        let mut text = v.to_string();
+        for (old, new) in &renames {
+            if old != new {
+                for (a, b) in [
+                    (
+                        format!("{{\"Ref\":\"{old}\"}}"),
+                        format!("{{\"Ref\":\"{new}\"}}"),
+                    ),
+                    (format!("[\"{old}\","), format!("[\"{new}\",")),
+                    (format!("${{{old}."), format!("${{{new}.")),
+                    (format!("${{{old}}}"), format!("${{{new}}}")),
+                ] {
+                    text = text.replace(&a, &b);
+                }
+            }
+        }
+        serde_json::from_str(&text).unwrap_or_else(|_| v.clone())
+    };
+    let mut ops = Vec::new();
+    for ((_, new_id), r) in renames.iter().zip(list.values()) {
+        let mut r = rename(r);
+        if let Some(props) = r.get_mut("Properties").and_then(Value::as_object_mut) {
+            for name in [
+                "QueueName",
+                "TopicName",
+                "FunctionName",
+                "BucketName",
+                "Name",
+                "StateMachineName",
+                "LayerName",
+            ] {
+                props.shift_remove(name);
+            }
+        }
+        ops.push(Op::Set(p(&["Resources", new_id]), r));
+    }
+    let names: Vec<&str> = renames.iter().map(|(_, n)| n.as_str()).collect();
+    checked(
+        text,
+        &ops,
+        format!("Pasted {}", names.join(", ")),
+        renames.first().map(|(_, n)| n.clone()),
+    )
+}
+
 /// Forgets every box's position: the automatic left-to-right layout draws them.
 pub fn auto_layout(text: &str) -> Result<Change, String> {
     let model = template::load(text).map_err(|e| format!("Fix the template first: {e}"))?;

@@ -443,3 +443,22 @@ fn a_state_machine_definition_is_saved_where_the_template_keeps_it() {
     let e = set_definition(&t, "StateMachine", &bad).unwrap_err();
     assert!(e.contains("Not done"), "{e}");
 }
+
+#[test]
+fn copy_and_paste_into_another_scenario_renames_and_keeps_links() {
+    let (t, _) = wired(BASE, "Inbox", "Worker", 0);
+    let copied = copy_resources(&t, &["Inbox".into(), "Worker".into()]).unwrap();
+    // Into the same scenario: new ids, and the copy's event source is the copied queue.
+    let c = paste_resources(&t, &copied).unwrap();
+    let m = load(&c.text);
+    assert!(m.resource("Inbox2").is_some() && m.resource("Worker2").is_some());
+    assert!(c.text.contains("Queue: !GetAtt Inbox2.Arn"), "{}", c.text);
+    let g = crate::graph::build(&m);
+    assert!(has_edge(&g, "Inbox2", "Worker2", "event-source"));
+    // Into a scenario without the queue: the function alone refers to a missing queue.
+    let only_fn = copy_resources(&t, &["Worker".into()]).unwrap();
+    let e =
+        paste_resources("Resources:\n  Other: { Type: AWS::SNS::Topic }\n", &only_fn).unwrap_err();
+    assert!(e.contains("Inbox"), "{e}");
+    assert!(paste_resources(BASE, &json!({})).is_err());
+}

@@ -256,6 +256,9 @@ pub fn Canvas() -> impl IntoView {
         {
             active.blur().ok();
         }
+        // The canvas selects on release (Shift+click adds): no focus change on press,
+        // which would select the pressed box first.
+        ev.prevent_default();
         let editable = !pg.read_only();
         if let Some(from) = attr_of(&el, "data-port").filter(|_| editable) {
             drag.set(Some(Drag::Wire {
@@ -281,6 +284,7 @@ pub fn Canvas() -> impl IntoView {
             return;
         } else {
             pg.selected.set(None);
+            pg.multi.set(Vec::new());
             drag.set(Some(Drag::Pan {
                 cx: ev.client_x() as f64,
                 cy: ev.client_y() as f64,
@@ -354,7 +358,7 @@ pub fn Canvas() -> impl IntoView {
         };
         drag.set(Some(next));
     };
-    let on_up = move |_ev: web_sys::PointerEvent| {
+    let on_up = move |ev: web_sys::PointerEvent| {
         let Some(d) = drag.get_untracked() else {
             return;
         };
@@ -367,7 +371,11 @@ pub fn Canvas() -> impl IntoView {
                 moved: true,
                 ..
             } => pg.move_node(&id, x, y),
-            Drag::Move { id, .. } => pg.selected.set(Some(Selection::Node(id))),
+            Drag::Move { id, .. } if ev.shift_key() => pg.toggle_selected(id),
+            Drag::Move { id, .. } => {
+                pg.multi.set(Vec::new());
+                pg.selected.set(Some(Selection::Node(id)));
+            }
             Drag::Wire {
                 from,
                 target: Some(to),
@@ -420,6 +428,11 @@ pub fn Canvas() -> impl IntoView {
                 own(&ev);
                 pg.duplicate_selected()
             }
+            "c" | "C" if ctrl => pg.copy_selected(),
+            "v" | "V" if ctrl => {
+                own(&ev);
+                pg.paste()
+            }
             "Delete" | "Backspace" if !ctrl => {
                 ev.prevent_default();
                 pg.delete_selected();
@@ -428,6 +441,7 @@ pub fn Canvas() -> impl IntoView {
                 drag.set(None);
                 pg.wire_choice.set(None);
                 pg.selected.set(None);
+                pg.multi.set(Vec::new());
             }
             "+" | "=" if !ctrl => zoom.update(|z| *z = (*z * 1.25).min(4.0)),
             "-" if !ctrl => zoom.update(|z| *z = (*z / 1.25).max(0.25)),

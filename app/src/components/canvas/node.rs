@@ -98,7 +98,9 @@ pub fn NodeView(node: Node) -> impl IntoView {
                 });
             }
         }
-        if pg.selected.get() == Some(Selection::Node(sel_id.clone())) {
+        if pg.selected.get() == Some(Selection::Node(sel_id.clone()))
+            || pg.multi.with(|m| m.contains(&sel_id))
+        {
             c.push_str(" selected");
         }
         c
