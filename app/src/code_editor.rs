@@ -55,3 +55,30 @@ pub fn create(
     cb.forget();
     handle
 }
+
+/// Mounts an editor in `host` once the element exists (when the bundle is loaded);
+/// `text` follows the editor's content. The editor is destroyed with the component.
+pub fn mount(
+    host: leptos::prelude::NodeRef<leptos::html::Div>,
+    language: &'static str,
+    doc: String,
+    read_only: bool,
+    text: leptos::prelude::RwSignal<String>,
+) {
+    use leptos::prelude::*;
+    let handle = StoredValue::new_local(None::<EditorHandle>);
+    Effect::new(move |_| {
+        let Some(el) = host.get() else { return };
+        if available() && handle.with_value(Option::is_none) {
+            let h = create(&el, language, &doc, read_only, move |t| text.set(t));
+            handle.set_value(Some(h));
+        }
+    });
+    on_cleanup(move || {
+        handle.try_update_value(|h| {
+            if let Some(h) = h.take() {
+                h.destroy();
+            }
+        });
+    });
+}

@@ -81,43 +81,8 @@ const fn choice(
 
 const RUNTIMES: &[&str] = &["nodejs22.x", "nodejs20.x", "nodejs18.x"];
 
+/// A function's fields (SAM's AutoPublishAlias only on `AWS::Serverless::Function`).
 const FUNCTION: &[Field] = &[
-    choice(
-        "Runtime",
-        RUNTIMES,
-        "",
-        "The Node.js runtime the handler runs on",
-    ),
-    text(
-        "Handler",
-        128,
-        "file.export of the handler function (index.handler)",
-    ),
-    int(
-        "MemorySize",
-        128,
-        10_240,
-        "128",
-        "Memory in MB; CPU share grows with it",
-    ),
-    int(
-        "Timeout",
-        1,
-        900,
-        "3",
-        "Seconds before the invocation is stopped",
-    ),
-    int(
-        "ReservedConcurrentExecutions",
-        0,
-        1_000,
-        "",
-        "Concurrency reserved for (and limiting) this function; 0 stops it",
-    ),
-    text("Description", 256, "What the function does"),
-];
-
-const SAM_FUNCTION: &[Field] = &[
     choice(
         "Runtime",
         RUNTIMES,
@@ -276,10 +241,16 @@ const STATE_MACHINE: &[Field] = &[
 ];
 
 /// The inspector's fields for a resource type (none for types not run).
-pub fn fields(resource_type: &str) -> &'static [Field] {
-    match resource_type {
-        "AWS::Serverless::Function" => SAM_FUNCTION,
-        "AWS::Lambda::Function" => FUNCTION,
+pub fn fields(resource_type: &str) -> Vec<Field> {
+    let list: &[Field] = match resource_type {
+        "AWS::Serverless::Function" => FUNCTION,
+        "AWS::Lambda::Function" => {
+            return FUNCTION
+                .iter()
+                .filter(|f| f.name != "AutoPublishAlias")
+                .copied()
+                .collect()
+        }
         "AWS::SQS::Queue" => QUEUE,
         "AWS::SNS::Topic" => TOPIC,
         "AWS::S3::Bucket" => BUCKET,
@@ -289,7 +260,8 @@ pub fn fields(resource_type: &str) -> &'static [Field] {
         "AWS::Serverless::StateMachine" => STATE_MACHINE,
         "AWS::StepFunctions::StateMachine" => &STATE_MACHINE[..1],
         _ => &[],
-    }
+    };
+    list.to_vec()
 }
 
 /// The limit as the inspector shows it: `128–10,240 · default 128`.
@@ -382,7 +354,7 @@ pub fn set_property(text: &str, id: &str, name: &str, input: &str) -> Result<Cha
         .resource(id)
         .ok_or_else(|| format!("{id} is not a resource of this template"))?;
     let f = fields(&r.resource_type)
-        .iter()
+        .into_iter()
         .find(|f| f.name == name)
         .ok_or_else(|| {
             format!(
@@ -394,7 +366,7 @@ pub fn set_property(text: &str, id: &str, name: &str, input: &str) -> Result<Cha
         .iter()
         .map(|s| Seg::Key(s.to_string()))
         .collect();
-    let (op, summary) = match parse(f, input)? {
+    let (op, summary) = match parse(&f, input)? {
         Some(v) => (Op::Set(path, v), format!("Set {id}.{name}")),
         None if current(&model, id, name).is_none() => return Err(format!("{name} is not set")),
         None => (

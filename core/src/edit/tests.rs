@@ -366,10 +366,13 @@ fn diff_shows_the_changed_lines_with_context() {
 fn inspector_fields_check_aws_limits_before_writing() {
     use super::fields::{fields, hint, set_property};
     let f = fields("AWS::Serverless::Function")
-        .iter()
+        .into_iter()
         .find(|f| f.name == "MemorySize")
         .unwrap();
-    assert_eq!(hint(f), "128–10,240 · default 128");
+    assert_eq!(hint(&f), "128–10,240 · default 128");
+    assert!(!fields("AWS::Lambda::Function")
+        .iter()
+        .any(|f| f.name == "AutoPublishAlias"));
     let e = set_property(BASE, "Worker", "Timeout", "1000").unwrap_err();
     assert!(e.contains("between 1 and 900"), "{e}");
     let c = set_property(BASE, "Worker", "Timeout", "30").unwrap();

@@ -94,6 +94,16 @@ fn to_svg(el: &web_sys::Element, vb: (f64, f64, f64, f64), cx: f64, cy: f64) -> 
     (vb.0 + (cx - ox) / s, vb.1 + (cy - oy) / s)
 }
 
+/// The element an event is handled on and the event's point in view-box coordinates.
+fn event_point(
+    ev: &web_sys::MouseEvent,
+    vb: (f64, f64, f64, f64),
+) -> Option<(web_sys::Element, (f64, f64))> {
+    let el = current(ev)?;
+    let p = to_svg(&el, vb, ev.client_x() as f64, ev.client_y() as f64);
+    Some((el, p))
+}
+
 fn attr_of(el: &web_sys::Element, attr: &str) -> Option<String> {
     el.closest(&format!("[{attr}]"))
         .ok()
@@ -239,15 +249,10 @@ pub fn Canvas() -> impl IntoView {
         if ev.button() != 0 {
             return;
         }
-        let (Some(svg), Some(el)) = (current(&ev), target(&ev)) else {
+        let (Some((svg, (x, y))), Some(el)) = (event_point(&ev, vb.get_untracked()), target(&ev))
+        else {
             return;
         };
-        let (x, y) = to_svg(
-            &svg,
-            vb.get_untracked(),
-            ev.client_x() as f64,
-            ev.client_y() as f64,
-        );
         pg.wire_choice.set(None);
         // Working on the canvas takes the keyboard from a text field (Delete, Ctrl+Z).
         if let Some(active) = document()
@@ -297,13 +302,9 @@ pub fn Canvas() -> impl IntoView {
         let Some(d) = drag.get_untracked() else {
             return;
         };
-        let Some(svg) = current(&ev) else { return };
-        let (x, y) = to_svg(
-            &svg,
-            vb.get_untracked(),
-            ev.client_x() as f64,
-            ev.client_y() as f64,
-        );
+        let Some((svg, (x, y))) = event_point(&ev, vb.get_untracked()) else {
+            return;
+        };
         let next = match d {
             Drag::Move {
                 id,
@@ -389,13 +390,9 @@ pub fn Canvas() -> impl IntoView {
         let Some(key) = ev.data_transfer().and_then(|d| d.get_data(KIND_MIME).ok()) else {
             return;
         };
-        let Some(svg) = current(&ev) else { return };
-        let (x, y) = to_svg(
-            &svg,
-            vb.get_untracked(),
-            ev.client_x() as f64,
-            ev.client_y() as f64,
-        );
+        let Some((_, (x, y))) = event_point(&ev, vb.get_untracked()) else {
+            return;
+        };
         pg.add_resource(&key, Some((x - NODE_W / 2.0, y - NODE_H / 2.0)));
     };
     let on_wheel = move |ev: web_sys::WheelEvent| {
@@ -542,9 +539,8 @@ pub fn Canvas() -> impl IntoView {
             <svg class="minimap" viewBox=move || { let (x, y, w, h) = fit.get(); format!("{x} {y} {w} {h}") }
                 role="img" aria-label="Minimap: the whole scenario; click to look there"
                 on:click=move |ev: web_sys::MouseEvent| {
-                    let Some(el) = current(&ev) else { return };
                     let f = fit.get_untracked();
-                    let (px, py) = to_svg(&el, f, ev.client_x() as f64, ev.client_y() as f64);
+                    let Some((_, (px, py))) = event_point(&ev, f) else { return };
                     pan.set((px - f.0 - f.2 / 2.0, py - f.1 - f.3 / 2.0));
                 }>
                 <For each=nodes key=|n| (n.id.clone(), n.x as i64, n.y as i64) children=move |n| view! {

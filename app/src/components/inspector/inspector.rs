@@ -86,8 +86,7 @@ pub fn Inspector() -> impl IntoView {
     view! {
         {move || selected.get().map(|(id, ty, values, physical, code, definition)| {
             let is_fn = ty.ends_with("::Function");
-            let rows = fields::fields(&ty).iter().zip(values).map(|(f, (_, value))| {
-                let f = *f;
+            let rows = fields::fields(&ty).into_iter().zip(values).map(|(f, (_, value))| {
                 let error = RwSignal::new(None::<String>);
                 let id = id.clone();
                 let input_id = format!("field-{}", f.name);
@@ -183,31 +182,14 @@ fn TestEvents(function: String) -> impl IntoView {
 /// Ctrl+S) writes it into the template. Without the editor bundle, a plain text area.
 #[component]
 fn HandlerCode(id: String, code: String) -> impl IntoView {
-    use crate::code_editor::{self, EditorHandle};
+    use crate::code_editor;
     let pg = expect_context::<Playground>();
     let host = NodeRef::<leptos::html::Div>::new();
     let text = RwSignal::new(code.clone());
     let saved = StoredValue::new(code.clone());
-    let handle = StoredValue::new_local(None::<EditorHandle>);
     let rich = code_editor::available();
     let read_only = pg.read_only();
-    Effect::new(move |_| {
-        let Some(el) = host.get() else { return };
-        if rich && handle.with_value(Option::is_none) {
-            let h =
-                code_editor::create(&el, "javascript", &saved.get_value(), read_only, move |t| {
-                    text.set(t)
-                });
-            handle.set_value(Some(h));
-        }
-    });
-    on_cleanup(move || {
-        handle.try_update_value(|h| {
-            if let Some(h) = h.take() {
-                h.destroy();
-            }
-        });
-    });
+    code_editor::mount(host, "javascript", saved.get_value(), read_only, text);
     let dirty = move || text.with(|t| *t != saved.get_value());
     let id2 = id.clone();
     let save = move || pg.set_code(&id2, &text.get_untracked());
@@ -250,14 +232,13 @@ type Checked = (
 /// is lit by the execution chosen in the Executions panel. Save writes the definition.
 #[component]
 fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) -> impl IntoView {
-    use crate::code_editor::{self, EditorHandle};
+    use crate::code_editor;
     use playground_core::asl::{definition as asl_def, graph};
     let pg = expect_context::<Playground>();
     let start = serde_json::to_string_pretty(&definition).unwrap_or_default();
     let text = RwSignal::new(start.clone());
     let saved = StoredValue::new(start);
     let host = NodeRef::<leptos::html::Div>::new();
-    let handle = StoredValue::new_local(None::<EditorHandle>);
     let rich = code_editor::available();
     let read_only = pg.read_only();
     let id_v = id.clone();
@@ -327,22 +308,7 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
         })
     });
     let errors = Signal::derive(move || checked.with(|c| c.1.clone()));
-    Effect::new(move |_| {
-        let Some(el) = host.get() else { return };
-        if rich && handle.with_value(Option::is_none) {
-            let h = code_editor::create(&el, "yaml", &saved.get_value(), read_only, move |t| {
-                text.set(t)
-            });
-            handle.set_value(Some(h));
-        }
-    });
-    on_cleanup(move || {
-        handle.try_update_value(|h| {
-            if let Some(h) = h.take() {
-                h.destroy();
-            }
-        });
-    });
+    code_editor::mount(host, "yaml", saved.get_value(), read_only, text);
     let dirty = move || text.with(|t| *t != saved.get_value());
     let save = move |_| match serde_json::from_str::<serde_json::Value>(&text.get_untracked()) {
         Ok(v) => pg.set_definition(&id, &v),
