@@ -83,3 +83,16 @@ test('the EventBridge example draws bus → rule → target wires and routes by 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('each example says what to watch', async () => {
+  const { page, errors } = await openPage(browser);
+  await page.waitForSelector('g[data-resource="Worker"]');
+  await page.click('#about summary');
+  assert.match(await page.textContent('#about p'), /poison message/);
+  await page.selectOption('#example', 'sync-vs-async');
+  await page.waitForSelector('g[data-resource="Greeter"]');
+  // Opened once, it stays open for the next scenario.
+  await page.locator('#about p', { hasText: 'RequestResponse' }).waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});

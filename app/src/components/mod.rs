@@ -1,5 +1,6 @@
 //! The page's components, one per file, grouped by area.
 
+mod about;
 pub mod asl_graph;
 mod banner;
 pub mod canvas;
@@ -13,6 +14,7 @@ pub mod run;
 pub mod share;
 mod theme;
 
+pub use about::About;
 pub use banner::Banner;
 pub use canvas::Canvas;
 pub use commands::CommandPalette;

@@ -488,6 +488,7 @@ pub fn Canvas() -> impl IntoView {
     let selected_wire = move |key: &str| matches!(pg.selected.get(), Some(Selection::Wire(f, t)) if format!("{f}->{t}") == key);
     view! {
         <section class="canvas" aria-label="Architecture canvas">
+            <crate::components::About/>
             <div class="zoom" role="toolbar" aria-label="Zoom">
                 <button id="zoom-in" aria-label="Zoom in" aria-keyshortcuts="+" on:click=move |_| zoom.update(|z| *z = (*z * 1.25).min(4.0))>"+"</button>
                 <button id="zoom-out" aria-label="Zoom out" aria-keyshortcuts="-" on:click=move |_| zoom.update(|z| *z = (*z / 1.25).max(0.25))>"−"</button>
