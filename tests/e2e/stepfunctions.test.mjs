@@ -85,6 +85,16 @@ test('the state machine graph: lit by an execution, errors located while editing
   assert.equal(await page.locator('.asl-graph path.asl-edge.catch').count() > 0, true);
   await page.screenshot({ path: `${SHOTS}stepfunctions-graph.png` });
 
+  // The data-flow view of a state: run on the input the execution gave it, with its
+  // Task's recorded outcome as the mock.
+  await page.locator('.asl-graph g[data-state="Check order"]').click();
+  await page.locator('#dataflow dd[data-stage="input"]').waitFor();
+  assert.match(await page.textContent('#dataflow dd[data-stage="input"]'), /"orderId":2/);
+  assert.match(await page.textContent('#dataflow dd[data-stage="status"]'), /OutOfStock/);
+  await page.locator('.asl-graph g[data-state="Large order?"]').click();
+  await page.fill('#dataflow-input', '{"amount": 500}');
+  await page.locator('#dataflow dd[data-stage="status"]', { hasText: '→ Ask for approval' }).waitFor();
+
   // Edit the definition: an error is listed with its location and marked on the graph.
   await page.locator('#definition-host .cm-line').first().click();
   await page.keyboard.press('Control+a');

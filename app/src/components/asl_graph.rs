@@ -15,6 +15,9 @@ pub fn AslGraphView(
     /// State name → the first validation error located in it.
     #[prop(into)]
     errors: Signal<BTreeMap<String, String>>,
+    /// Called with a state's name when the user presses it.
+    #[prop(optional)]
+    on_select: Option<Callback<String>>,
 ) -> impl IntoView {
     let at = |id: &str| graph.states.iter().find(|s| s.id == id).cloned();
     let edges: Vec<_> = graph
@@ -81,9 +84,10 @@ pub fn AslGraphView(
             }).collect_view()}
             {leaves.into_iter().map(|s| {
                 let marker = s.id.starts_with("__");
-                let (n1, n2, ty) = (s.name.clone(), s.name.clone(), s.ty.clone());
+                let (n1, n2, n3, ty) = (s.name.clone(), s.name.clone(), s.name.clone(), s.ty.clone());
                 view! {
-                    <g class=move || class(&n1, &ty, marker) data-state=s.name.clone()>
+                    <g class=move || class(&n1, &ty, marker) data-state=s.name.clone()
+                        on:click=move |_| if let (Some(cb), false) = (on_select, marker) { cb.run(n3.clone()) }>
                         <rect x=s.x y=s.y width=s.w height=s.h rx=if marker { "14" } else { "6" }/>
                         <text x={s.x + s.w / 2.0} y={s.y + if marker { 18.0 } else { 17.0 }} text-anchor="middle" class="name">{s.name.clone()}</text>
                         {(!marker).then(|| view! {

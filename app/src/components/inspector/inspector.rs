@@ -243,6 +243,8 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
     let read_only = pg.read_only();
     let id_v = id.clone();
     let last_graph = StoredValue::new(None::<graph::AslGraph>);
+    // The definition as it runs (substitutions applied), for the data-flow view.
+    let resolved_def = StoredValue::new(None::<serde_json::Value>);
     let checked = Memo::new(move |_| -> Checked {
         let parsed: Result<serde_json::Value, _> = text.with(|t| serde_json::from_str(t));
         let v = match parsed {
@@ -272,6 +274,7 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
             })
             .unwrap_or_else(|| v.clone());
         let (_, diagnostics) = asl_def::read(&resolved);
+        resolved_def.set_value(Some(resolved.clone()));
         let mut errors = std::collections::BTreeMap::new();
         let mut lines = Vec::new();
         for d in diagnostics {
@@ -310,6 +313,8 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
     let errors = Signal::derive(move || checked.with(|c| c.1.clone()));
     code_editor::mount(host, "yaml", saved.get_value(), read_only, text);
     let dirty = move || text.with(|t| *t != saved.get_value());
+    let chosen = RwSignal::new(None::<String>);
+    let on_select = Callback::new(move |name: String| chosen.set(Some(name)));
     let save = move |_| match serde_json::from_str::<serde_json::Value>(&text.get_untracked()) {
         Ok(v) => pg.set_definition(&id, &v),
         Err(e) => pg
@@ -325,7 +330,7 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
             </div>
             <div class="definition-body">
                 <div class="definition-graph">
-                    {move || checked.with(|c| c.0.clone()).map(|g| view! { <AslGraphView graph=g status=status errors=errors/> })}
+                    {move || checked.with(|c| c.0.clone()).map(|g| view! { <AslGraphView graph=g status=status errors=errors on_select=on_select/> })}
                 </div>
                 <div id="definition-host" class="code-host" node_ref=host>
                     {(!rich).then(|| view! {
@@ -337,6 +342,137 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
             <ul id="definition-problems" class="problems">
                 {move || checked.with(|c| c.2.clone()).into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
             </ul>
+            {move || chosen.get().map(|name| {
+                let state = resolved_def.with_value(|d| d.as_ref().and_then(|d| find_state(d, &name)).cloned());
+                let events = pg.history.with_untracked(|h| h.as_ref().map(|(_, e)| e.clone()).unwrap_or_default());
+                state.map(|s| view! { <DataFlow name=name.clone() state=s events=events/> })
+            })}
+        </div>
+    }
+}
+
+/// A state's JSON by name, anywhere in a definition (inside Parallel branches and Map
+/// item processors too).
+fn find_state<'a>(def: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
+    let states = def.get("States")?.as_object()?;
+    if let Some(s) = states.get(name) {
+        return Some(s);
+    }
+    states.values().find_map(|s| {
+        s.get("Branches")
+            .and_then(|b| b.as_array())
+            .into_iter()
+            .flatten()
+            .chain(s.get("ItemProcessor").or_else(|| s.get("Iterator")))
+            .find_map(|inner| find_state(inner, name))
+    })
+}
+
+/// What the chosen execution gave a state: its input (the last time it was entered) and
+/// the result of its Task (as a TestState mock), from the history's events.
+fn from_history(
+    events: &[serde_json::Value],
+    name: &str,
+) -> (Option<String>, Option<serde_json::Value>) {
+    let entered = events.iter().rposition(|e| {
+        e["type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("StateEntered"))
+            && e["stateEnteredEventDetails"]["name"] == name
+    });
+    let Some(i) = entered else {
+        return (None, None);
+    };
+    let input = events[i]["stateEnteredEventDetails"]["input"]
+        .as_str()
+        .map(str::to_string);
+    let mut mock = None;
+    for e in &events[i + 1..] {
+        let ty = e["type"].as_str().unwrap_or("");
+        if ty.ends_with("StateExited") {
+            break;
+        }
+        let details = e.as_object().and_then(|o| {
+            o.iter()
+                .find(|(k, _)| k.ends_with("EventDetails"))
+                .map(|(_, v)| v.clone())
+        });
+        match (ty, details) {
+            (t, Some(d)) if t.ends_with("Succeeded") && d.get("output").is_some() => {
+                mock = Some(serde_json::json!({"result": d["output"]}));
+            }
+            (t, Some(d)) if t.ends_with("Failed") || t.ends_with("TimedOut") => {
+                mock = Some(
+                    serde_json::json!({"errorOutput": {"error": d["error"], "cause": d["cause"]}}),
+                );
+            }
+            _ => {}
+        }
+    }
+    (input, mock)
+}
+
+/// The data-flow view of one state, as Workflow Studio's data-flow simulator shows it:
+/// TestState run on the state with the input the chosen execution gave it (editable),
+/// every stage from InputPath to the output, the next state or the error.
+#[component]
+fn DataFlow(
+    name: String,
+    state: serde_json::Value,
+    events: Vec<serde_json::Value>,
+) -> impl IntoView {
+    let (input, mock) = from_history(&events, &name);
+    let from_run = input.is_some();
+    let input = RwSignal::new(input.unwrap_or_else(|| "{}".into()));
+    let is_task = state["Type"] == "Task";
+    let mock = RwSignal::new(
+        mock.map(|m| serde_json::to_string_pretty(&m).unwrap_or_default())
+            .unwrap_or_else(|| {
+                if is_task {
+                    r#"{"result": "{}"}"#.into()
+                } else {
+                    String::new()
+                }
+            }),
+    );
+    let stages = Memo::new(move |_| {
+        let parsed: Result<serde_json::Value, String> =
+            input.with(|t| serde_json::from_str(t).map_err(|e| format!("input: {e}")));
+        let m: Option<serde_json::Value> = mock.with(|t| serde_json::from_str(t).ok());
+        parsed.and_then(|i| playground_core::asl::teststate::run(&state, &i, m.as_ref(), 1))
+    });
+    const STAGES: [&str; 6] = [
+        "input",
+        "afterInputPath",
+        "afterParameters",
+        "result",
+        "afterResultSelector",
+        "afterResultPath",
+    ];
+    view! {
+        <div id="dataflow" class="dataflow">
+            <h4>{format!("Data flow of “{name}”")}<span class="src">{if from_run { " · input from the chosen execution" } else { " · choose an execution in the Executions panel to use its input" }}</span></h4>
+            <label>"Input"<textarea id="dataflow-input" spellcheck="false" prop:value=move || input.get() on:input=move |ev| input.set(event_target_value(&ev))></textarea></label>
+            {is_task.then(|| view! {
+                <label>"Task result (mock)"<textarea id="dataflow-mock" spellcheck="false" prop:value=move || mock.get() on:input=move |ev| mock.set(event_target_value(&ev))></textarea></label>
+            })}
+            {move || match stages.get() {
+                Ok(r) => {
+                    let data = r["inspectionData"].clone();
+                    view! {
+                        <dl class="stages">
+                            {STAGES.iter().filter(|k| data.get(**k).is_some()).map(|k| view! {
+                                <dt>{*k}</dt><dd data-stage=*k>{data[*k].as_str().unwrap_or("").to_string()}</dd>
+                            }).collect_view()}
+                            <dt>"output"</dt><dd data-stage="output">{r["output"].as_str().unwrap_or("").to_string()}</dd>
+                            <dt>"status"</dt><dd data-stage="status">{format!("{}{}{}", r["status"].as_str().unwrap_or(""),
+                                r["nextState"].as_str().map(|n| format!(" → {n}")).unwrap_or_default(),
+                                r["error"].as_str().map(|e| format!(" · {e}: {}", r["cause"].as_str().unwrap_or(""))).unwrap_or_default())}</dd>
+                        </dl>
+                    }.into_any()
+                }
+                Err(e) => view! { <p class="problems">{e}</p> }.into_any(),
+            }}
         </div>
     }
 }
