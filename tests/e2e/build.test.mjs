@@ -290,7 +290,7 @@ test('multi-select, copy and paste (also into another scenario), delete several 
   page.once('dialog', (d) => d.accept());
   await page.selectOption('#example', 'sns-fanout');
   await page.waitForSelector('g[data-resource="Worker"]', { state: 'detached' });
-  await page.locator('.canvas svg').first().click({ position: { x: 20, y: 20 } });
+  await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press('Control+v');
   await page.waitForSelector('g[data-resource="Worker"]');
   await page.waitForSelector('g[data-resource="Inbox"]');
