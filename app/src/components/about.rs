@@ -23,7 +23,7 @@ pub fn About() -> impl IntoView {
     });
     view! {
         {move || text.get().map(|t| view! {
-            <details id="about" class="about">
+            <details id="about" class="watch">
                 <summary>"What to watch"</summary>
                 <p>{t}</p>
             </details>

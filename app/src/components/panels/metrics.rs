@@ -48,7 +48,7 @@ pub fn MetricsPanel() -> impl IntoView {
                         view! {
                             <div class="metric" data-metric=format!("{res}/{name}")>
                                 <span class="m-res">{res.clone()}</span>
-                                <span class="m-name">{name}</span>
+                                <span class="m-name" title=name>{name}</span>
                                 <svg width=W height=H viewBox=format!("0 0 {W} {H}") role="img"
                                     aria-label=format!("{name} of {res}: now {last}, peak {peak}")>
                                     <polyline points=points(&s) class="spark"/>
