@@ -165,8 +165,9 @@ pub struct TraceRow {
     pub from: String,
     pub to: String,
     pub summary: String,
-    /// The entry's detail as compact JSON (ids to follow a request by).
-    pub detail: String,
+    /// The entry's detail (ids to follow a request by); turned into text only when the
+    /// Trace panel searches or shows it, never on the hot path.
+    pub detail: Value,
 }
 
 /// What is selected on the canvas.
@@ -697,11 +698,7 @@ impl Playground {
                 from: e["from"].as_str().unwrap_or("").to_string(),
                 to: e["to"].as_str().unwrap_or("").to_string(),
                 summary: e["summary"].as_str().unwrap_or("").to_string(),
-                detail: if e["detail"].is_null() {
-                    String::new()
-                } else {
-                    e["detail"].to_string()
-                },
+                detail: e["detail"].clone(),
             })
             .collect();
         append_capped(self.trace_rows, rows, MAX_TRACE_ROWS);

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use serde_json::Value;
 
 /// The ids in an entry's detail worth following.
-fn ids_of(detail: &str) -> Vec<String> {
+fn ids_of(v: &Value) -> Vec<String> {
     const KEYS: &[&str] = &[
         "MessageId",
         "messageId",
@@ -20,9 +20,6 @@ fn ids_of(detail: &str) -> Vec<String> {
         "EventId",
         "id",
     ];
-    let Ok(v) = serde_json::from_str::<Value>(detail) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
     fn walk(v: &Value, out: &mut Vec<String>, depth: usize) {
         if depth > 3 {
@@ -43,7 +40,7 @@ fn ids_of(detail: &str) -> Vec<String> {
             _ => {}
         }
     }
-    walk(&v, &mut out, 0);
+    walk(v, &mut out, 0);
     out.sort();
     out.dedup();
     out
@@ -62,9 +59,13 @@ pub fn TracePanel() -> impl IntoView {
             } else {
                 rows.iter()
                     .filter(|r| {
-                        t.iter().any(|w| {
-                            r.summary.contains(w.as_str()) || r.detail.contains(w.as_str())
-                        })
+                        let detail = if r.detail.is_null() {
+                            String::new()
+                        } else {
+                            r.detail.to_string()
+                        };
+                        t.iter()
+                            .any(|w| r.summary.contains(w.as_str()) || detail.contains(w.as_str()))
                     })
                     .take(400)
                     .cloned()
@@ -122,7 +123,7 @@ pub fn TracePanel() -> impl IntoView {
                     rows().into_iter().map(|r| {
                         let ids = ids_of(&r.detail);
                         let left = (r.at_ms - t0) / width * 100.0;
-                        let title = if r.detail.is_empty() { r.summary.clone() } else { r.detail.clone() };
+                        let title = if r.detail.is_null() { r.summary.clone() } else { r.detail.to_string() };
                         view! {
                             <div class=format!("trace-row {}", r.kind) role="listitem" data-kind=r.kind.clone() title=title
                                 on:click=move |_| ids.iter().for_each(|i| follow(i.clone()))>
