@@ -2,7 +2,7 @@
 // without asking (dismissing keeps the user's work; accepting opens the link).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, shareLink, SITE } from './helpers.mjs';
+import { launch, shareLink, SITE, freshPage } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -13,10 +13,7 @@ const OTHER = `Resources:
 `;
 
 test('autosaved work is restored and a link asks before replacing it', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { context, page, errors } = await freshPage(browser);
   await page.goto(SITE);
   await page.waitForSelector('g[data-resource="Worker"]');
   const mine = (await page.inputValue('#template')) + '\n# my own notes\n';

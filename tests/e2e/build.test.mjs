@@ -5,7 +5,7 @@
 // shown as a diff.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, shareLink, SHOTS } from './helpers.mjs';
+import { launch, shareLink, SHOTS, freshPage } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -55,10 +55,7 @@ async function dragWire(page, from, to) {
 const template = (page) => page.inputValue('#template');
 
 test('palette, wires, delete, undo/redo and move edit the template', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { context, page, errors } = await freshPage(browser);
   await page.goto(shareLink(START));
   await page.waitForSelector('g[data-resource="Worker"]');
 
@@ -155,10 +152,7 @@ test('palette, wires, delete, undo/redo and move edit the template', async () =>
 });
 
 test('the inspector edits properties within AWS limits and invokes a function with a test event', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { context, page, errors } = await freshPage(browser);
   await page.goto(shareLink(START));
   await page.waitForSelector('g[data-resource="Worker"]');
   await page.locator('g[data-resource="Worker"] rect').click();
@@ -214,10 +208,7 @@ test('the inspector edits properties within AWS limits and invokes a function wi
 });
 
 test('command palette, duplicate, arrange and named scenarios', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { context, page, errors } = await freshPage(browser);
   await page.goto(shareLink(START));
   await page.waitForSelector('g[data-resource="Worker"]');
 
@@ -260,10 +251,7 @@ test('command palette, duplicate, arrange and named scenarios', async () => {
 });
 
 test('multi-select, copy and paste (also into another scenario), delete several at once', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { context, page, errors } = await freshPage(browser);
   await page.goto(shareLink(START));
   await page.waitForSelector('g[data-resource="Worker"]');
   await page.locator('g[data-resource="Inbox"] rect').click();

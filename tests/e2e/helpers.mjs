@@ -28,6 +28,16 @@ export async function openPage(browser, url = SITE) {
   return { page, errors };
 }
 
+// A page in a browser context of its own (its own storage, service worker, downloads),
+// with the page's uncaught errors collected.
+export async function freshPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { context, page, errors };
+}
+
 export function shareLink(templateText) {
   return `${SITE}#s=1.${deflateRawSync(Buffer.from(templateText, 'utf8')).toString('base64url')}`;
 }

@@ -3,7 +3,7 @@
 // minimap, the queue browser with a DLQ redrive, and the metric sparklines — on the built-in SQS → Lambda → DLQ example.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, SITE, SHOTS } from './helpers.mjs';
+import { launch, SITE, SHOTS, freshPage } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -17,10 +17,7 @@ const seconds = async (page) => {
 };
 
 test('step, timeline, queue browser with redrive, metrics', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { context, page, errors } = await freshPage(browser);
   await page.goto(SITE);
   await page.waitForSelector('g[data-resource="Worker"]');
   await page.waitForFunction(() => document.querySelector('.engine-state')?.dataset.engine === 'ready');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
-import { launch, shareLink, SITE, SHOTS } from './helpers.mjs';
+import { launch, shareLink, freshPage, SITE, SHOTS } from './helpers.mjs';
 import { startServer } from './serve.mjs';
 
 let browser;
@@ -39,13 +39,7 @@ function decodeFragment(url) {
   return inflateRawSync(Buffer.from(s.slice('s=1.'.length), 'base64url')).toString('utf8');
 }
 
-async function fresh() {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  return { context, page, errors };
-}
+const fresh = () => freshPage(browser);
 
 test('the address bar follows the editor and the chosen panel', async () => {
   const { context, page, errors } = await fresh();

@@ -483,8 +483,9 @@ fn add_policy(model: &Model, id: &str, policy: Value) -> Vec<Op> {
     }
 }
 
-fn sam_event(to: &str, name: &str, event: Value) -> Op {
-    Op::Set(props(to, &["Events", name]), event)
+/// A SAM event on function (or state machine) `to`, under a free name from `base`.
+fn sam_event(model: &Model, to: &str, base: &str, event: Value) -> Op {
+    Op::Set(props(to, &["Events", &event_name(model, to, base)]), event)
 }
 
 /// A name for a new entry under `Events` (unique within the function).
@@ -532,8 +533,9 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
         (Class::Queue, Class::SamFn) => add(
             "SQS event source: the function polls the queue (batches of 10)".into(),
             vec![sam_event(
+                model,
                 to,
-                &event_name(model, to, &format!("{from}Messages")),
+                &format!("{from}Messages"),
                 json!({
                 "Type": "SQS", "Properties": {"Queue": getatt(from, "Arn"), "BatchSize": 10}}),
             )],
@@ -565,8 +567,9 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
         (Class::Topic, Class::SamFn) => add(
             "SNS event: the topic invokes the function (asynchronously)".into(),
             vec![sam_event(
+                model,
                 to,
-                &event_name(model, to, &format!("{from}Messages")),
+                &format!("{from}Messages"),
                 json!({
                 "Type": "SNS", "Properties": {"Topic": reference(from)}}),
             )],
@@ -578,8 +581,9 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
         (Class::Bucket, Class::SamFn) => add(
             "S3 event: new objects invoke the function (asynchronously)".into(),
             vec![sam_event(
+                model,
                 to,
-                &event_name(model, to, &format!("{from}Uploads")),
+                &format!("{from}Uploads"),
                 json!({
                 "Type": "S3", "Properties": {"Bucket": reference(from), "Events": "s3:ObjectCreated:*"}}),
             )],
@@ -606,8 +610,9 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
         (Class::Bus, Class::SamFn | Class::SamSm) => add(
             format!("EventBridge rule on {from} (pattern: source my.app)"),
             vec![sam_event(
+                model,
                 to,
-                &event_name(model, to, &format!("{from}Rule")),
+                &format!("{from}Rule"),
                 json!({
                 "Type": "EventBridgeRule", "Properties": {
                     "EventBusName": reference(from), "Pattern": {"source": ["my.app"]}}}),
