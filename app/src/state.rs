@@ -25,6 +25,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         include_str!("../../public/examples/sync-vs-async.yaml"),
     ),
     (
+        "execution-role",
+        "Execution role: AccessDenied and SAM policy templates",
+        include_str!("../../public/examples/execution-role.yaml"),
+    ),
+    (
         "sqs-scaling",
         "SQS → Lambda scaling: pollers add concurrency",
         include_str!("../../public/examples/sqs-scaling.yaml"),
@@ -706,6 +711,16 @@ impl Playground {
             let kind = e["kind"].as_str().unwrap_or("");
             let from = e["from"].as_str().unwrap_or("");
             let to = e["to"].as_str().unwrap_or("");
+            // A call the caller's role does not allow: the error and the policy that
+            // would grant it, in the logs where the learner looks.
+            if let Some(hint) = e["detail"]["hint"].as_str() {
+                new_logs.push(LogLine {
+                    id: self.next_id(),
+                    at_ms: e["at_ms"].as_f64().unwrap_or(0.0),
+                    resource: from.to_string(),
+                    text: format!("IAM: {} — {hint}", e["summary"].as_str().unwrap_or("")),
+                });
+            }
             if kind == "log" {
                 new_logs.push(LogLine {
                     id: self.next_id(),

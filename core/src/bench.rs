@@ -119,6 +119,7 @@ Resources:
       Runtime: nodejs22.x
       Handler: index.handler
       ReservedConcurrentExecutions: 100
+      Policies: [{ SQSSendMessagePolicy: { QueueName: out } }]
       Environment: { Variables: { OUT: !Ref Out } }
       InlineCode: |
         const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');

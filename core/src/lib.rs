@@ -13,6 +13,7 @@ pub mod drivers;
 pub mod edit;
 pub mod error;
 pub mod graph;
+pub mod iam;
 mod kernel;
 pub mod patterns;
 pub mod rng;

@@ -5,6 +5,7 @@
 
 use crate::drivers::{self, Driver};
 use crate::error::{AwsError, TemplateError};
+use crate::iam::Iam;
 use crate::kernel::{Kernel, US_PER_MS};
 use crate::services::events::Events;
 use crate::services::lambda::{EsmWaiter, Lambda, LambdaWaiter};
@@ -36,6 +37,7 @@ pub struct Sim {
     sqs: Sqs,
     sns: Sns,
     lambda: Lambda,
+    iam: Iam,
     sfn: Sfn,
     events: Events,
     s3: S3,
@@ -56,7 +58,10 @@ impl Sim {
         Self::from_model(template::load(text)?, seed)
     }
 
-    pub fn from_model(model: Model, seed: Option<u64>) -> Result<Sim, TemplateError> {
+    pub fn from_model(mut model: Model, seed: Option<u64>) -> Result<Sim, TemplateError> {
+        let mut warnings = std::mem::take(&mut model.warnings);
+        let iam = Iam::from_model(&model, &mut warnings)?;
+        model.warnings = warnings;
         let mut sqs = Sqs::from_model(&model)?;
         let lambda = Lambda::from_model(&model)?;
         let sns = Sns::from_model(&model)?;
@@ -88,6 +93,16 @@ impl Sim {
                     "InvalidParameterValueException: for a FIFO queue, BatchSize must be 1 to 10 and MaximumBatchingWindowInSeconds is not supported",
                 ));
             }
+            // The poller reads the queue with the function's execution role.
+            let principal = &lambda.functions[esm.function].logical_id;
+            for action in ["ReceiveMessage", "DeleteMessage", "GetQueueAttributes"] {
+                if !iam.permits(principal, &format!("sqs:{action}"), &esm.queue_arn) {
+                    return Err(TemplateError::at(
+                        &esm.path,
+                        format!("InvalidParameterValueException: The provided execution role does not have permissions to call {action} on SQS (the managed policy AWSLambdaSQSQueueExecutionRole or SAM's SQSPollerPolicy grants it)"),
+                    ));
+                }
+            }
             sqs.mark_polled(&esm.queue_arn);
         }
         let drivers = drivers::parse(&model)?;
@@ -103,6 +118,7 @@ impl Sim {
             sqs,
             sns,
             lambda,
+            iam,
             sfn,
             events,
             s3,
@@ -332,6 +348,21 @@ impl Sim {
                 "SerializationException",
                 "the request must be a JSON object",
             )));
+        }
+        let token_machine = params
+            .get("taskToken")
+            .and_then(Value::as_str)
+            .and_then(|t| self.sfn.machine_of_token(t));
+        if let Err(denied) = self.iam.check(caller, service, name, params, token_machine) {
+            let to = self.target_of(params);
+            self.k.record(
+                TraceKind::Failure,
+                caller,
+                &to,
+                format!("{}: {}", denied.error.code, denied.error.message),
+                json!({"error": denied.error.code, "message": denied.error.message, "hint": denied.hint}),
+            );
+            return Outcome::Done(Err(denied.error));
         }
         match service {
             "sqs" => self.sqs.call(&mut self.k, caller, name, params, waiter),

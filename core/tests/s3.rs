@@ -31,6 +31,7 @@ Resources:
     Properties:
       Runtime: nodejs22.x
       Handler: index.handler
+      Policies: [{ S3CrudPolicy: { BucketName: uploads } }]
       Events:
         Put: { Type: S3, Properties: { Bucket: !Ref Uploads, Events: s3:ObjectCreated:Put } }
       InlineCode: |

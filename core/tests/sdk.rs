@@ -11,7 +11,7 @@ fn scenario(fn_code: &str, extra_resources: &str) -> Sim {
         .collect::<Vec<_>>()
         .join("\n");
     let t = format!(
-        "Resources:\n  Out:\n    Type: AWS::SQS::Queue\n    Properties: {{ QueueName: out }}\n{extra_resources}  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: fn\n      Runtime: nodejs22.x\n      Handler: index.handler\n      Timeout: 10\n      Environment:\n        Variables:\n          OUT_URL: !Ref Out\n      InlineCode: |\n{code}\n"
+        "Resources:\n  Out:\n    Type: AWS::SQS::Queue\n    Properties: {{ QueueName: out }}\n{extra_resources}  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: fn\n      Runtime: nodejs22.x\n      Handler: index.handler\n      Timeout: 10\n      Policies: [AmazonSQSFullAccess, AWSLambdaRole]\n      Environment:\n        Variables:\n          OUT_URL: !Ref Out\n      InlineCode: |\n{code}\n"
     );
     Sim::load(&t).unwrap_or_else(|e| panic!("{e}\n{t}"))
 }

@@ -169,6 +169,7 @@ Resources:
       Runtime: nodejs22.x
       Handler: index.handler
       AutoPublishAlias: live
+      Policies: [{ SQSPollerPolicy: { QueueName: !GetAtt Q.QueueName } }]
       InlineCode: "exports.handler = async (e, ctx) => { console.log('RAN', ctx.functionVersion); };"
   Mapping:
     Type: AWS::Lambda::EventSourceMapping

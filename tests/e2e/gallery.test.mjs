@@ -26,6 +26,24 @@ test('the async example runs: retries end in the DLQ, successes reach the audit 
   await page.close();
 });
 
+test('the execution-role example: the denied call is in the logs with the policy template that grants it', async () => {
+  const { page, errors } = await openPage(browser);
+  await page.waitForSelector('g[data-resource="Worker"]');
+  await page.selectOption('#example', 'execution-role');
+  await page.waitForSelector('g[data-resource="Intern"]');
+  await page.click('#play');
+  await page.click('[data-speed="max"]');
+  const hint = page.locator('.log-line[data-resource="Intern"]', { hasText: 'IAM: AccessDenied' }).first();
+  await hint.waitFor({ timeout: 20000 });
+  const text = await hint.textContent();
+  assert.match(text, /is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:us-east-1:123456789012:playground-Shipping-/);
+  assert.match(text, /SAM policy template SQSSendMessagePolicy: \{ QueueName: !GetAtt Shipping.QueueName \} grants sqs:SendMessage on .*: add it to the Policies of Intern\./);
+  await page.locator('g[data-resource="Shipping"] .badge', { hasText: '3 visible' }).waitFor({ timeout: 20000 });
+  await page.screenshot({ path: `${SHOTS}gallery-execution-role.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the SNS fan-out example draws subscriptions as wires and filters deliveries', async () => {
   const { page, errors } = await openPage(browser);
   await page.waitForSelector('g[data-resource="Worker"]');

@@ -9,6 +9,7 @@ pub(crate) mod parse;
 mod resolve;
 
 pub use parse::parse_template_text;
+pub(crate) use resolve::suffix;
 
 use crate::error::TemplateError;
 use serde_json::{Map, Value};
@@ -31,6 +32,9 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::S3::Bucket",
     "AWS::Lambda::LayerVersion",
     "AWS::Serverless::LayerVersion",
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

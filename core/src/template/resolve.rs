@@ -46,7 +46,8 @@ fn identity(ty: &str) -> Option<Identity> {
 }
 
 /// A stable 12-character suffix, as CloudFormation appends to generated names.
-fn suffix(logical_id: &str) -> String {
+/// The 12-character suffix CloudFormation-style generated names end with (stable per id).
+pub(crate) fn suffix(logical_id: &str) -> String {
     let mut h = crate::util::fnv1a(logical_id.as_bytes());
     const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     (0..12)

@@ -258,6 +258,14 @@ impl Sfn {
         self.by_arn.get(arn).copied()
     }
     /// The logical id of the machine an execution ARN belongs to.
+    /// The ARN of the state machine whose execution handed out a task token (the
+    /// resource `states:SendTaskSuccess` is authorized on).
+    pub fn machine_of_token(&self, token: &str) -> Option<&str> {
+        let ri = *self.tokens.get(token)?;
+        let exec = self.runs.get(ri)?.exec();
+        Some(self.machines[self.execs[exec].machine].arn.as_str())
+    }
+
     pub fn machine_of_exec(&self, arn: &str) -> Option<usize> {
         self.find_exec(arn).map(|e| self.execs[e].machine)
     }

@@ -415,6 +415,10 @@ impl Run {
             }
     }
 
+    pub fn exec(&self) -> usize {
+        self.exec
+    }
+
     pub fn waiting_for_token(&self, t: &str) -> bool {
         self.alive && matches!(&self.phase, Phase::Token { token, .. } if token == t)
     }
