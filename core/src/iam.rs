@@ -74,6 +74,8 @@ pub struct Iam {
     pub enforce: bool,
     /// Principal (logical id of a function or state machine) → (role, session name).
     principals: BTreeMap<String, (Role, String)>,
+    /// The template's `AWS::IAM::Role`s by ARN.
+    roles: BTreeMap<String, Role>,
     /// Physical name → logical id, so a hint can say `!GetAtt Shipping.QueueName`.
     logical: BTreeMap<String, String>,
     account: String,
@@ -99,6 +101,7 @@ impl Iam {
         let mut iam = Iam {
             enforce: enforced(model)?,
             principals: BTreeMap::new(),
+            roles: BTreeMap::new(),
             logical: model
                 .resources
                 .iter()
@@ -108,6 +111,7 @@ impl Iam {
             region: model.region.clone(),
         };
         let roles = template_roles(&iam, model, warnings)?;
+        iam.roles = roles.clone();
         for r in &model.resources {
             let base = format!("Resources.{}.Properties", r.logical_id);
             let p = &r.properties;
@@ -167,6 +171,13 @@ impl Iam {
             iam.principals.insert(r.logical_id.clone(), (role, session));
         }
         Ok(iam)
+    }
+
+    /// A function created through the API acts with the role its request names.
+    pub fn adopt(&mut self, function_name: &str, role_arn: &str) {
+        let role = known_role(&self.roles, role_arn);
+        self.principals
+            .insert(function_name.to_string(), (role, function_name.to_string()));
     }
 
     fn sub(&self, pattern: &str) -> String {

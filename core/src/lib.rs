@@ -23,6 +23,7 @@ mod sim;
 pub mod template;
 pub mod trace;
 pub mod util;
+pub mod zip;
 
 pub use error::{AwsError, TemplateError};
 pub use services::sfn::definition_of as sfn_definition;

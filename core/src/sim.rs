@@ -366,6 +366,16 @@ impl Sim {
         }
         match service {
             "sqs" => self.sqs.call(&mut self.k, caller, name, params, waiter),
+            "lambda" if name == "CreateFunction" => {
+                let out = self.lambda.call(&mut self.k, caller, name, params, waiter);
+                if let Outcome::Done(Ok(cfg)) = &out {
+                    if let (Some(f), Some(r)) = (cfg["FunctionName"].as_str(), cfg["Role"].as_str())
+                    {
+                        self.iam.adopt(f, r);
+                    }
+                }
+                out
+            }
             "lambda" => self.lambda.call(&mut self.k, caller, name, params, waiter),
             "sns" => self.sns.call(&mut self.k, caller, name, params),
             "states" => self.sfn.call(&mut self.k, caller, name, params, waiter),

@@ -251,6 +251,11 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
 }
 
 impl Esm {
+    /// The function is gone: the mapping polls no more.
+    pub fn stop(&mut self) {
+        self.enabled = false;
+    }
+
     pub fn describe(&self, lambda: &Lambda) -> Value {
         json!({
             "UUID": self.uuid,
@@ -373,6 +378,11 @@ impl Lambda {
         match w {
             EsmWaiter::Receive { esm } => {
                 let e = &self.esms[esm];
+                // A stopped mapping's pollers end; what they received returns to the
+                // queue when its visibility timeout passes.
+                if !e.enabled {
+                    return;
+                }
                 let messages = result
                     .as_ref()
                     .ok()

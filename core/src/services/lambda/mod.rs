@@ -7,6 +7,7 @@
 
 mod asynchronous;
 mod esm;
+mod manage;
 pub(crate) mod runtime;
 
 pub(crate) use esm::EsmWaiter;
@@ -113,6 +114,48 @@ pub(crate) struct Function {
     tmp_mb: u64,
     /// The files of the function's layers, as they appear under /opt (path, text).
     layer_files: Vec<(String, String)>,
+    /// The execution role's ARN (the template's `Role`, or the one SAM generates).
+    role: String,
+    /// DeleteFunction removed it (kept so indices stay valid; `find` skips it).
+    deleted: bool,
+    /// Versions removed by DeleteFunction with a Qualifier.
+    deleted_versions: std::collections::BTreeSet<u32>,
+    /// A function made by CreateFunction is Pending until then.
+    active_at: Micros,
+}
+
+impl Function {
+    /// A function with Lambda's defaults (3 s, 128 MB, 512 MB /tmp, no environment).
+    fn blank(name: &str, arn: &str, code: &str, export: &str, runtime: &str, role: &str) -> Self {
+        Function {
+            logical_id: name.to_string(),
+            name: name.to_string(),
+            arn: arn.to_string(),
+            esm_code: looks_like_es_module(code),
+            code: code.to_string(),
+            handler_export: export.to_string(),
+            runtime: runtime.to_string(),
+            timeout_s: 3,
+            memory_mb: 128,
+            env_vars: Vec::new(),
+            reserved: None,
+            async_config: Default::default(),
+            metrics: FunctionMetrics::default(),
+            logs: Vec::new(),
+            versions: 0,
+            aliases: Default::default(),
+            by_version: Default::default(),
+            provisioned: None,
+            scale_tokens: SCALE_BURST,
+            scale_at: 0,
+            tmp_mb: 512,
+            layer_files: Vec::new(),
+            role: role.to_string(),
+            deleted: false,
+            deleted_versions: Default::default(),
+            active_at: 0,
+        }
+    }
 }
 
 /// Lambda's limit on the function's code and its layers, unzipped.
@@ -267,6 +310,8 @@ pub(crate) struct Lambda {
     envs: Vec<ExecEnv>,
     pub(crate) esms: Vec<esm::Esm>,
     account_limit: usize,
+    /// The account's code storage in bytes (`Metadata.Playground.Account.CodeStorage`).
+    code_storage: u64,
     region: String,
     account: String,
 }
@@ -371,38 +416,35 @@ impl Lambda {
                 }
             }
             let name = r.physical_name.clone();
-            let layer_files = layer_files(model, p, &path, code.len())?;
-            functions.push(Function {
-                logical_id: r.logical_id.clone(),
-                arn: format!(
-                    "arn:aws:lambda:{}:{}:function:{}",
-                    model.region, model.account, name
-                ),
-                esm_code: looks_like_es_module(code),
-                code: code.to_string(),
-                handler_export,
-                runtime,
-                timeout_s: timeout as u64,
-                memory_mb: memory as u64,
-                env_vars,
-                reserved,
-                async_config: asynchronous::config_of(r)?,
-                metrics: FunctionMetrics::default(),
-                logs: Vec::new(),
-                versions: 0,
-                aliases: Default::default(),
-                by_version: Default::default(),
-                provisioned: None,
-                scale_tokens: SCALE_BURST,
-                scale_at: 0,
-                tmp_mb,
-                layer_files,
-                name,
-            });
+            let role = p.get("Role").and_then(Value::as_str).map_or_else(
+                || {
+                    format!(
+                        "arn:aws:iam::{}:role/{}-{}Role-{}",
+                        model.account,
+                        model.stack_name,
+                        r.logical_id,
+                        crate::template::suffix(&format!("{}Role", r.logical_id))
+                    )
+                },
+                str::to_string,
+            );
+            let arn = format!(
+                "arn:aws:lambda:{}:{}:function:{}",
+                model.region, model.account, name
+            );
+            let mut f = Function::blank(&name, &arn, code, &handler_export, &runtime, &role);
+            f.logical_id = r.logical_id.clone();
+            f.timeout_s = timeout as u64;
+            f.memory_mb = memory as u64;
+            f.env_vars = env_vars;
+            f.reserved = reserved;
+            f.async_config = asynchronous::config_of(r)?;
+            f.tmp_mb = tmp_mb;
+            f.layer_files = layer_files(model, p, &path, code.len())?;
+            functions.push(f);
         }
-        let account_limit = model
-            .playground
-            .get("Account")
+        let account = model.playground.get("Account");
+        let account_limit = account
             .and_then(|a| a.get("ConcurrentExecutions"))
             .and_then(Value::as_u64)
             .map(|v| v as usize)
@@ -412,6 +454,10 @@ impl Lambda {
             envs: Vec::new(),
             esms: Vec::new(),
             account_limit,
+            code_storage: account
+                .and_then(|a| a.get("CodeStorage"))
+                .and_then(Value::as_u64)
+                .unwrap_or(manage::CODE_STORAGE),
             region: model.region.clone(),
             account: model.account.clone(),
         };
@@ -428,6 +474,16 @@ impl Lambda {
         }
         asynchronous::apply_event_invoke_configs(&mut lambda, &model.resources)?;
         lambda.versions_from_model(model)?;
+        if let Err(e) = lambda.check_code_storage(0) {
+            let last = lambda
+                .functions
+                .last()
+                .map_or("", |f| f.logical_id.as_str());
+            return Err(TemplateError::at(
+                format!("Resources.{last}"),
+                format!("{}: {} (the account stores {} bytes of code; Metadata.Playground.Account.CodeStorage is {})", e.code, e.message, lambda.code_storage_used(), lambda.code_storage),
+            ));
+        }
         lambda.esms = esm::from_model(model, &lambda)?;
         Ok(lambda)
     }
@@ -442,7 +498,9 @@ impl Lambda {
         } else {
             key.split(':').next().unwrap_or(key)
         };
-        self.functions.iter().position(|f| f.name == name)
+        self.functions
+            .iter()
+            .position(|f| f.name == name && !f.deleted)
     }
 
     pub fn call(
@@ -459,11 +517,13 @@ impl Lambda {
                 Outcome::Done(self.get_function(p, action))
             }
             "UpdateFunctionConfiguration" => Outcome::Done(self.update_configuration(p)),
+            "CreateFunction" => Outcome::Done(self.create_function(k, p)),
+            "DeleteFunction" => Outcome::Done(self.delete_function(p)),
             "PutFunctionConcurrency" | "GetFunctionConcurrency" | "DeleteFunctionConcurrency" => {
                 Outcome::Done(self.concurrency_api(action, p))
             }
             "ListFunctions" => Outcome::Done(Ok(json!({
-                "Functions": self.functions.iter().map(|f| self.configuration(f)).collect::<Vec<_>>()
+                "Functions": self.functions.iter().filter(|f| !f.deleted).map(|f| self.configuration(f)).collect::<Vec<_>>()
             }))),
             "PublishVersion"
             | "ListVersionsByFunction"
@@ -486,6 +546,8 @@ impl Lambda {
             "Handler": format!("index.{}", f.handler_export),
             "Timeout": f.timeout_s,
             "MemorySize": f.memory_mb,
+            "Role": f.role,
+            "CodeSize": f.code.len(),
             "Version": "$LATEST",
             "State": "Active",
             "PackageType": "Zip",
@@ -547,6 +609,9 @@ impl Lambda {
         let Some(fi) = self.find(key) else {
             return Outcome::Done(Err(not_found(&self.arn_for(key))));
         };
+        if let Err(e) = self.pending(k, fi) {
+            return Outcome::Done(Err(e));
+        }
         let qualifier = p.get("Qualifier").and_then(Value::as_str).or_else(|| {
             let name_part = key.rsplit_once(":function:").map(|(_, n)| n).unwrap_or(key);
             name_part.split_once(':').map(|(_, q)| q)
@@ -1406,9 +1471,10 @@ impl Lambda {
     }
 
     fn version_exists(&self, fi: usize, v: &str) -> bool {
+        let f = &self.functions[fi];
         v == "$LATEST"
             || v.parse::<u32>()
-                .is_ok_and(|n| n >= 1 && n <= self.functions[fi].versions)
+                .is_ok_and(|n| n >= 1 && n <= f.versions && !f.deleted_versions.contains(&n))
     }
 
     fn alias_of(
@@ -1503,93 +1569,6 @@ impl Lambda {
         }
     }
 
-    /// UpdateFunctionConfiguration: Timeout, MemorySize, Environment, EphemeralStorage,
-    /// checked as Lambda checks them; new environments pick the change up.
-    fn update_configuration(&mut self, p: &Value) -> Result<Value, AwsError> {
-        let key = req_str(p, "FunctionName")?;
-        let fi = self
-            .find(key)
-            .ok_or_else(|| not_found(&self.arn_for(key)))?;
-        let invalid = |m: String| AwsError::client("InvalidParameterValueException", m);
-        let timeout = match p.get("Timeout").filter(|v| !v.is_null()) {
-            Some(v) => match v.as_u64() {
-                Some(t @ 1..=900) => Some(t),
-                _ => {
-                    return Err(invalid(format!(
-                        "Timeout must be between 1 and 900 seconds, got {v}."
-                    )))
-                }
-            },
-            None => None,
-        };
-        let memory = match p.get("MemorySize").filter(|v| !v.is_null()) {
-            Some(v) => match v.as_u64() {
-                Some(m @ 128..=10_240) => Some(m),
-                _ => {
-                    return Err(invalid(format!(
-                        "MemorySize must be between 128 and 10240 MB, got {v}."
-                    )))
-                }
-            },
-            None => None,
-        };
-        let tmp = match p.pointer("/EphemeralStorage/Size") {
-            Some(v) => match v.as_u64() {
-                Some(m @ 512..=10_240) => Some(m),
-                _ => {
-                    return Err(invalid(format!(
-                        "EphemeralStorage Size must be between 512 and 10240 MB, got {v}."
-                    )))
-                }
-            },
-            None => None,
-        };
-        let env = match p.pointer("/Environment/Variables") {
-            Some(Value::Object(m)) => Some(
-                m.iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                        )
-                    })
-                    .collect::<Vec<_>>(),
-            ),
-            Some(_) => {
-                return Err(invalid(
-                    "Environment.Variables must be a map of strings.".into(),
-                ))
-            }
-            None => None,
-        };
-        if let Some((k, _)) = env
-            .iter()
-            .flatten()
-            .find(|(k, _)| RESERVED_ENV.contains(&k.as_str()))
-        {
-            return Err(invalid(format!(
-                "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {k}"
-            )));
-        }
-        let f = &mut self.functions[fi];
-        if let Some(t) = timeout {
-            f.timeout_s = t;
-        }
-        if let Some(m) = memory {
-            f.memory_mb = m;
-        }
-        if let Some(t) = tmp {
-            f.tmp_mb = t;
-        }
-        if let Some(e) = env {
-            f.env_vars = e;
-        }
-        self.retire_environments(fi);
-        let mut cfg = self.configuration(&self.functions[fi]);
-        cfg["LastUpdateStatus"] = json!("Successful");
-        Ok(cfg)
-    }
-
     /// Put / Get / DeleteFunctionConcurrency: reserved concurrency, keeping at least 100
     /// of the account's concurrency unreserved.
     fn concurrency_api(&mut self, action: &str, p: &Value) -> Result<Value, AwsError> {
@@ -1651,6 +1630,7 @@ impl Lambda {
         let arn = self.functions[fi].arn.clone();
         match action {
             "PublishVersion" => {
+                self.check_code_storage(self.functions[fi].code.len() as u64)?;
                 self.functions[fi].versions += 1;
                 let v = self.functions[fi].versions.to_string();
                 let mut cfg = self.configuration(&self.functions[fi]);

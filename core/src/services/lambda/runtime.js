@@ -461,6 +461,9 @@
   const inputShapes = {
     'lambda:Invoke': (i) => Object.assign({}, i, i.Payload !== undefined ? { Payload: bytesIn(i.Payload) } : {}),
     's3:PutObject': (i) => Object.assign({}, i, i.Body !== undefined ? { Body: bytesIn(i.Body) } : {}),
+    // The deployment package is bytes in the SDK and base64 on the wire.
+    'lambda:CreateFunction': (i) => Object.assign({}, i, i.Code && i.Code.ZipFile instanceof Uint8Array
+      ? { Code: Object.assign({}, i.Code, { ZipFile: b64Encode(i.Code.ZipFile) }) } : {}),
   };
   // GetObject's Body is a stream in SDK v3: read it with transformToString().
   const bodyStream = (text) => ({
@@ -473,7 +476,7 @@
   };
   const SDK = {
     'client-sqs': ['sqs', 'SQS', ['SendMessage', 'SendMessageBatch', 'ReceiveMessage', 'DeleteMessage', 'DeleteMessageBatch', 'ChangeMessageVisibility', 'ChangeMessageVisibilityBatch', 'GetQueueAttributes', 'SetQueueAttributes', 'GetQueueUrl', 'ListQueues', 'PurgeQueue', 'CreateQueue', 'DeleteQueue', 'TagQueue', 'ListQueueTags']],
-    'client-lambda': ['lambda', 'Lambda', ['Invoke', 'GetFunction', 'GetFunctionConfiguration', 'ListFunctions', 'ListEventSourceMappings', 'PublishVersion', 'UpdateFunctionConfiguration', 'PutFunctionConcurrency']],
+    'client-lambda': ['lambda', 'Lambda', ['Invoke', 'GetFunction', 'GetFunctionConfiguration', 'ListFunctions', 'ListEventSourceMappings', 'PublishVersion', 'UpdateFunctionConfiguration', 'PutFunctionConcurrency', 'GetFunctionConcurrency', 'DeleteFunctionConcurrency', 'CreateFunction', 'DeleteFunction', 'ListVersionsByFunction', 'CreateAlias', 'UpdateAlias', 'GetAlias', 'ListAliases']],
     'client-sns': ['sns', 'SNS', ['Publish', 'PublishBatch', 'Subscribe', 'Unsubscribe', 'ListTopics', 'ListSubscriptions', 'CreateTopic']],
     'client-sfn': ['states', 'SFN', ['StartExecution', 'StartSyncExecution', 'DescribeExecution', 'StopExecution', 'SendTaskSuccess', 'SendTaskFailure', 'SendTaskHeartbeat', 'ListExecutions', 'GetExecutionHistory']],
     'client-eventbridge': ['events', 'EventBridge', ['PutEvents', 'ListRules', 'DescribeRule', 'TestEventPattern']],
