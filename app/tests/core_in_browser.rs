@@ -1,6 +1,6 @@
 //! The engine inside a real browser (headless Chromium via wasm-bindgen-test): the
 //! built-in example behaves as it does natively, and runaway handler code ends as a
-//! Lambda timeout instead of hanging the page's engine.
+//! Lambda timeout or out-of-memory kill instead of hanging or crashing the page's engine.
 #![cfg(target_arch = "wasm32")]
 
 use playground_core::Sim;
@@ -47,6 +47,24 @@ fn an_endless_loop_is_a_lambda_timeout_in_wasm() {
         .as_str()
         .unwrap()
         .contains("Task timed out after 3.00 seconds"));
+}
+
+#[wasm_bindgen_test]
+fn a_memory_bomb_is_lambdas_out_of_memory_kill_in_wasm() {
+    let t = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: { FunctionName: bomb, Runtime: nodejs22.x, Handler: index.handler, InlineCode: \"exports.handler = async () => { const keep = []; for (;;) keep.push('y'.repeat(1 << 20)); };\" }\n";
+    let mut sim = Sim::load(t).unwrap();
+    let r = sim
+        .call("console", "lambda:Invoke", json!({"FunctionName": "bomb"}))
+        .unwrap();
+    assert!(r["Payload"]
+        .as_str()
+        .unwrap()
+        .contains("Runtime exited with error: signal: killed"));
+    // The engine goes on: the next invocation starts a new environment.
+    let r = sim
+        .call("console", "lambda:Invoke", json!({"FunctionName": "bomb"}))
+        .unwrap();
+    assert!(r["Payload"].as_str().unwrap().contains("Runtime.ExitError"));
 }
 
 #[wasm_bindgen_test]

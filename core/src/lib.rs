@@ -15,6 +15,7 @@ pub mod error;
 pub mod graph;
 pub mod iam;
 mod kernel;
+pub mod memory;
 pub mod patterns;
 pub mod rng;
 mod services;

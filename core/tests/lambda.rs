@@ -155,7 +155,9 @@ fn await_on_a_timer_takes_virtual_time() {
 }
 
 fn assert_timed_out(code: &str) {
-    let mut sim = function(code, "");
+    // Room enough that the chain of promises an endless await keeps is not killed for
+    // its memory first (with 128 MB it is: see tests/memory.rs).
+    let mut sim = function(code, "      MemorySize: 2048\n");
     let r = invoke(&mut sim, json!({}));
     assert_eq!(r["FunctionError"], "Unhandled");
     let p: Value = serde_json::from_str(r["Payload"].as_str().unwrap()).unwrap();

@@ -1000,6 +1000,22 @@ impl Lambda {
             }
             // Waiting for timers; or spinning until the Timeout event ends it.
             RunState::Pending | RunState::Spinning => {}
+            // Lambda's out-of-memory kill: the runtime process ends, and the environment
+            // with it; the invocation fails with Runtime.ExitError.
+            RunState::OutOfMemory => {
+                let Some(inv) = self.envs[ei].current.take() else {
+                    return;
+                };
+                let message = format!(
+                    "RequestId: {} Error: Runtime exited with error: signal: killed",
+                    inv.request_id
+                );
+                self.log(k, fi, message.clone());
+                self.log(k, fi, "Runtime.ExitError".into());
+                let err =
+                    json!({"errorType": "Runtime.ExitError", "errorMessage": message}).to_string();
+                self.finish(k, ei, inv, Err(err), true);
+            }
         }
     }
 
@@ -1119,6 +1135,7 @@ impl Lambda {
             message: m,
         });
         let init = init.and_then(|mut js| {
+            js.set_memory_limit(f.memory_mb);
             js.set_files(&f.layer_files)?;
             js.init(&f.code, &f.handler_export, f.esm_code)?;
             Ok(js)
@@ -1210,7 +1227,13 @@ impl Lambda {
             .unwrap_or_default();
         // Since August 2025 the INIT phase is billed for on-demand functions too.
         let billed = (duration_ms + inv.init_ms.unwrap_or(0.0)).ceil().max(1.0) as u64;
-        let used = max_memory_used_mb(f.memory_mb, f.code.len());
+        let killed =
+            matches!(&result, Err(e) if e.contains("Runtime exited with error: signal: killed"));
+        let used = if killed {
+            f.memory_mb
+        } else {
+            max_memory_used_mb(f.memory_mb, f.code.len())
+        };
         let status = if discard && result.is_err() {
             if duration_ms >= (f.timeout_s * 1000) as f64 {
                 "\tStatus: timeout"

@@ -7,6 +7,56 @@
   const N = globalThis.__pg_native;
   delete globalThis.__pg_native;
 
+  // ---- Memory: the engine ends an environment whose code holds more than the
+  // function's MemorySize (Lambda's out-of-memory kill). Builtins that allocate by a
+  // size ask first; growing an array asks every 4,096 pushes. ----
+  const askMemory = N.mem;
+  const num0 = (v) => (typeof v === 'number' && v > 0 ? v : 0);
+  {
+    const ask = askMemory;
+    const wrap = (proto, name, bytes) => {
+      const original = proto[name];
+      Object.defineProperty(proto, name, {
+        value: { [name](...args) { ask(bytes(this, args)); return original.apply(this, args); } }[name],
+        writable: true, configurable: true,
+      });
+    };
+    const num = (v) => (typeof v === 'number' && v > 0 ? v : 0);
+    wrap(Array.prototype, 'fill', (a, [, start, end]) => 16 * (num(end === undefined ? a.length : end) - num(start)));
+    wrap(Array.prototype, 'concat', (a, args) => 16 * args.reduce((n, x) => n + (Array.isArray(x) ? x.length : 1), a.length));
+    wrap(String.prototype, 'repeat', (s, [count]) => String(s).length * num(count));
+    // boa charges every repetition to the loop limit; Node repeats in one go. Large
+    // counts are made of large chunks so they stay far below it.
+    {
+      const repeat = String.prototype.repeat;
+      Object.defineProperty(String.prototype, 'repeat', {
+        value: { repeat(count) {
+          const n = Math.floor(Number(count));
+          if (!(n > 65536) || n === Infinity) return repeat.call(this, count);
+          const chunk = repeat.call(String(this), 65536);
+          return repeat.call(chunk, Math.floor(n / 65536)) + repeat.call(String(this), n % 65536);
+        } }.repeat,
+        writable: true, configurable: true,
+      });
+    }
+    wrap(String.prototype, 'padStart', (s, [len]) => num(len));
+    wrap(String.prototype, 'padEnd', (s, [len]) => num(len));
+    const from = Array.from;
+    Array.from = { from(items, ...rest) {
+      if (items && typeof items.length === 'number') ask(16 * num(items.length));
+      return from.call(this, items, ...rest);
+    } }.from;
+    const push = Array.prototype.push;
+    let pushes = 0;
+    Object.defineProperty(Array.prototype, 'push', {
+      value: { push(...items) {
+        if ((pushes += items.length) >= 4096) { pushes = 0; ask(0); }
+        return push.apply(this, items);
+      } }.push,
+      writable: true, configurable: true,
+    });
+  }
+
   function inspect(v, depth, seen) {
     depth = depth === undefined ? 2 : depth;
     seen = seen || [];
@@ -382,7 +432,7 @@
       b.set(bytes);
       return b;
     }
-    static alloc(n, fill) { const b = new Buffer(n); if (fill !== undefined) b.fill(typeof fill === 'number' ? fill : 0); return b; }
+    static alloc(n, fill) { askMemory(num0(n)); const b = new Buffer(n); if (fill !== undefined) b.fill(typeof fill === 'number' ? fill : 0); return b; }
     static isBuffer(v) { return v instanceof Buffer; }
     static byteLength(s, enc) { return typeof s === 'string' ? Buffer.from(s, enc).length : s.byteLength; }
     static concat(list) { const n = list.reduce((a, b) => a + b.length, 0); const out = new Buffer(n); let o = 0; for (const b of list) { out.set(b, o); o += b.length; } return out; }

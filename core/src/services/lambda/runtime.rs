@@ -60,6 +60,18 @@ pub(crate) struct Host {
     next_call: u32,
     rng: Option<Rng>,
     now_ms: f64,
+    /// Memory accounting for the stretch of JS running now: live bytes when it began,
+    /// the environment's heap before it, the limit, and whether it was passed.
+    mem_start: isize,
+    mem_heap: i64,
+    mem_limit: i64,
+    oom: bool,
+}
+
+impl Host {
+    fn memory_in_use(&self) -> i64 {
+        self.mem_heap + (crate::memory::live_bytes() - self.mem_start) as i64
+    }
 }
 
 type HostRef = Rc<RefCell<Host>>;
@@ -184,6 +196,8 @@ pub(crate) enum RunState {
     Pending,
     /// Stopped by a loop or job limit: on Lambda it would run until the timeout.
     Spinning,
+    /// The environment's memory passed the function's MemorySize: Lambda kills it.
+    OutOfMemory,
 }
 
 /// A failure while loading the function's code (Lambda's Runtime.* errors).
@@ -199,7 +213,13 @@ pub(crate) struct JsEnv {
     jobs: Rc<CountingJobs>,
     host: HostRef,
     handler: Option<JsObject>,
+    /// Bytes the function's code holds (what its stretches allocated and kept).
+    heap: i64,
 }
+
+/// Memory a Node.js runtime takes before the function's code runs (REPORT's
+/// `Max Memory Used` of an empty handler is about this).
+pub const RUNTIME_BASELINE_MB: u64 = 64;
 
 fn host(ctx: &Context) -> HostRef {
     ctx.get_data::<HostRef>()
@@ -222,7 +242,8 @@ fn native_log(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsVa
         level.unwrap_or_else(|| "INFO".into()),
         text.unwrap_or_default(),
     ));
-    Ok(JsValue::undefined())
+    // Logging in a loop is a moment to look at the memory too.
+    native_mem(&JsValue::undefined(), &[], ctx)
 }
 
 fn native_timer(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
@@ -310,6 +331,22 @@ fn native_random(_: &JsValue, _: &[JsValue], ctx: &mut Context) -> JsResult<JsVa
     Ok(JsValue::from(r))
 }
 
+/// `__pg_native.mem(bytes)`: may the code allocate this much more? Past the limit the
+/// environment is out of memory for good (the error thrown here ends the stretch;
+/// catching it does not save the invocation).
+fn native_mem(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let need = args.first().and_then(JsValue::as_number).unwrap_or(0.0);
+    let h = host(ctx);
+    let mut h = h.borrow_mut();
+    if h.oom || h.memory_in_use() as f64 + need > h.mem_limit as f64 {
+        h.oom = true;
+        return Err(JsNativeError::range()
+            .with_message("JavaScript heap out of memory")
+            .into());
+    }
+    Ok(JsValue::undefined())
+}
+
 fn native_now(_: &JsValue, _: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     Ok(JsValue::from(host(ctx).borrow().now_ms))
 }
@@ -385,6 +422,11 @@ impl JsEnv {
                 js_string!("call"),
                 2,
             )
+            .function(
+                NativeFunction::from_fn_ptr(native_mem),
+                js_string!("mem"),
+                1,
+            )
             .build();
         ctx.register_global_property(js_string!("__pg_native"), native, Attribute::all())
             .map_err(|e| e.to_string())?;
@@ -399,7 +441,9 @@ impl JsEnv {
             jobs,
             host,
             handler: None,
+            heap: 0,
         };
+        env.host.borrow_mut().mem_limit = i64::MAX;
         let vars = serde_json::Value::Object(
             env_vars
                 .iter()
@@ -412,6 +456,29 @@ impl JsEnv {
             .eval(Source::from_bytes(set_env.as_bytes()))
             .map_err(|e| e.to_string())?;
         Ok(env)
+    }
+
+    /// The memory the function's code may hold: its MemorySize less the runtime's own.
+    pub fn set_memory_limit(&mut self, memory_mb: u64) {
+        let mb = memory_mb.saturating_sub(RUNTIME_BASELINE_MB).max(1) as i64;
+        self.host.borrow_mut().mem_limit = mb * 1024 * 1024;
+    }
+
+    fn begin(&mut self) {
+        let mut h = self.host.borrow_mut();
+        h.mem_start = crate::memory::live_bytes();
+        h.mem_heap = self.heap;
+    }
+
+    /// Ends a stretch of JS: what it kept joins the heap; past the limit the
+    /// environment is out of memory, whatever the code did meanwhile.
+    fn end(&mut self, state: RunState) -> RunState {
+        let h = self.host.borrow();
+        self.heap = h.memory_in_use().max(0);
+        if h.oom || self.heap > h.mem_limit {
+            return RunState::OutOfMemory;
+        }
+        state
     }
 
     pub fn set_time(&mut self, now_us: u64) {
@@ -439,6 +506,18 @@ impl JsEnv {
 
     /// Loads the function's code and finds the exported handler (Init phase).
     pub fn init(&mut self, code: &str, handler_export: &str, esm: bool) -> Result<(), InitError> {
+        self.begin();
+        let r = self.load(code, handler_export, esm);
+        match self.end(RunState::Pending) {
+            RunState::OutOfMemory => Err(InitError {
+                error_type: "Runtime.ExitError".into(),
+                message: "Runtime exited with error: signal: killed".into(),
+            }),
+            _ => r,
+        }
+    }
+
+    fn load(&mut self, code: &str, handler_export: &str, esm: bool) -> Result<(), InitError> {
         let syntax = |e: JsError| InitError {
             error_type: "Runtime.UserCodeSyntaxError".into(),
             message: format!("SyntaxError: {e}"),
@@ -566,6 +645,12 @@ impl JsEnv {
 
     /// Starts one invocation of the handler.
     pub fn invoke(&mut self, event_json: &str, context: &serde_json::Value) -> RunState {
+        self.begin();
+        let state = self.start_handler(event_json, context);
+        self.end(state)
+    }
+
+    fn start_handler(&mut self, event_json: &str, context: &serde_json::Value) -> RunState {
         let Some(handler) = self.handler.clone() else {
             return RunState::Done(Err(
                 r#"{"errorType":"Runtime.HandlerNotFound","errorMessage":"no handler"}"#.into(),
@@ -595,6 +680,12 @@ impl JsEnv {
 
     /// Fires a timer the kernel scheduled, then runs what it unblocked.
     pub fn fire_timer(&mut self, id: u32) -> RunState {
+        self.begin();
+        let state = self.run_timer(id);
+        self.end(state)
+    }
+
+    fn run_timer(&mut self, id: u32) -> RunState {
         let fire = self
             .ctx
             .global_object()
@@ -661,6 +752,12 @@ impl JsEnv {
     /// Delivers an AWS call's answer to the handler's pending promise, then runs what it
     /// unblocked. `json` is the response, or `{code, message, status}` for an error.
     pub fn settle_call(&mut self, id: u32, ok: bool, json: &str) -> RunState {
+        self.begin();
+        let state = self.deliver_call(id, ok, json);
+        self.end(state)
+    }
+
+    fn deliver_call(&mut self, id: u32, ok: bool, json: &str) -> RunState {
         let settle = self
             .ctx
             .global_object()
