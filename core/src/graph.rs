@@ -121,6 +121,29 @@ pub const WIRE_TYPES: &[&str] = &[
     "AWS::Lambda::Alias",
 ];
 
+/// Resources that only grant something to another (a queue's policy, a function's
+/// permission, an IAM policy): neither boxes nor wires; the inspector of what they
+/// protect is where they matter.
+pub const ATTACHMENT_TYPES: &[&str] = &[
+    "AWS::SQS::QueuePolicy",
+    "AWS::SNS::TopicPolicy",
+    "AWS::Lambda::Permission",
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+];
+
+/// Whether a resource type is drawn as a box of its own.
+pub fn is_box(resource_type: &str) -> bool {
+    !WIRE_TYPES.contains(&resource_type) && !ATTACHMENT_TYPES.contains(&resource_type)
+}
+
+/// The logical ids among `ids` that a raw resource's properties refer to.
+pub fn referenced_ids(res: &Value, ids: &BTreeSet<&str>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    references(res.get("Properties").unwrap_or(&Value::Null), ids, &mut out);
+    out
+}
+
 pub fn build(model: &Model) -> Graph {
     let mut edges: Vec<Edge> = Vec::new();
     for r in &model.resources {
@@ -490,7 +513,7 @@ pub fn build(model: &Model) -> Graph {
             if !ids.contains(id.as_str())
                 || model
                     .resource(id)
-                    .is_some_and(|r| WIRE_TYPES.contains(&r.resource_type.as_str()))
+                    .is_some_and(|r| !is_box(&r.resource_type))
             {
                 continue;
             }
@@ -541,7 +564,7 @@ pub fn build(model: &Model) -> Graph {
     let nodes = model
         .resources
         .iter()
-        .filter(|r| !WIRE_TYPES.contains(&r.resource_type.as_str()))
+        .filter(|r| is_box(&r.resource_type))
         .map(|r| {
             let d = depth[r.logical_id.as_str()];
             let row = rows.entry(d).or_insert(0);

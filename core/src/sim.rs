@@ -60,7 +60,7 @@ impl Sim {
 
     pub fn from_model(mut model: Model, seed: Option<u64>) -> Result<Sim, TemplateError> {
         let mut warnings = std::mem::take(&mut model.warnings);
-        let iam = Iam::from_model(&model, &mut warnings)?;
+        let mut iam = Iam::from_model(&model, &mut warnings)?;
         model.warnings = warnings;
         let mut sqs = Sqs::from_model(&model)?;
         let lambda = Lambda::from_model(&model)?;
@@ -104,6 +104,25 @@ impl Sim {
                 }
             }
             sqs.mark_polled(&esm.queue_arn);
+        }
+        // Who delivers as a service, and what SAM allows its own event rules to invoke.
+        for t in &sns.topics {
+            iam.service_source(&t.logical_id, "sns.amazonaws.com", &t.arn);
+        }
+        for b in &s3.buckets {
+            iam.service_source(
+                &b.logical_id,
+                "s3.amazonaws.com",
+                &format!("arn:aws:s3:::{}", b.name),
+            );
+        }
+        for r in &events.rules {
+            iam.service_source(&r.logical_id, "events.amazonaws.com", &r.arn);
+            if model.resource(&r.logical_id).is_none() {
+                for t in &r.targets {
+                    iam.grant(&t.arn, "events.amazonaws.com", &r.arn);
+                }
+            }
         }
         let drivers = drivers::parse(&model)?;
         let mut k = Kernel::new(seed.unwrap_or(model.seed));

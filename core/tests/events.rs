@@ -33,6 +33,14 @@ Resources:
         - Id: gone
           Arn: arn:aws:sqs:us-east-1:123456789012:nope
           DeadLetterConfig: { Arn: !GetAtt Dlq.Arn }
+  # EventBridge delivers as events.amazonaws.com: the queues (the DLQ too) allow it.
+  FromEvents:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Big, !Ref Shaped, !Ref Dlq]
+      PolicyDocument:
+        Statement:
+          - { Effect: Allow, Principal: { Service: events.amazonaws.com }, Action: sqs:SendMessage, Resource: '*' }
 "#;
 
 fn bodies(sim: &Sim, queue: &str) -> Vec<Value> {
@@ -247,6 +255,17 @@ Resources:
     Properties:
       EventPattern: { source: [lambda], detail-type: [Lambda Function Invocation Result - Success] }
       Targets: [{ Id: audit, Arn: !GetAtt Audit.Arn, InputPath: $.detail.responsePayload }]
+  AuditPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Audit]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: { Service: events.amazonaws.com }
+            Action: sqs:SendMessage
+            Resource: !GetAtt Audit.Arn
+            Condition: { ArnEquals: { aws:SourceArn: !GetAtt Results.Arn } }
 "#;
 
 #[test]

@@ -21,6 +21,24 @@ Resources:
         EventBridgeConfiguration: { EventBridgeEnabled: true }
   Inbox: { Type: AWS::SQS::Queue, Properties: { QueueName: inbox } }
   Seen: { Type: AWS::SQS::Queue, Properties: { QueueName: seen } }
+  # S3 and EventBridge deliver as services: each queue's policy lets its sender in.
+  InboxPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Inbox]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: { Service: s3.amazonaws.com }
+            Action: sqs:SendMessage
+            Resource: !GetAtt Inbox.Arn
+            Condition: { ArnLike: { aws:SourceArn: "arn:aws:s3:*:*:uploads" } }
+  SeenPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Seen]
+      PolicyDocument:
+        Statement: [{ Effect: Allow, Principal: { Service: events.amazonaws.com }, Action: sqs:SendMessage, Resource: !GetAtt Seen.Arn }]
   Created:
     Type: AWS::Events::Rule
     Properties:
@@ -221,4 +239,22 @@ fn a_notification_to_the_wrong_kind_of_arn_is_refused_at_load() {
         e.contains("QueueConfigurations[0].Queue") && e.contains("is not an ARN of the sqs kind"),
         "{e}"
     );
+}
+
+#[test]
+fn s3_validates_that_it_may_deliver_when_the_configuration_is_put() {
+    // Without the queue's policy the bucket's configuration is refused, as
+    // PutBucketNotificationConfiguration refuses it (and the stack fails).
+    let start = T.find("  InboxPolicy:").unwrap();
+    let end = T.find("  SeenPolicy:").unwrap();
+    let t = format!("{}{}", &T[..start], &T[end..]);
+    let e = Sim::load(&t).err().unwrap().to_string();
+    assert!(
+        e.starts_with("Resources.Uploads.Properties.NotificationConfiguration.QueueConfigurations[0].Queue: InvalidArgument: Unable to validate the following destination configurations"),
+        "{e}"
+    );
+    assert!(e.contains("AWS::SQS::QueuePolicy"), "{e}");
+    // A condition naming another bucket does not help.
+    let t = T.replace("arn:aws:s3:*:*:uploads", "arn:aws:s3:*:*:downloads");
+    assert!(Sim::load(&t).is_err());
 }

@@ -25,6 +25,18 @@ Resources:
       Endpoint: !GetAtt PaidOnly.Arn
       FilterPolicyScope: MessageBody
       FilterPolicy: '{"order": {"status": ["paid"]}}'
+  # SNS delivers as sns.amazonaws.com: each queue must allow it (AWS's resource policy).
+  FromOrders:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref All, !Ref Raw, !Ref RedOnly, !Ref PaidOnly]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: { Service: sns.amazonaws.com }
+            Action: sqs:SendMessage
+            Resource: '*'
+            Condition: { ArnEquals: { aws:SourceArn: !Ref Orders } }
   Listener:
     Type: AWS::Serverless::Function
     Properties:
@@ -267,6 +279,12 @@ Resources:
       Protocol: sqs
       Endpoint: arn:aws:sqs:us-east-1:123456789012:deleted-queue
       RedrivePolicy: { deadLetterTargetArn: !GetAtt Dlq.Arn }
+  DlqPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Dlq]
+      PolicyDocument:
+        Statement: [{ Effect: Allow, Principal: { Service: sns.amazonaws.com }, Action: sqs:SendMessage, Resource: '*' }]
 "#;
     let mut sim = Sim::load(t).unwrap();
     publish(&mut sim, "lost order", json!({}));
@@ -292,4 +310,59 @@ Resources:
         .unwrap()
         .to_string()
         .contains("deadLetterTargetArn must be an SQS queue ARN"));
+}
+
+#[test]
+fn without_a_queue_policy_sns_cannot_deliver_and_says_why() {
+    // The same fan-out without the queue policy: only the function (SAM added its
+    // permission) hears the topic; every queue refuses SNS.
+    let start = FANOUT
+        .find("  FromOrders:\n    Type: AWS::SQS::QueuePolicy")
+        .unwrap();
+    let end = FANOUT.find("  Listener:").unwrap();
+    let t = format!("{}{}", &FANOUT[..start], &FANOUT[end..]);
+    let mut sim = Sim::load(&t).unwrap();
+    publish(
+        &mut sim,
+        "hello",
+        json!({"color": {"DataType": "String", "StringValue": "red"}}),
+    );
+    let r = sim.report();
+    assert_eq!(
+        r["resources"]["All"]["messages"].as_array().unwrap().len(),
+        0
+    );
+    assert_eq!(
+        r["resources"]["Orders"]["metrics"]["NumberOfNotificationsFailed"],
+        3
+    );
+    assert_eq!(r["resources"]["Listener"]["metrics"]["Invocations"], 1);
+    let hint = sim
+        .trace()
+        .iter()
+        .find_map(|e| e.detail["hint"].as_str())
+        .unwrap()
+        .to_string();
+    assert!(
+        hint.starts_with("an AWS::SQS::QueuePolicy on the queue must allow the principal sns.amazonaws.com to sqs:SendMessage"),
+        "{hint}"
+    );
+    // Without the function's SAM event, a subscription to it needs an AWS::Lambda::Permission.
+    let t = t.replace(
+        "      Events:\n        FromOrders: { Type: SNS, Properties: { Topic: !Ref Orders } }\n",
+        "",
+    ) + "  ListenerSub: { Type: AWS::SNS::Subscription, Properties: { TopicArn: !Ref Orders, Protocol: lambda, Endpoint: !GetAtt Listener.Arn } }\n";
+    let mut sim = Sim::load(&t).unwrap();
+    publish(&mut sim, "hello", json!({}));
+    assert_eq!(
+        sim.report()["resources"]["Listener"]["metrics"]["Invocations"],
+        0
+    );
+    let t = t + "  Allow: { Type: AWS::Lambda::Permission, Properties: { FunctionName: !Ref Listener, Action: lambda:InvokeFunction, Principal: sns.amazonaws.com, SourceArn: !Ref Orders } }\n";
+    let mut sim = Sim::load(&t).unwrap();
+    publish(&mut sim, "hello", json!({}));
+    assert_eq!(
+        sim.report()["resources"]["Listener"]["metrics"]["Invocations"],
+        1
+    );
 }

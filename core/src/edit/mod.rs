@@ -392,6 +392,47 @@ fn props(id: &str, rest: &[&str]) -> Vec<Seg> {
     v
 }
 
+/// The resource policy that lets a service deliver from `from` (a topic, rule or
+/// bucket) to `to`, as AWS needs it: a queue policy, a topic policy or a Lambda
+/// permission, scoped to the source with `aws:SourceArn`.
+fn allow_delivery(model: &Model, from: &str, a: Class, to: &str, b: Class) -> Option<Op> {
+    let (service, source) = match a {
+        Class::Topic => ("sns.amazonaws.com", reference(from)),
+        Class::Rule => ("events.amazonaws.com", getatt(from, "Arn")),
+        Class::Bucket => (
+            "s3.amazonaws.com",
+            json!({"Fn::Sub": format!("arn:aws:s3:::${{{from}}}")}),
+        ),
+        _ => return None,
+    };
+    let statement = |action: &str, resource: Value| {
+        json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": service},
+            "Action": action, "Resource": resource,
+            "Condition": {"ArnLike": {"aws:SourceArn": source}}}]})
+    };
+    let (ty, props) = match b {
+        Class::Queue => (
+            "AWS::SQS::QueuePolicy",
+            json!({"Queues": [reference(to)], "PolicyDocument": statement("sqs:SendMessage", getatt(to, "Arn"))}),
+        ),
+        Class::Topic => (
+            "AWS::SNS::TopicPolicy",
+            json!({"Topics": [reference(to)], "PolicyDocument": statement("sns:Publish", reference(to))}),
+        ),
+        Class::SamFn | Class::CfnFn => (
+            "AWS::Lambda::Permission",
+            json!({"FunctionName": reference(to), "Action": "lambda:InvokeFunction",
+                "Principal": service, "SourceArn": source}),
+        ),
+        _ => return None,
+    };
+    let id = unique_id(model, &format!("{to}Allows{from}"));
+    Some(Op::Set(
+        p(&["Resources", &id]),
+        json!({"Type": ty, "Properties": props}),
+    ))
+}
+
 /// `OrdersQueue` → `ORDERS_QUEUE`.
 fn snake(id: &str) -> String {
     let mut out = String::new();
@@ -561,8 +602,14 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
             )],
         ),
         (Class::Topic, Class::Queue) => add(
-            "SNS subscription (protocol sqs)".into(),
-            vec![subscription("sqs")],
+            "SNS subscription (protocol sqs), and the queue policy that lets SNS send".into(),
+            [
+                Some(subscription("sqs")),
+                allow_delivery(model, from, a, to, b),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
         ),
         (Class::Topic, Class::SamFn) => add(
             "SNS event: the topic invokes the function (asynchronously)".into(),
@@ -575,8 +622,14 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
             )],
         ),
         (Class::Topic, Class::CfnFn) => add(
-            "SNS subscription (protocol lambda)".into(),
-            vec![subscription("lambda")],
+            "SNS subscription (protocol lambda), and the permission that lets SNS invoke".into(),
+            [
+                Some(subscription("lambda")),
+                allow_delivery(model, from, a, to, b),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
         ),
         (Class::Bucket, Class::SamFn) => add(
             "S3 event: new objects invoke the function (asynchronously)".into(),
@@ -595,12 +648,21 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
                 _ => ("LambdaConfigurations", "Function"),
             };
             add(
-                format!("Event notification: new objects notify {}", noun(b)),
-                vec![Op::Append(
-                    props(from, &["NotificationConfiguration", list]),
-                    json!({
-                    "Event": "s3:ObjectCreated:*", key: arn_of(b, to)}),
-                )],
+                format!(
+                    "Event notification: new objects notify {}, with the policy that lets S3 deliver",
+                    noun(b)
+                ),
+                [
+                    Some(Op::Append(
+                        props(from, &["NotificationConfiguration", list]),
+                        json!({
+                        "Event": "s3:ObjectCreated:*", key: arn_of(b, to)}),
+                    )),
+                    allow_delivery(model, from, a, to, b),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
             )
         }
         (Class::Bus, Class::Rule) => add(
@@ -627,7 +689,13 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
             }
             add(
                 format!("Target of the rule: matched events go to {to}"),
-                vec![Op::Append(props(from, &["Targets"]), target)],
+                [
+                    Some(Op::Append(props(from, &["Targets"]), target)),
+                    allow_delivery(model, from, a, to, b),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
             );
         }
         _ => {}
@@ -759,12 +827,45 @@ pub fn disconnect(text: &str, graph: &Graph, from: &str, to: &str) -> Result<Cha
         .or_else(|| graph.edges.iter().find(|e| e.from == from && e.to == to))
         .ok_or_else(|| format!("there is no wire {from} → {to}"))?;
     deletable(&edge.kind).map_err(|e| format!("Not removed: {e}"))?;
+    let model = template::load(text).map_err(|e| format!("Fix the template first: {e}"))?;
+    let mut ops = vec![Op::Remove(path(&edge.property))];
+    // The policy the wire brought (it names both ends) goes with it.
+    ops.extend(
+        attachments(&model, &[from, to], true)
+            .into_iter()
+            .map(|id| Op::Remove(p(&["Resources", &id]))),
+    );
     checked(
         text,
-        &[Op::Remove(path(&edge.property))],
+        &ops,
         format!("Removed the wire {from} → {to} ({})", edge.property),
         None,
     )
+}
+
+/// Policies and permissions that name `ids` (all of them, or any).
+fn attachments(model: &Model, ids: &[&str], all: bool) -> Vec<String> {
+    let Some(raw) = raw_resources(model) else {
+        return Vec::new();
+    };
+    let wanted: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    model
+        .resources
+        .iter()
+        .filter(|r| crate::graph::ATTACHMENT_TYPES.contains(&r.resource_type.as_str()))
+        .filter(|r| {
+            let named = raw
+                .get(&r.logical_id)
+                .map(|x| crate::graph::referenced_ids(x, &wanted).len())
+                .unwrap_or(0);
+            if all {
+                named == wanted.len()
+            } else {
+                named > 0
+            }
+        })
+        .map(|r| r.logical_id.clone())
+        .collect()
 }
 
 /// Deletes a resource with the wires that lead to it, its layout entry and the drivers
@@ -785,6 +886,12 @@ pub fn delete_resource(text: &str, graph: &Graph, id: &str) -> Result<Change, St
     // Later list items first, so earlier indices stay right.
     paths.sort_by(|a, b| b.cmp(a));
     let mut ops: Vec<Op> = paths.iter().map(|p| Op::Remove(path(p))).collect();
+    // Policies and permissions that grant something to or from it go with it.
+    ops.extend(
+        attachments(&model, &[id], false)
+            .into_iter()
+            .map(|a| Op::Remove(p(&["Resources", &a]))),
+    );
     ops.push(Op::Remove(p(&["Resources", id])));
     if model.playground.pointer(&format!("/Layout/{id}")).is_some() {
         ops.push(Op::Remove(layout_path(id)));

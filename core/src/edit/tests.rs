@@ -465,3 +465,30 @@ fn copy_and_paste_into_another_scenario_renames_and_keeps_links() {
     assert!(e.contains("Inbox"), "{e}");
     assert!(paste_resources(BASE, &json!({})).is_err());
 }
+
+#[test]
+fn a_delivery_wire_brings_the_resource_policy_aws_needs() {
+    let t = add_resource(BASE, "sns-topic", None).unwrap().text;
+    let (after, g) = wired(&t, "Alerts", "Inbox", 0);
+    assert!(after.contains("Type: AWS::SQS::QueuePolicy"), "{after}");
+    assert!(after.contains("Service: sns.amazonaws.com"), "{after}");
+    // Not a box of its own, and the wired scenario delivers.
+    assert!(g.nodes.iter().all(|n| !n.id.contains("Allows")));
+    let mut sim = crate::Sim::load(&after).unwrap();
+    let topic =
+        sim.call("console", "sns:ListTopics", json!({})).unwrap()["Topics"][0]["TopicArn"].clone();
+    sim.call(
+        "console",
+        "sns:Publish",
+        json!({"TopicArn": topic, "Message": "hi"}),
+    )
+    .unwrap();
+    sim.run_until(5_000);
+    assert_eq!(
+        sim.report()["resources"]["Inbox"]["metrics"]["NumberOfMessagesSent"],
+        1
+    );
+    // Deleting the queue takes its policy along.
+    let gone = delete_resource(&after, &g, "Inbox").unwrap().text;
+    assert!(!gone.contains("QueuePolicy"), "{gone}");
+}

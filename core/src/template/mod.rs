@@ -35,6 +35,9 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::IAM::Role",
     "AWS::IAM::Policy",
     "AWS::IAM::ManagedPolicy",
+    "AWS::SQS::QueuePolicy",
+    "AWS::SNS::TopicPolicy",
+    "AWS::Lambda::Permission",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

@@ -407,7 +407,27 @@ impl<'a> Resolver<'a> {
             ("AWS::KinesisFirehose::DeliveryStream", "Arn") => {
                 self.arn(s, &format!("deliverystream/{name}"))
             }
-            ("AWS::Events::Rule", "Arn") => self.arn(s, &format!("rule/{name}")),
+            ("AWS::Events::Rule", "Arn") => {
+                // A rule on a custom bus is `rule/BUS/NAME`.
+                let bus = self.resources[id]
+                    .get("Properties")
+                    .and_then(|p| p.get("EventBusName"))
+                    .cloned();
+                let bus = match bus {
+                    Some(v) => {
+                        self.resolve(&v, &format!("Resources.{id}.Properties.EventBusName"))?
+                    }
+                    None => Value::Null,
+                };
+                let bus = bus
+                    .as_str()
+                    .map(|b| b.rsplit("event-bus/").next().unwrap_or(b).to_string())
+                    .filter(|b| b != "default");
+                match bus {
+                    Some(b) => self.arn(s, &format!("rule/{b}/{name}")),
+                    None => self.arn(s, &format!("rule/{name}")),
+                }
+            }
             ("AWS::Events::EventBus", "Arn") => self.arn(s, &format!("event-bus/{name}")),
             ("AWS::Events::EventBus", "Name") => name,
             ("AWS::IAM::Role", "Arn") => self.arn(s, &format!("role/{name}")),

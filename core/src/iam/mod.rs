@@ -18,6 +18,8 @@
 //! naming the assumed role, the action and the resource; `hint` names the SAM policy
 //! template that would grant it. `Metadata.Playground.Iam: off` switches checks off.
 
+mod resource;
+
 use crate::error::{AwsError, TemplateError};
 use crate::template::{Model, Resource};
 use serde_json::{json, Value};
@@ -52,6 +54,31 @@ impl Statement {
     }
 }
 
+/// A statement of a resource policy (queue policy, topic policy, Lambda permission):
+/// who may do what to the resource, from which source.
+#[derive(Clone, Debug)]
+struct Grant {
+    allow: bool,
+    /// `*`, or service principals (`sns.amazonaws.com`).
+    principals: Vec<String>,
+    actions: Vec<String>,
+    /// `aws:SourceArn` patterns the statement's condition names (empty: any source).
+    sources: Vec<String>,
+    /// `aws:SourceAccount` the condition names.
+    source_account: Option<String>,
+}
+
+impl Grant {
+    fn applies(&self, principal: &str, action: &str, source: &str, account: &str) -> bool {
+        self.principals
+            .iter()
+            .any(|p| p == "*" || p.eq_ignore_ascii_case(principal))
+            && self.actions.iter().any(|a| wildcard(a, action, true))
+            && (self.sources.is_empty() || self.sources.iter().any(|p| wildcard(p, source, false)))
+            && self.source_account.as_deref().is_none_or(|a| a == account)
+    }
+}
+
 /// The role a principal acts with.
 #[derive(Clone, Debug)]
 pub struct Role {
@@ -74,6 +101,14 @@ pub struct Iam {
     pub enforce: bool,
     /// Principal (logical id of a function or state machine) → (role, session name).
     principals: BTreeMap<String, (Role, String)>,
+    /// Resource policies by resource ARN (functions unqualified).
+    grants: BTreeMap<String, Vec<Grant>>,
+    /// Queues, topics and functions of the template (a delivery to anything else is
+    /// answered by its service: it does not exist).
+    known: std::collections::BTreeSet<String>,
+    /// Services delivering on their own (topics, buckets, rules): caller logical id →
+    /// (service principal, source ARN).
+    sources: BTreeMap<String, (String, String)>,
     /// The template's `AWS::IAM::Role`s by ARN.
     roles: BTreeMap<String, Role>,
     /// Physical name → logical id, so a hint can say `!GetAtt Shipping.QueueName`.
@@ -102,6 +137,9 @@ impl Iam {
             enforce: enforced(model)?,
             principals: BTreeMap::new(),
             roles: BTreeMap::new(),
+            grants: BTreeMap::new(),
+            known: Default::default(),
+            sources: BTreeMap::new(),
             logical: model
                 .resources
                 .iter()
@@ -112,6 +150,7 @@ impl Iam {
         };
         let roles = template_roles(&iam, model, warnings)?;
         iam.roles = roles.clone();
+        iam.resource_policies(model)?;
         for r in &model.resources {
             let base = format!("Resources.{}.Properties", r.logical_id);
             let p = &r.properties;
@@ -313,8 +352,9 @@ impl Iam {
         }
     }
 
-    /// Checks a call `caller` makes. Callers that are not principals (drivers, the
-    /// console, services delivering on their own account) pass.
+    /// Checks a call `caller` makes: a function's or state machine's against its role,
+    /// a delivering service's against the target's resource policy. Drivers and the
+    /// console (the account's administrator) pass.
     pub fn check(
         &self,
         caller: &str,
@@ -326,6 +366,7 @@ impl Iam {
         if !self.enforce {
             return Ok(());
         }
+        self.check_resource(caller, service, action, params)?;
         let Some((role, session)) = self.principals.get(caller) else {
             return Ok(());
         };
