@@ -30,6 +30,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         include_str!("../../public/examples/execution-role.yaml"),
     ),
     (
+        "short-vs-long-polling",
+        "SQS short polling vs long polling",
+        include_str!("../../public/examples/short-vs-long-polling.yaml"),
+    ),
+    (
         "sqs-scaling",
         "SQS → Lambda scaling: pollers add concurrency",
         include_str!("../../public/examples/sqs-scaling.yaml"),

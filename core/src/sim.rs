@@ -125,6 +125,7 @@ impl Sim {
             }
         }
         let drivers = drivers::parse(&model)?;
+        sqs.seed(seed.unwrap_or(model.seed));
         let mut k = Kernel::new(seed.unwrap_or(model.seed));
         for (index, d) in drivers.iter().enumerate() {
             if d.count > 0 {

@@ -7,6 +7,7 @@ use playground_core::Sim;
 use serde_json::{json, Value};
 
 const T: &str = r#"
+Metadata: { Playground: { Sqs: { ShortPollSampling: false } } }
 Resources:
   Inbox:
     Type: AWS::SQS::Queue

@@ -3,7 +3,10 @@
 use playground_core::Sim;
 use serde_json::{json, Value};
 
-const QUEUES: &str = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: { QueueName: q, VisibilityTimeout: 30 }\n";
+// These tests look at one behaviour each with short polls, so the sampling of servers
+// (which makes a short poll miss messages at random) is switched off here; it has its
+// own tests at the end.
+const QUEUES: &str = "Metadata: { Playground: { Sqs: { ShortPollSampling: false } } }\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: { QueueName: q, VisibilityTimeout: 30 }\n";
 const URL: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/q";
 
 fn sim() -> Sim {
@@ -168,7 +171,8 @@ fn change_message_visibility_makes_a_message_visible_again_at_once() {
 #[test]
 fn long_polling_answers_when_a_message_arrives() {
     let mut s = Sim::load(&format!(
-        "{QUEUES}Metadata:\n  Playground:\n    Drivers:\n      - {{ At: 7s, Action: sqs:SendMessage, Target: Q, Params: {{ MessageBody: late }} }}\n"
+        "{}Metadata:\n  Playground:\n    Drivers:\n      - {{ At: 7s, Action: sqs:SendMessage, Target: Q, Params: {{ MessageBody: late }} }}\n",
+        QUEUES.split_once('\n').unwrap().1
     ))
     .unwrap();
     let got = receive(&mut s, json!({"WaitTimeSeconds": 20}));
@@ -488,4 +492,114 @@ fn queues_can_be_created_changed_tagged_and_deleted() {
     assert!(c(&mut sim, "sqs:CreateQueue", json!({"QueueName": "jobs"})).is_ok());
     let list = c(&mut sim, "sqs:ListQueues", json!({"QueueNamePrefix": "jo"})).unwrap();
     assert_eq!(list["QueueUrls"], json!([url]));
+}
+
+/// Ten short polls and ten long polls of a queue holding three messages, polled with
+/// VisibilityTimeout 0 so the messages stay: (messages each short poll saw, each long).
+fn polls(seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let t = format!(
+        "Metadata: {{ Playground: {{ Seed: {seed} }} }}\nResources:\n  Q: {{ Type: AWS::SQS::Queue, Properties: {{ QueueName: q }} }}\n"
+    );
+    let mut s = Sim::load(&t).unwrap();
+    for i in 0..3 {
+        send(&mut s, &format!("m{i}"));
+    }
+    let count = |s: &mut Sim, wait: u64| {
+        s.call(
+            "console",
+            "sqs:ReceiveMessage",
+            json!({"QueueUrl": URL, "MaxNumberOfMessages": 10, "VisibilityTimeout": 0, "WaitTimeSeconds": wait}),
+        )
+        .unwrap()["Messages"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let short = (0..10).map(|_| count(&mut s, 0)).collect();
+    let long = (0..10).map(|_| count(&mut s, 20)).collect();
+    (short, long)
+}
+
+#[test]
+fn short_polls_sample_the_servers_and_long_polls_ask_them_all() {
+    // SQS developer guide, "Short and long polling": a short poll queries a subset of
+    // the servers and may return some or none of the messages; a long poll queries all.
+    let (short, long) = polls(1);
+    assert!(short.iter().all(|n| *n <= 3));
+    assert!(
+        short.iter().any(|n| *n < 3),
+        "some short polls miss messages: {short:?}"
+    );
+    assert!(
+        short.iter().any(|n| *n > 0),
+        "and some find them: {short:?}"
+    );
+    assert_eq!(long, vec![3; 10]);
+    // The same seed samples the same way.
+    assert_eq!(polls(1), (short, long));
+    let s = Sim::load("Resources:\n  Q: { Type: AWS::SQS::Queue, Properties: { QueueName: q } }\n")
+        .unwrap();
+    assert_eq!(
+        s.report()["resources"]["Q"]["metrics"]["NumberOfEmptyReceives"],
+        0
+    );
+}
+
+#[test]
+fn a_deletion_can_miss_a_copy_and_the_message_comes_back() {
+    // At-least-once delivery: with DuplicateRate 1 every deletion misses a copy, which is
+    // received again once the visibility timeout ends (the same MessageId, receive count 2).
+    let t = QUEUES.replace(
+        "ShortPollSampling: false",
+        "ShortPollSampling: false, DuplicateRate: 1",
+    );
+    let mut s = Sim::load(&t).unwrap();
+    let id = send(&mut s, "once")["MessageId"].clone();
+    let got = receive(&mut s, json!({}));
+    s.call(
+        "console",
+        "sqs:DeleteMessage",
+        json!({"QueueUrl": URL, "ReceiptHandle": got[0]["ReceiptHandle"]}),
+    )
+    .unwrap();
+    assert!(
+        receive(&mut s, json!({})).is_empty(),
+        "in flight until the timeout"
+    );
+    s.run_until(31_000);
+    let again = receive(
+        &mut s,
+        json!({"AttributeNames": ["ApproximateReceiveCount"]}),
+    );
+    assert_eq!(again[0]["MessageId"], id);
+    assert_eq!(again[0]["Attributes"]["ApproximateReceiveCount"], "2");
+    // FIFO queues deliver exactly once.
+    let fifo = "Metadata: { Playground: { Sqs: { DuplicateRate: 1 } } }\nResources:\n  F: { Type: AWS::SQS::Queue, Properties: { QueueName: f.fifo, FifoQueue: true, ContentBasedDeduplication: true } }\n";
+    let mut s = Sim::load(fifo).unwrap();
+    let furl = "https://sqs.us-east-1.amazonaws.com/123456789012/f.fifo";
+    s.call(
+        "console",
+        "sqs:SendMessage",
+        json!({"QueueUrl": furl, "MessageBody": "x", "MessageGroupId": "g"}),
+    )
+    .unwrap();
+    let m = s
+        .call("console", "sqs:ReceiveMessage", json!({"QueueUrl": furl}))
+        .unwrap()["Messages"][0]
+        .clone();
+    s.call(
+        "console",
+        "sqs:DeleteMessage",
+        json!({"QueueUrl": furl, "ReceiptHandle": m["ReceiptHandle"]}),
+    )
+    .unwrap();
+    s.run_until(60_000);
+    assert_eq!(
+        s.report()["resources"]["F"]["messages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert!(Sim::load(&QUEUES.replace("ShortPollSampling: false", "DuplicateRate: 2")).is_err());
 }

@@ -214,7 +214,21 @@ pub(crate) struct Sqs {
     next_seq: u64,
     next_waiter: u64,
     tasks: Vec<MoveTask>,
+    /// Standard queues as distributed systems (`Metadata.Playground.Sqs`): short polls
+    /// sample the servers, and a deletion may miss a copy (at-least-once delivery).
+    sampling: bool,
+    duplicate_rate: f64,
+    /// The draws for both, seeded from the run's seed (apart from the kernel's, so
+    /// switching them off changes nothing else in a run).
+    rng: crate::rng::Rng,
 }
+
+/// The servers a standard queue's messages are spread over (a model: SQS does not
+/// publish the number). A short poll asks each with probability 1/2, at least one.
+const SERVERS: u64 = 4;
+/// How often, by default, a deletion misses a copy on a server SQS cannot reach
+/// ("on rare occasions", the SQS developer guide says).
+const DEFAULT_DUPLICATE_RATE: f64 = 0.0001;
 
 fn qerr_missing() -> AwsError {
     AwsError::client("QueueDoesNotExist", "The specified queue does not exist.")
@@ -461,12 +475,41 @@ impl Sqs {
                 })?;
             }
         }
+        let cfg = model.playground.get("Sqs");
+        let flag = |k: &str| match cfg.and_then(|c| c.get(k)) {
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("on") => Ok(true),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("off") => Ok(false),
+            None => Ok(true),
+            Some(other) => Err(TemplateError::at(
+                format!("Metadata.Playground.Sqs.{k}"),
+                format!("{k} is on or off, found {other}"),
+            )),
+        };
+        let sampling = flag("ShortPollSampling")?;
+        let duplicate_rate = match cfg.and_then(|c| c.get("DuplicateRate")) {
+            None => DEFAULT_DUPLICATE_RATE,
+            Some(v) => v.as_f64().filter(|r| (0.0..=1.0).contains(r)).ok_or_else(|| {
+                TemplateError::at(
+                    "Metadata.Playground.Sqs.DuplicateRate",
+                    "DuplicateRate is a number from 0 to 1 (the share of deletions that miss a copy)",
+                )
+            })?,
+        };
         Ok(Sqs {
             queues,
             next_seq: 0,
             next_waiter: 0,
             tasks: Vec::new(),
+            sampling,
+            duplicate_rate,
+            rng: crate::rng::Rng::new(model.seed ^ 0x5153_5153),
         })
+    }
+
+    /// The run's seed (the CLI's `--seed` may differ from the template's).
+    pub fn seed(&mut self, seed: u64) {
+        self.rng = crate::rng::Rng::new(seed ^ 0x5153_5153);
     }
 
     /// Finds a queue by URL (the API's way), by ARN or by name.
@@ -524,8 +567,8 @@ impl Sqs {
             ),
             "PurgeQueue" => self.purge(k, p),
             "ReceiveMessage" => return self.receive_message(k, p, waiter),
-            "DeleteMessage" => self.delete_message(p),
-            "DeleteMessageBatch" => self.delete_message_batch(p),
+            "DeleteMessage" => self.delete_message(k, p),
+            "DeleteMessageBatch" => self.delete_message_batch(k, p),
             "ChangeMessageVisibility" => self.change_visibility(k, p),
             "GetQueueAttributes" => self.get_queue_attributes(k, p),
             "GetQueueUrl" => self.get_queue_url(p),
@@ -759,7 +802,11 @@ impl Sqs {
             ))));
         }
         let wanted = Wanted::from_request(p);
-        let got = self.take_visible(k, qi, max as usize, visibility, &wanted);
+        // A short poll on a standard queue asks a sample of the servers; a long poll
+        // asks them all.
+        let sample = (wait == 0 && self.sampling && self.queues[qi].fifo.is_none())
+            .then(|| self.sample_servers());
+        let got = self.take_visible(k, qi, max as usize, visibility, &wanted, sample);
         if !got.is_empty() || wait == 0 {
             if got.is_empty() {
                 self.queues[qi].metrics.empty_receives += 1;
@@ -788,8 +835,18 @@ impl Sqs {
         Outcome::Pending
     }
 
-    /// Receives up to `max` visible messages, moving any whose receive count would pass
-    /// maxReceiveCount to the dead-letter queue instead.
+    /// The servers a short poll asks: each with probability 1/2, at least one.
+    fn sample_servers(&mut self) -> Vec<u64> {
+        let mut asked: Vec<u64> = (0..SERVERS).filter(|_| self.rng.next_f64() < 0.5).collect();
+        if asked.is_empty() {
+            asked.push((self.rng.next_f64() * SERVERS as f64) as u64 % SERVERS);
+        }
+        asked
+    }
+
+    /// Receives up to `max` visible messages (from the `sample` of servers only, when
+    /// given), moving any whose receive count would pass maxReceiveCount to the
+    /// dead-letter queue instead.
     fn take_visible(
         &mut self,
         k: &mut Kernel<Event>,
@@ -797,6 +854,7 @@ impl Sqs {
         max: usize,
         visibility: Option<i64>,
         wanted: &Wanted,
+        sample: Option<Vec<u64>>,
     ) -> Vec<Value> {
         let now = k.now();
         let mut out = Vec::new();
@@ -819,6 +877,11 @@ impl Sqs {
                 .messages
                 .values()
                 .filter(|m| m.visible_at <= now)
+                .filter(|m| {
+                    sample.as_ref().is_none_or(|s| {
+                        s.contains(&(crate::util::fnv1a(m.id.as_bytes()) % SERVERS))
+                    })
+                })
                 .map(|m| m.seq)
                 .collect()
         };
@@ -912,7 +975,7 @@ impl Sqs {
                 .waiters
                 .pop_front()
                 .expect("checked non-empty");
-            let got = self.take_visible(k, qi, w.max, w.visibility, &w.wanted);
+            let got = self.take_visible(k, qi, w.max, w.visibility, &w.wanted, None);
             if got.is_empty() {
                 self.queues[qi].waiters.push_front(w);
                 return;
@@ -1102,12 +1165,30 @@ impl Sqs {
             .map(|m| m.seq))
     }
 
-    fn delete_message(&mut self, p: &Value) -> Result<Value, AwsError> {
+    fn delete_message(&mut self, k: &mut Kernel<Event>, p: &Value) -> Result<Value, AwsError> {
         let qi = self.queue_index(p)?;
         let receipt = req_str(p, "ReceiptHandle")?;
         // A receipt from an earlier receive succeeds but deletes nothing, as SQS documents.
         if let Some(seq) = self.find_by_receipt(qi, receipt)? {
-            self.delete_seq(qi, seq);
+            // Standard queues: a copy on a server SQS cannot reach survives and comes
+            // back when the visibility timeout ends (at-least-once delivery).
+            if self.queues[qi].fifo.is_none()
+                && self.duplicate_rate > 0.0
+                && self.rng.next_f64() < self.duplicate_rate
+            {
+                let q = &mut self.queues[qi];
+                q.metrics.deleted += 1;
+                let id = q.messages[&seq].id.clone();
+                k.record(
+                    TraceKind::Redelivery,
+                    &q.logical_id,
+                    "",
+                    "a copy survived the deletion on a server SQS could not reach: it will be received again (at-least-once delivery)".into(),
+                    json!({"MessageId": id}),
+                );
+            } else {
+                self.delete_seq(qi, seq);
+            }
         }
         Ok(json!({}))
     }
@@ -1121,9 +1202,13 @@ impl Sqs {
 
     /// DeleteMessageBatch: the shared batch rules, then DeleteMessage per entry (a
     /// stale receipt handle succeeds without deleting, as in DeleteMessage).
-    fn delete_message_batch(&mut self, p: &Value) -> Result<Value, AwsError> {
+    fn delete_message_batch(
+        &mut self,
+        k: &mut Kernel<Event>,
+        p: &Value,
+    ) -> Result<Value, AwsError> {
         self.batch(p, "DeleteMessageBatchRequestEntry", |sqs, entry| {
-            sqs.delete_message(&entry)
+            sqs.delete_message(k, &entry)
         })
     }
 
