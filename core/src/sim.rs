@@ -8,7 +8,7 @@ use crate::error::{AwsError, TemplateError};
 use crate::iam::Iam;
 use crate::kernel::{Kernel, US_PER_MS};
 use crate::services::events::Events;
-use crate::services::lambda::{EsmWaiter, Lambda, LambdaWaiter};
+use crate::services::lambda::{EsmWaiter, Lambda, LambdaEvent, LambdaWaiter};
 use crate::services::s3::S3;
 use crate::services::sfn::Sfn;
 use crate::services::sns::Sns;
@@ -201,6 +201,12 @@ impl Sim {
             }
             Event::Reply { waiter, result } => self.deliver(waiter, result),
             Event::Sqs(e) => self.sqs.handle(&mut self.k, e),
+            Event::Lambda(LambdaEvent::BatchWindow { esm, window }) => {
+                let arn = self.lambda.esms[esm].queue_arn.clone();
+                let queue = self.sqs.logical_id_of(&arn).unwrap_or("").to_string();
+                self.lambda
+                    .batch_window_ended(&mut self.k, esm, window, &queue);
+            }
             Event::Lambda(e) => self.lambda.handle(&mut self.k, e),
             Event::Sfn(e) => self.sfn.handle(&mut self.k, e),
             Event::Events(e) => self.events.handle(&mut self.k, e),

@@ -1,6 +1,6 @@
 //! SQS event source mappings: FilterCriteria (event patterns on the record, a JSON body
-//! parsed; unmatched messages are deleted, never invoked) and ScalingConfig
-//! MaximumConcurrency, with Lambda's errors for bad values.
+//! parsed; unmatched messages are deleted, never invoked), ScalingConfig
+//! MaximumConcurrency and the batching window, with Lambda's errors for bad values.
 
 use playground_core::Sim;
 use serde_json::json;
@@ -130,4 +130,59 @@ Resources:
     sim.run_to_idle(playground_core::DEFAULT_CAP_MS);
     let m = &sim.report()["resources"]["Worker"]["metrics"];
     assert_eq!(m["Invocations"], 400);
+}
+
+/// A mapping with a batching window: (time of each invocation in ms, records in it).
+fn windowed(batch: usize, window_s: u64, messages: usize) -> Vec<(u64, usize)> {
+    let t = format!(
+        r#"
+Metadata:
+  Playground:
+    Drivers:
+      - {{ At: 0s, Every: 10ms, Count: {messages}, Action: sqs:SendMessage, Target: Q, Params: {{ MessageBody: "m{{{{index}}}}" }} }}
+Resources:
+  Q: {{ Type: AWS::SQS::Queue, Properties: {{ VisibilityTimeout: 60 }} }}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      Events:
+        Q: {{ Type: SQS, Properties: {{ Queue: !GetAtt Q.Arn, BatchSize: {batch}, MaximumBatchingWindowInSeconds: {window_s} }} }}
+      InlineCode: "exports.handler = async (e) => {{ console.log('BATCH', e.Records.length); }};"
+"#
+    );
+    let mut sim = Sim::load(&t).unwrap();
+    sim.run_until(60_000);
+    sim.trace()
+        .iter()
+        .filter(|e| e.kind == playground_core::trace::TraceKind::Log && e.summary.contains("BATCH"))
+        .map(|e| {
+            let n = e.summary.rsplit('\t').next().unwrap().trim();
+            (
+                e.at_ms as u64,
+                n.trim_start_matches("BATCH ").parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_batching_window_gathers_until_the_batch_is_full_or_the_window_ends() {
+    // Lambda developer guide, "Batching behavior": the mapping invokes when the batch is
+    // full or the window (MaximumBatchingWindowInSeconds) has passed, whichever is first.
+    let few = windowed(50, 5, 7);
+    assert_eq!(few.len(), 1, "{few:?}");
+    assert_eq!(few[0].1, 7);
+    assert!(
+        (5_000..6_000).contains(&few[0].0),
+        "the window's end: {few:?}"
+    );
+    let many = windowed(20, 5, 40);
+    assert_eq!(many.iter().map(|b| b.1).sum::<usize>(), 40, "{many:?}");
+    assert!(many.iter().all(|b| b.1 <= 20));
+    assert!(many[0].0 < 1_000, "a full batch goes at once: {many:?}");
+    // Without a window the first poll's messages go at once, at most 10.
+    let none = windowed(10, 0, 7);
+    assert!(none[0].0 < 500, "{none:?}");
 }

@@ -44,6 +44,10 @@ pub(crate) struct Esm {
     pollers: usize,
     scale_tokens: f64,
     scale_at: crate::kernel::Micros,
+    /// MaximumBatchingWindowInSeconds: messages gathered for the next batch, and the
+    /// window they started (a later window's timer ignores an earlier one's).
+    gathering: Vec<Value>,
+    window: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -54,6 +58,9 @@ pub(crate) enum EsmWaiter {
     Invoke {
         esm: usize,
         receipts: Vec<(String, String)>,
+        /// The poller that formed the batch polls again when the function is done; a
+        /// batch the window's end sent has no poller waiting for it.
+        resume: bool,
     },
 }
 
@@ -185,6 +192,8 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
             pollers: 0,
             scale_tokens: 0.0,
             scale_at: 0,
+            gathering: Vec::new(),
+            window: 0,
         });
         Ok(())
     };
@@ -458,42 +467,38 @@ impl Lambda {
                     k.schedule_idle(0, e.receive_call(esm));
                     return;
                 }
-                let records: Vec<Value> = messages.iter().map(|m| e.record(m)).collect();
-                let receipts = messages
-                    .iter()
-                    .map(|m| {
-                        (
-                            m["MessageId"].as_str().unwrap_or("").to_string(),
-                            m["ReceiptHandle"].as_str().unwrap_or("").to_string(),
-                        )
-                    })
-                    .collect();
-                let f = &self.functions[e.function];
-                k.record(
-                    TraceKind::Delivery,
-                    queue_logical,
-                    &f.logical_id,
-                    format!("batch of {} message{}", records.len(), if records.len() == 1 { "" } else { "s" }),
-                    json!({"MessageIds": messages.iter().map(|m| m["MessageId"].clone()).collect::<Vec<_>>()}),
-                );
-                let payload = json!({ "Records": records }).to_string();
-                k.schedule(
-                    0,
-                    Event::Call {
-                        caller: queue_logical.to_string(),
-                        action: "lambda:Invoke".into(),
-                        params: json!({"FunctionName": match &self.esms[esm].qualifier {
-                            Some(q) => format!("{}:{q}", f.arn),
-                            None => f.arn.clone(),
-                        }, "InvocationType": "RequestResponse", "Payload": payload}),
-                        waiter: Waiter::Lambda(super::LambdaWaiter::Esm(EsmWaiter::Invoke {
-                            esm,
-                            receipts,
-                        })),
-                    },
-                );
+                // A batching window: gather until the batch is full or the window ends
+                // (Lambda invokes at whichever comes first), polling meanwhile.
+                if e.window_s > 0 {
+                    let window_s = e.window_s;
+                    let e = &mut self.esms[esm];
+                    if e.gathering.is_empty() {
+                        e.window += 1;
+                        k.schedule(
+                            window_s * 1_000_000,
+                            Event::Lambda(super::LambdaEvent::BatchWindow {
+                                esm,
+                                window: e.window,
+                            }),
+                        );
+                    }
+                    e.gathering.extend(messages);
+                    if e.gathering.len() < e.batch_size {
+                        k.schedule_idle(0, e.receive_call(esm));
+                        return;
+                    }
+                    let batch: Vec<Value> = e.gathering.drain(..e.batch_size).collect();
+                    e.window += 1;
+                    self.invoke_batch(k, esm, batch, queue_logical, true);
+                    return;
+                }
+                self.invoke_batch(k, esm, messages, queue_logical, true);
             }
-            EsmWaiter::Invoke { esm, receipts } => {
+            EsmWaiter::Invoke {
+                esm,
+                receipts,
+                resume,
+            } => {
                 let e = &self.esms[esm];
                 let failed = match &result {
                     Ok(v) => v.get("FunctionError").is_some(),
@@ -501,8 +506,10 @@ impl Lambda {
                 };
                 if failed {
                     // The batch stays in flight and returns after the visibility timeout.
-                    let delay = if result.is_err() { 1_000_000 } else { 0 };
-                    k.schedule(delay, e.receive_call(esm));
+                    if resume {
+                        let delay = if result.is_err() { 1_000_000 } else { 0 };
+                        k.schedule(delay, e.receive_call(esm));
+                    }
                     return;
                 }
                 // With ReportBatchItemFailures only the messages the function lists return;
@@ -537,8 +544,75 @@ impl Lambda {
                         },
                     );
                 }
-                k.schedule(0, e.receive_call(esm));
+                if resume {
+                    k.schedule(0, e.receive_call(esm));
+                }
             }
         }
+    }
+
+    /// The batching window ended: what was gathered goes to the function now.
+    pub fn batch_window_ended(
+        &mut self,
+        k: &mut Kernel<Event>,
+        esm: usize,
+        window: u64,
+        queue_logical: &str,
+    ) {
+        let e = &mut self.esms[esm];
+        if e.window != window || e.gathering.is_empty() {
+            return;
+        }
+        let n = e.gathering.len().min(e.batch_size);
+        let batch: Vec<Value> = e.gathering.drain(..n).collect();
+        e.window += 1;
+        self.invoke_batch(k, esm, batch, queue_logical, false);
+    }
+
+    /// Hands a batch to the function (synchronously, as the poller does).
+    fn invoke_batch(
+        &mut self,
+        k: &mut Kernel<Event>,
+        esm: usize,
+        messages: Vec<Value>,
+        queue_logical: &str,
+        resume: bool,
+    ) {
+        let e = &self.esms[esm];
+        let records: Vec<Value> = messages.iter().map(|m| e.record(m)).collect();
+        let receipts = messages
+            .iter()
+            .map(|m| {
+                (
+                    m["MessageId"].as_str().unwrap_or("").to_string(),
+                    m["ReceiptHandle"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let f = &self.functions[e.function];
+        k.record(
+            TraceKind::Delivery,
+            queue_logical,
+            &f.logical_id,
+            format!("batch of {} message{}", records.len(), if records.len() == 1 { "" } else { "s" }),
+            json!({"MessageIds": messages.iter().map(|m| m["MessageId"].clone()).collect::<Vec<_>>()}),
+        );
+        let payload = json!({ "Records": records }).to_string();
+        k.schedule(
+            0,
+            Event::Call {
+                caller: queue_logical.to_string(),
+                action: "lambda:Invoke".into(),
+                params: json!({"FunctionName": match &e.qualifier {
+                    Some(q) => format!("{}:{q}", f.arn),
+                    None => f.arn.clone(),
+                }, "InvocationType": "RequestResponse", "Payload": payload}),
+                waiter: Waiter::Lambda(super::LambdaWaiter::Esm(EsmWaiter::Invoke {
+                    esm,
+                    receipts,
+                    resume,
+                })),
+            },
+        );
     }
 }

@@ -70,6 +70,11 @@ pub(crate) enum LambdaEvent {
         function: usize,
         event: Box<AsyncEvent>,
     },
+    /// An event source mapping's batching window ended (the Sim hands it the queue).
+    BatchWindow {
+        esm: usize,
+        window: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -1074,6 +1079,8 @@ impl Lambda {
             LambdaEvent::AsyncAttempt { function, event } => {
                 self.async_attempt(k, function, *event)
             }
+            // Routed by the Sim, which knows the queue's logical id.
+            LambdaEvent::BatchWindow { .. } => {}
         }
     }
 
