@@ -366,3 +366,82 @@ fn without_a_queue_policy_sns_cannot_deliver_and_says_why() {
         1
     );
 }
+
+const FIFO: &str = r#"
+Resources:
+  Orders: { Type: AWS::SNS::Topic, Properties: { TopicName: orders.fifo, FifoTopic: true, ContentBasedDeduplication: true } }
+  Ledger: { Type: AWS::SQS::Queue, Properties: { QueueName: ledger.fifo, FifoQueue: true } }
+  LedgerSub: { Type: AWS::SNS::Subscription, Properties: { TopicArn: !Ref Orders, Protocol: sqs, Endpoint: !GetAtt Ledger.Arn } }
+  LedgerPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Ledger]
+      PolicyDocument:
+        Statement: [{ Effect: Allow, Principal: { Service: sns.amazonaws.com }, Action: sqs:SendMessage, Resource: '*' }]
+"#;
+
+#[test]
+fn fifo_topics_keep_group_order_deduplicate_and_number_messages() {
+    // SNS developer guide, "FIFO topics": MessageGroupId required, deduplication for five
+    // minutes (here by content), sequence numbers, delivery in order to a FIFO queue.
+    let mut sim = Sim::load(FIFO).unwrap();
+    let arn = "arn:aws:sns:us-east-1:123456789012:orders.fifo";
+    let mut seqs = Vec::new();
+    for m in ["open", "pay", "ship", "pay"] {
+        let r = sim
+            .call(
+                "console",
+                "sns:Publish",
+                json!({"TopicArn": arn, "Message": m, "MessageGroupId": "order-1"}),
+            )
+            .unwrap();
+        seqs.push(r.get("SequenceNumber").cloned());
+    }
+    assert!(seqs[0].as_ref().unwrap().as_str().unwrap().len() == 20);
+    assert!(
+        seqs[3].is_none(),
+        "the repeated 'pay' is a duplicate: {seqs:?}"
+    );
+    sim.run_to_idle(60_000);
+    let got: Vec<Value> = bodies(&sim, "Ledger")
+        .iter()
+        .map(|m| serde_json::from_str(m["Body"].as_str().unwrap()).unwrap())
+        .collect();
+    let messages: Vec<&str> = got.iter().map(|e| e["Message"].as_str().unwrap()).collect();
+    assert_eq!(messages, ["open", "pay", "ship"]);
+    assert_eq!(got[0]["SequenceNumber"], seqs[0].clone().unwrap());
+    let e = sim
+        .call(
+            "console",
+            "sns:Publish",
+            json!({"TopicArn": arn, "Message": "x"}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidParameter");
+    assert!(e.message.contains("MessageGroupId parameter is required"));
+    // What AWS refuses when the stack is created.
+    let lambda_sub = FIFO.replace(
+        "Protocol: sqs, Endpoint: !GetAtt Ledger.Arn",
+        "Protocol: lambda, Endpoint: arn:aws:lambda:us-east-1:123456789012:function:f",
+    );
+    assert!(Sim::load(&lambda_sub)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("delivers to SQS queues only"));
+    let standard = FIFO.replace(
+        "TopicName: orders.fifo, FifoTopic: true, ",
+        "TopicName: orders, ",
+    );
+    assert!(Sim::load(&standard)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("FIFO queue can subscribe to a FIFO topic only"));
+    let bad_name = FIFO.replace("TopicName: orders.fifo", "TopicName: orders");
+    assert!(Sim::load(&bad_name)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("must end with .fifo"));
+}

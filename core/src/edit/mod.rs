@@ -74,6 +74,14 @@ pub const PALETTE: &[Kind] = &[
         runs: true,
     },
     Kind {
+        key: "sns-fifo-topic",
+        resource_type: "AWS::SNS::Topic",
+        label: "SNS FIFO topic",
+        base_id: "FifoTopic",
+        about: "Ordered, deduplicated fan-out to SQS queues",
+        runs: true,
+    },
+    Kind {
         key: "s3-bucket",
         resource_type: "AWS::S3::Bucket",
         label: "S3 bucket",
@@ -178,6 +186,10 @@ fn defaults(kind: &Kind, id: &str) -> Value {
             "Code": {"ZipFile": HANDLER}
         }),
         "sqs-queue" => json!({"VisibilityTimeout": 30}),
+        "sns-fifo-topic" => json!({
+            "TopicName": format!("{}.fifo", id.to_lowercase()),
+            "FifoTopic": true, "ContentBasedDeduplication": true
+        }),
         "sqs-fifo-queue" => json!({
             "QueueName": format!("{}.fifo", id.to_lowercase()),
             "FifoQueue": true, "ContentBasedDeduplication": true, "VisibilityTimeout": 30

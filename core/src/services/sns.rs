@@ -1,9 +1,12 @@
-//! Amazon SNS standard topics: Publish, ListTopics, ListSubscriptionsByTopic; subscriptions
-//! for SQS queues and Lambda functions (AWS::SNS::Subscription, a topic's inline
+//! Amazon SNS topics: Publish, ListTopics, ListSubscriptionsByTopic; subscriptions for
+//! SQS queues and Lambda functions (AWS::SNS::Subscription, a topic's inline
 //! `Subscription` list, SAM `SNS` events), with filter policies on message attributes or
 //! the message body, raw message delivery, and the exact notification shapes AWS
 //! delivers: the JSON envelope in an SQS message body and the `Records[].Sns` event a
 //! function receives (asynchronously). Each delivery is an API call through the engine.
+//! FIFO topics (`.fifo`, FifoTopic): MessageGroupId required, deduplication for five
+//! minutes by MessageDeduplicationId or the body's SHA-256 (ContentBasedDeduplication),
+//! sequence numbers, deliveries to SQS queues only, in order within a group.
 
 use super::{Event, Outcome, Waiter};
 use crate::error::{AwsError, TemplateError};
@@ -33,7 +36,19 @@ pub(crate) struct Topic {
     pub name: String,
     pub arn: String,
     metrics: TopicMetrics,
+    fifo: Option<FifoTopic>,
 }
+
+/// What a FIFO topic adds.
+struct FifoTopic {
+    content_dedup: bool,
+    /// Deduplication ids seen, with the time (ms) until which they count.
+    seen: std::collections::BTreeMap<String, u64>,
+    next_sequence: u64,
+}
+
+/// FIFO deduplication interval: five minutes.
+const DEDUP_MS: u64 = 5 * 60 * 1000;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Protocol {
@@ -82,13 +97,23 @@ impl Sns {
             .iter()
             .filter(|r| r.resource_type == "AWS::SNS::Topic")
         {
-            if truthy(r.properties.get("FifoTopic")) {
+            let fifo = truthy(r.properties.get("FifoTopic"));
+            if fifo != r.physical_name.ends_with(".fifo") {
                 return Err(TemplateError::at(
-                    format!("Resources.{}.Properties.FifoTopic", r.logical_id),
-                    "FIFO topics are not supported by the playground yet (standard topics are)",
+                    format!("Resources.{}.Properties.TopicName", r.logical_id),
+                    if fifo {
+                        "Invalid parameter: Fifo Topic names must end with .fifo"
+                    } else {
+                        "Invalid parameter: a topic name ending with .fifo needs FifoTopic: true"
+                    },
                 ));
             }
             topics.push(Topic {
+                fifo: fifo.then(|| FifoTopic {
+                    content_dedup: truthy(r.properties.get("ContentBasedDeduplication")),
+                    seen: Default::default(),
+                    next_sequence: 10_000_000_000_000_000_000,
+                }),
                 logical_id: r.logical_id.clone(),
                 arn: format!(
                     "arn:aws:sns:{}:{}:{}",
@@ -194,6 +219,19 @@ impl Sns {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
+        let fifo_topic = self.topics[topic].fifo.is_some();
+        if fifo_topic && protocol != Protocol::Sqs {
+            return Err(TemplateError::at(
+                format!("{path}.Protocol"),
+                "Invalid parameter: Invalid protocol type: a FIFO topic delivers to SQS queues only",
+            ));
+        }
+        if !fifo_topic && protocol == Protocol::Sqs && endpoint.ends_with(".fifo") {
+            return Err(TemplateError::at(
+                format!("{path}.Endpoint"),
+                "Invalid parameter: Invalid SQS FIFO endpoint: a FIFO queue can subscribe to a FIFO topic only",
+            ));
+        }
         let filter = json_prop(opts, "FilterPolicy", path)?;
         if let Some(f) = &filter {
             patterns::validate(f)
@@ -306,6 +344,10 @@ impl Sns {
         }
         let subject = p.get("Subject").and_then(Value::as_str).map(String::from);
         let id = k.rng.uuid();
+        let Some(fifo) = self.fifo_publish(k, ti, p, &message)? else {
+            // A duplicate within five minutes: accepted, not delivered again.
+            return Ok(json!({ "MessageId": id }));
+        };
         let t = &mut self.topics[ti];
         t.metrics.published += 1;
         t.metrics.publish_bytes += message.len() as u64;
@@ -325,6 +367,7 @@ impl Sns {
             subject,
             attrs,
             timestamp: iso8601(k.now_ms()),
+            fifo,
         };
         for si in 0..self.subs.len() {
             if self.subs[si].topic != ti {
@@ -335,9 +378,13 @@ impl Sns {
                 continue;
             }
             let (action, params) = self.delivery(k, si, &note);
-            let latency = k
-                .rng
-                .range_f64(DELIVERY_LATENCY_MS.0, DELIVERY_LATENCY_MS.1);
+            // FIFO: one latency for all, so deliveries keep the publish order.
+            let latency = if note.fifo.is_some() {
+                (DELIVERY_LATENCY_MS.0 + DELIVERY_LATENCY_MS.1) / 2.0
+            } else {
+                k.rng
+                    .range_f64(DELIVERY_LATENCY_MS.0, DELIVERY_LATENCY_MS.1)
+            };
             k.schedule(
                 (latency * 1000.0) as u64,
                 Event::Call {
@@ -354,7 +401,58 @@ impl Sns {
                 },
             );
         }
-        Ok(json!({ "MessageId": id }))
+        Ok(match &note.fifo {
+            Some(f) => json!({ "MessageId": id, "SequenceNumber": f.sequence }),
+            None => json!({ "MessageId": id }),
+        })
+    }
+
+    /// A FIFO topic's checks and numbering: `Some(Some(…))` with the group,
+    /// deduplication id and sequence number; `Some(None)` for a standard topic; `None`
+    /// for a duplicate within the deduplication interval.
+    fn fifo_publish(
+        &mut self,
+        k: &mut Kernel<Event>,
+        ti: usize,
+        p: &Value,
+        message: &str,
+    ) -> Result<Option<Option<FifoNote>>, AwsError> {
+        let Some(f) = self.topics[ti].fifo.as_mut() else {
+            return Ok(Some(None));
+        };
+        let invalid = |m: &str| AwsError::client("InvalidParameter", m);
+        let group = p
+            .get("MessageGroupId")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                invalid(
+                    "Invalid parameter: The MessageGroupId parameter is required for FIFO topics",
+                )
+            })?
+            .to_string();
+        let dedup = match p.get("MessageDeduplicationId").and_then(Value::as_str) {
+            Some(d) => d.to_string(),
+            None if f.content_dedup => {
+                use sha2::Digest;
+                sha2::Sha256::digest(message.as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            }
+            None => return Err(invalid("Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")),
+        };
+        let now = k.now_ms();
+        f.seen.retain(|_, until| *until > now);
+        if f.seen.contains_key(&dedup) {
+            return Ok(None);
+        }
+        f.seen.insert(dedup.clone(), now + DEDUP_MS);
+        f.next_sequence += 1;
+        Ok(Some(Some(FifoNote {
+            group,
+            dedup,
+            sequence: format!("{:020}", f.next_sequence),
+        })))
     }
 
     fn accepts(&self, si: usize, note: &Notification) -> bool {
@@ -440,6 +538,14 @@ impl Sns {
                 } else {
                     params["MessageBody"] =
                         json!(envelope(n, &signature, &cert, &unsubscribe, &attrs));
+                }
+                // A FIFO topic passes the group and deduplication id on (a standard
+                // queue keeps the group for fair queuing).
+                if let Some(f) = &n.fifo {
+                    params["MessageGroupId"] = json!(f.group);
+                    if s.endpoint.ends_with(".fifo") {
+                        params["MessageDeduplicationId"] = json!(f.dedup);
+                    }
                 }
                 ("sqs:SendMessage", params)
             }
@@ -566,6 +672,15 @@ struct Notification {
     subject: Option<String>,
     attrs: Map<String, Value>,
     timestamp: String,
+    fifo: Option<FifoNote>,
+}
+
+/// A FIFO topic's message group, deduplication id and sequence number.
+#[derive(Clone, Debug)]
+struct FifoNote {
+    group: String,
+    dedup: String,
+    sequence: String,
 }
 
 fn not_found() -> AwsError {
@@ -588,8 +703,11 @@ fn envelope(
     let mut fields: Vec<(String, String)> = vec![
         ("Type".into(), quote("Notification")),
         ("MessageId".into(), quote(&n.id)),
-        ("TopicArn".into(), quote(&n.topic_arn)),
     ];
+    if let Some(f) = &n.fifo {
+        fields.push(("SequenceNumber".into(), quote(&f.sequence)));
+    }
+    fields.push(("TopicArn".into(), quote(&n.topic_arn)));
     if let Some(s) = &n.subject {
         fields.push(("Subject".into(), quote(s)));
     }

@@ -265,6 +265,9 @@ impl<'a> Resolver<'a> {
             if ty == "AWS::SQS::Queue" && fifo {
                 n.push_str(".fifo");
             }
+            if ty == "AWS::SNS::Topic" && super::truthy(res.pointer("/Properties/FifoTopic")) {
+                n.push_str(".fifo");
+            }
             n
         });
         self.names.insert(logical_id.to_string(), name.clone());
