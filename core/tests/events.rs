@@ -331,3 +331,86 @@ Resources:
     assert_eq!(child["status"], "SUCCEEDED");
     assert_eq!(child["input"], "{\"n\":4}");
 }
+
+#[test]
+fn archives_keep_matching_events_and_replays_send_them_back() {
+    // EventBridge user guide, "Archiving and replaying events": an archive keeps the
+    // source bus's events that match its pattern; a replay sends those of a time window
+    // back to the same bus, with `replay-name`, to all rules or the FilterArns ones.
+    let t = format!(
+        "{BUS}  Kept:\n    Type: AWS::Events::Archive\n    Properties:\n      ArchiveName: orders-archive\n      SourceArn: !GetAtt Orders.Arn\n      EventPattern: {{ detail-type: [Order Placed] }}\n      RetentionDays: 7\n"
+    );
+    let mut sim = Sim::load(&t).unwrap();
+    let entry = |id: &str, dt: &str| json!({"Source": "shop.web", "DetailType": dt, "Detail": format!("{{\"id\": \"{id}\", \"total\": 150, \"sku\": \"BK-1\"}}"), "EventBusName": "orders"});
+    put(
+        &mut sim,
+        json!([entry("o-1", "Order Placed"), entry("o-2", "Order Shipped")]),
+    );
+    sim.run_until(60_000);
+    put(&mut sim, json!([entry("o-3", "Order Placed")]));
+    sim.run_until(120_000);
+    let d = sim
+        .call(
+            "console",
+            "events:DescribeArchive",
+            json!({"ArchiveName": "orders-archive"}),
+        )
+        .unwrap();
+    assert_eq!(d["EventCount"], 2, "only Order Placed is archived: {d}");
+    assert_eq!(bodies(&sim, "Big").len(), 2);
+    let bus = "arn:aws:events:us-east-1:123456789012:event-bus/orders";
+    let start = |sim: &mut Sim, name: &str, dest: &str, end: f64| {
+        sim.call(
+            "console",
+            "events:StartReplay",
+            json!({"ReplayName": name, "EventSourceArn": d["ArchiveArn"],
+                   "EventStartTime": 0, "EventEndTime": end,
+                   "Destination": {"Arn": dest}}),
+        )
+    };
+    // Only the first minute: o-1 comes back, marked as replayed.
+    let r = start(&mut sim, "first-minute", bus, 30.0).unwrap();
+    assert_eq!(r["State"], "STARTING");
+    sim.run_until(180_000);
+    let big = bodies(&sim, "Big");
+    assert_eq!(big.len(), 3, "{big:?}");
+    let replayed: Value = serde_json::from_str(big[2]["Body"].as_str().unwrap()).unwrap();
+    assert_eq!(replayed["replay-name"], "first-minute");
+    assert_eq!(replayed["detail"]["id"], "o-1");
+    let desc = sim
+        .call(
+            "console",
+            "events:DescribeReplay",
+            json!({"ReplayName": "first-minute"}),
+        )
+        .unwrap();
+    assert_eq!(desc["State"], "COMPLETED");
+    // What EventBridge refuses.
+    let e = start(
+        &mut sim,
+        "elsewhere",
+        "arn:aws:events:us-east-1:123456789012:event-bus/default",
+        30.0,
+    )
+    .unwrap_err();
+    assert!(
+        e.message
+            .contains("Cross event bus replay is not permitted"),
+        "{e:?}"
+    );
+    let e = start(&mut sim, "future", bus, 10_000.0).unwrap_err();
+    assert!(e.message.contains("EventEndTime"), "{e:?}");
+    assert_eq!(
+        start(&mut sim, "first-minute", bus, 30.0).unwrap_err().code,
+        "ResourceAlreadyExistsException"
+    );
+    // Replayed events are not archived again.
+    let d = sim
+        .call(
+            "console",
+            "events:DescribeArchive",
+            json!({"ArchiveName": "orders-archive"}),
+        )
+        .unwrap();
+    assert_eq!(d["EventCount"], 2);
+}

@@ -38,6 +38,7 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::SQS::QueuePolicy",
     "AWS::SNS::TopicPolicy",
     "AWS::Lambda::Permission",
+    "AWS::Events::Archive",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

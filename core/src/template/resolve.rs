@@ -38,6 +38,7 @@ fn identity(ty: &str) -> Option<Identity> {
         "AWS::Kinesis::Stream" => ("Name", "kinesis"),
         "AWS::KinesisFirehose::DeliveryStream" => ("DeliveryStreamName", "firehose"),
         "AWS::Events::Rule" | "AWS::Events::EventBus" => ("Name", "events"),
+        "AWS::Events::Archive" => ("ArchiveName", "events"),
         "AWS::IAM::Role" => ("RoleName", "iam"),
         "AWS::Lambda::LayerVersion" | "AWS::Serverless::LayerVersion" => ("LayerName", "lambda"),
         _ => return None,
@@ -432,6 +433,7 @@ impl<'a> Resolver<'a> {
                 }
             }
             ("AWS::Events::EventBus", "Arn") => self.arn(s, &format!("event-bus/{name}")),
+            ("AWS::Events::Archive", "Arn") => self.arn(s, &format!("archive/{name}")),
             ("AWS::Events::EventBus", "Name") => name,
             ("AWS::IAM::Role", "Arn") => self.arn(s, &format!("role/{name}")),
             _ => {

@@ -529,7 +529,7 @@
     'client-lambda': ['lambda', 'Lambda', ['Invoke', 'GetFunction', 'GetFunctionConfiguration', 'ListFunctions', 'ListEventSourceMappings', 'PublishVersion', 'UpdateFunctionConfiguration', 'PutFunctionConcurrency', 'GetFunctionConcurrency', 'DeleteFunctionConcurrency', 'CreateFunction', 'DeleteFunction', 'ListVersionsByFunction', 'CreateAlias', 'UpdateAlias', 'GetAlias', 'ListAliases']],
     'client-sns': ['sns', 'SNS', ['Publish', 'PublishBatch', 'Subscribe', 'Unsubscribe', 'ListTopics', 'ListSubscriptions', 'CreateTopic']],
     'client-sfn': ['states', 'SFN', ['StartExecution', 'StartSyncExecution', 'DescribeExecution', 'StopExecution', 'SendTaskSuccess', 'SendTaskFailure', 'SendTaskHeartbeat', 'ListExecutions', 'GetExecutionHistory']],
-    'client-eventbridge': ['events', 'EventBridge', ['PutEvents', 'ListRules', 'DescribeRule', 'TestEventPattern']],
+    'client-eventbridge': ['events', 'EventBridge', ['PutEvents', 'ListRules', 'DescribeRule', 'TestEventPattern', 'CreateArchive', 'DescribeArchive', 'ListArchives', 'DeleteArchive', 'StartReplay', 'DescribeReplay', 'ListReplays', 'CancelReplay']],
     'client-dynamodb': ['dynamodb', 'DynamoDB', ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactWriteItems', 'TransactGetItems', 'DescribeTable']],
     'client-s3': ['s3', 'S3', ['GetObject', 'PutObject', 'HeadObject', 'DeleteObject', 'CopyObject', 'ListObjectsV2', 'ListBuckets']],
     'client-kinesis': ['kinesis', 'Kinesis', ['PutRecord', 'PutRecords', 'GetRecords', 'GetShardIterator', 'DescribeStream', 'ListShards']],

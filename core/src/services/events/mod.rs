@@ -5,6 +5,9 @@
 //! targets (Lambda asynchronously, SQS, SNS, Step Functions, another bus) with Input,
 //! InputPath and InputTransformer, retries with back-off for throttling and server
 //! errors, and a dead-letter queue per target. Every delivery is an API call.
+//! Archives and replays are in `archive`.
+
+mod archive;
 
 use super::{Event, Outcome, Waiter};
 use crate::asl::path::Path;
@@ -91,6 +94,8 @@ pub(crate) enum EventsEvent {
     Tick { rule: usize },
     /// A delivery attempt to one target.
     Deliver(Box<Delivery>),
+    /// The next event of a replay.
+    Replay { replay: usize },
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +114,8 @@ pub(crate) struct Events {
     names: std::collections::BTreeMap<String, String>,
     /// Callers that are AWS services (S3 buckets): they may send `aws.*` sources.
     pub services: std::collections::BTreeSet<String>,
+    archives: Vec<archive::Archive>,
+    replays: Vec<archive::Replay>,
     region: String,
     account: String,
 }
@@ -468,14 +475,22 @@ impl Events {
                 _ => {}
             }
         }
-        Ok(Events {
+        let mut events = Events {
             buses,
             rules,
             names,
             services: Default::default(),
+            archives: Vec::new(),
+            replays: Vec::new(),
             region: model.region.clone(),
             account: model.account.clone(),
-        })
+        };
+        events.archives_from_model(model)?;
+        Ok(events)
+    }
+
+    fn arn(&self, resource: &str) -> String {
+        format!("arn:aws:events:{}:{}:{resource}", self.region, self.account)
     }
 
     /// Schedules each enabled scheduled rule's first run.
@@ -500,6 +515,9 @@ impl Events {
         action: &str,
         p: &Value,
     ) -> Outcome {
+        if let Some(r) = self.archive_call(k, action, p) {
+            return Outcome::Done(r);
+        }
         Outcome::Done(match action {
             "PutEvents" => self.put_events(k, caller, p),
             "TestEventPattern" => {
@@ -707,15 +725,21 @@ impl Events {
             format!("{detail_type} from {source}"),
             json!({"EventId": id}),
         );
+        self.archive(k.now_ms(), bus, &event);
         self.route(k, bus, &event);
         Ok(id)
     }
 
     /// Sends an event to every enabled rule of the bus whose pattern matches it.
     fn route(&mut self, k: &mut Kernel<Event>, bus: usize, event: &Value) {
+        self.route_to(k, bus, event, &[]);
+    }
+
+    /// Like `route`, to the rules named in `only` (their ARNs) if it is not empty.
+    fn route_to(&mut self, k: &mut Kernel<Event>, bus: usize, event: &Value, only: &[String]) {
         for ri in 0..self.rules.len() {
             let r = &self.rules[ri];
-            if r.bus != bus || !r.enabled {
+            if r.bus != bus || !r.enabled || (!only.is_empty() && !only.contains(&r.arn)) {
                 continue;
             }
             if !r
@@ -804,6 +828,7 @@ impl Events {
                 }
             }
             EventsEvent::Deliver(d) => self.deliver(k, *d),
+            EventsEvent::Replay { replay } => self.replay_step(k, replay),
         }
     }
 
