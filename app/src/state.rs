@@ -60,6 +60,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         include_str!("../../public/examples/alias-canary.yaml"),
     ),
     (
+        "canary-deployment",
+        "Canary deployment with CodeDeploy and a rollback alarm",
+        include_str!("../../public/examples/canary-deployment.yaml"),
+    ),
+    (
         "provisioned-concurrency",
         "Provisioned concurrency vs cold starts",
         include_str!("../../public/examples/provisioned-concurrency.yaml"),

@@ -149,6 +149,7 @@ impl Sim {
         };
         sim.lambda.start_pollers(&mut sim.k);
         sim.lambda.start_provisioned(&mut sim.k);
+        sim.lambda.start_deployments(&mut sim.k);
         sim.events.start(&mut sim.k);
         sim.s3.start(&mut sim.k);
         Ok(sim)

@@ -4,7 +4,7 @@
 //! invocations by ExecutedVersion, and the version/alias API with AWS's errors.
 
 use playground_core::Sim;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const T: &str = r#"
 Metadata: { Playground: { Seed: 9 } }
@@ -270,5 +270,80 @@ Resources:
     assert_eq!(
         m["Invocations"], 1_201,
         "the throttled events were retried and ran: {m}"
+    );
+}
+
+/// The canary example with the new code's bug fixed or not: (deployment status, invocations
+/// by version before and after the five minutes).
+fn canary(fixed: bool) -> (Value, Value, Value) {
+    let mut t = include_str!("../../public/examples/canary-deployment.yaml").to_string();
+    if fixed {
+        t = t.replace(
+            "if (event.cart % 3 === 0) throw new Error(`cannot price cart ${event.cart}`);",
+            "",
+        );
+    }
+    let mut sim = Sim::load(&t).unwrap();
+    sim.run_until(299_000);
+    let before = sim.report()["resources"]["Checkout"]["executed_versions"].clone();
+    sim.run_until(480_000);
+    let r = sim.report()["resources"]["Checkout"].clone();
+    (
+        r["deployment"]["Status"].clone(),
+        before,
+        r["executed_versions"].clone(),
+    )
+}
+
+#[test]
+fn a_canary_deployment_shifts_traffic_and_rolls_back_on_its_alarm() {
+    // SAM "Deploying serverless applications gradually": Canary10Percent5Minutes sends
+    // 10% to the new version, then all of it after five minutes, unless an alarm fires.
+    let (status, before, after) = canary(true);
+    assert_eq!(status, "Succeeded");
+    let (v1, v2) = (before["1"].as_u64().unwrap(), before["2"].as_u64().unwrap());
+    assert!(v2 > 0 && v2 * 4 < v1, "about 10% on version 2: {before}");
+    assert_eq!(
+        after["1"], before["1"],
+        "after five minutes all traffic is on version 2: {after}"
+    );
+    // With the bug the alarm fires in the first minute and the alias goes back.
+    let (status, _, after) = canary(false);
+    assert_eq!(status, "Stopped");
+    assert!(after["2"].as_u64().unwrap() < 20, "{after}");
+}
+
+#[test]
+fn deployment_preference_needs_a_known_type_and_an_errors_alarm() {
+    let t = include_str!("../../public/examples/canary-deployment.yaml");
+    let e = Sim::load(&t.replace("Canary10Percent5Minutes", "Fast"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("DeploymentPreference.Type") && e.contains("predefined configuration"),
+        "{e}"
+    );
+    let e = Sim::load(&t.replace("MetricName: Errors", "MetricName: Throttles"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("Errors metric"), "{e}");
+    // Without PreviousCode it is the first deployment: the alias is on the new version.
+    let first = t.replace(
+        "    Metadata:\n      Playground:\n        # The code of the version being replaced (the previous deployment).\n        PreviousCode: |\n          exports.handler = async (event) => ({ cart: event.cart, total: 42 });\n",
+        "",
+    );
+    let mut sim = Sim::load(&first).unwrap();
+    sim.run_until(10_000);
+    let r = sim.report()["resources"]["Checkout"].clone();
+    assert!(r["deployment"].is_null());
+    assert_eq!(
+        r["executed_versions"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["1"]
     );
 }

@@ -39,6 +39,7 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::SNS::TopicPolicy",
     "AWS::Lambda::Permission",
     "AWS::Events::Archive",
+    "AWS::CloudWatch::Alarm",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

@@ -6,6 +6,7 @@
 //! init and handler code take in virtual time — is documented in ARCHITECTURE.md.
 
 mod asynchronous;
+mod deploy;
 mod esm;
 mod manage;
 pub(crate) mod runtime;
@@ -75,6 +76,16 @@ pub(crate) enum LambdaEvent {
         esm: usize,
         window: u64,
     },
+    /// A CodeDeploy deployment's next traffic step.
+    DeploymentStep {
+        function: usize,
+        step: usize,
+    },
+    /// A deployment alarm's evaluation period ended.
+    AlarmCheck {
+        function: usize,
+        alarm: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -95,7 +106,6 @@ pub(crate) struct Function {
     pub arn: String,
     code: String,
     handler_export: String,
-    esm_code: bool,
     runtime: String,
     timeout_s: u64,
     memory_mb: u64,
@@ -127,6 +137,11 @@ pub(crate) struct Function {
     deleted_versions: std::collections::BTreeSet<u32>,
     /// A function made by CreateFunction is Pending until then.
     active_at: Micros,
+    /// Code of versions published from other code than $LATEST's (a deployment's old
+    /// version).
+    version_code: std::collections::BTreeMap<String, String>,
+    /// SAM DeploymentPreference: the CodeDeploy deployment of this run.
+    deployment: Option<deploy::Deployment>,
 }
 
 impl Function {
@@ -136,7 +151,6 @@ impl Function {
             logical_id: name.to_string(),
             name: name.to_string(),
             arn: arn.to_string(),
-            esm_code: looks_like_es_module(code),
             code: code.to_string(),
             handler_export: export.to_string(),
             runtime: runtime.to_string(),
@@ -159,6 +173,8 @@ impl Function {
             deleted: false,
             deleted_versions: Default::default(),
             active_at: 0,
+            version_code: Default::default(),
+            deployment: None,
         }
     }
 }
@@ -1081,6 +1097,10 @@ impl Lambda {
             }
             // Routed by the Sim, which knows the queue's logical id.
             LambdaEvent::BatchWindow { .. } => {}
+            LambdaEvent::DeploymentStep { function, step } => {
+                self.deployment_step(k, function, step)
+            }
+            LambdaEvent::AlarmCheck { function, alarm } => self.alarm_check(k, function, alarm),
         }
     }
 
@@ -1144,7 +1164,11 @@ impl Lambda {
         let init = init.and_then(|mut js| {
             js.set_memory_limit(f.memory_mb);
             js.set_files(&f.layer_files)?;
-            js.init(&f.code, &f.handler_export, f.esm_code)?;
+            let code = f
+                .version_code
+                .get(&self.envs[ei].version)
+                .unwrap_or(&f.code);
+            js.init(code, &f.handler_export, looks_like_es_module(code))?;
             Ok(js)
         });
         match init {
@@ -1373,6 +1397,7 @@ impl Lambda {
                 "DestinationDeliveryFailures": f.metrics.destination_failures,
             },
             "executed_versions": f.by_version,
+            "deployment": self.deployment_report(fi),
             "provisioned_concurrency": f.provisioned.as_ref().map(|(v, n)| json!({
                 "Version": v,
                 "ProvisionedConcurrentExecutions": n,
@@ -1449,15 +1474,7 @@ impl Lambda {
                                 .position(|f| f.logical_id == r.logical_id)
                                 .ok_or_else(|| TemplateError::at(&path, "function not loaded"))
                         })?;
-                        self.functions[fi].versions += 1;
-                        let v = self.functions[fi].versions.to_string();
-                        self.functions[fi].aliases.insert(
-                            a.to_string(),
-                            Alias {
-                                version: v.clone(),
-                                additional: None,
-                            },
-                        );
+                        let v = self.auto_publish(model, fi, a, &path)?;
                         self.provision(fi, &v, p, &path)?;
                     } else if p.get("ProvisionedConcurrencyConfig").is_some() {
                         return Err(TemplateError::at(format!("{path}.ProvisionedConcurrencyConfig"), "ProvisionedConcurrencyConfig needs AutoPublishAlias: provisioned concurrency applies to a version or an alias, never $LATEST"));
