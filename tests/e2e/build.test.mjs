@@ -61,7 +61,7 @@ test('palette, wires, delete, undo/redo and move edit the template', async () =>
 
   // Search filters the palette.
   await page.fill('#palette-search', 'fifo');
-  assert.deepEqual(await page.$$eval('.palette .kind', (els) => els.map((e) => e.dataset.kind)), ['sqs-fifo-queue']);
+  assert.deepEqual(await page.$$eval('.palette .kind', (els) => els.map((e) => e.dataset.kind)), ['sqs-fifo-queue', 'sns-fifo-topic']);
   await page.fill('#palette-search', 'zzz-nothing');
   await page.locator('.palette .empty', { hasText: 'No resource type matches' }).waitFor();
   await page.fill('#palette-search', '');
