@@ -258,3 +258,96 @@ fn s3_validates_that_it_may_deliver_when_the_configuration_is_put() {
     let t = T.replace("arn:aws:s3:*:*:uploads", "arn:aws:s3:*:*:downloads");
     assert!(Sim::load(&t).is_err());
 }
+
+#[test]
+fn versioning_keeps_versions_and_delete_markers() {
+    // S3 user guide, "Retaining multiple versions of objects with S3 Versioning".
+    let t = "Resources:\n  Docs:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: docs\n      VersioningConfiguration: { Status: Enabled }\n";
+    let mut sim = Sim::load(t).unwrap();
+    let call = |sim: &mut Sim, action: &str, p: Value| sim.call("console", action, p);
+    let v1 = call(
+        &mut sim,
+        "s3:PutObject",
+        json!({"Bucket": "docs", "Key": "a.txt", "Body": "one"}),
+    )
+    .unwrap()["VersionId"]
+        .clone();
+    let v2 = call(
+        &mut sim,
+        "s3:PutObject",
+        json!({"Bucket": "docs", "Key": "a.txt", "Body": "two"}),
+    )
+    .unwrap()["VersionId"]
+        .clone();
+    assert_ne!(v1, v2);
+    assert_eq!(v1.as_str().unwrap().len(), 32);
+    let get = |sim: &mut Sim, version: Option<&Value>| {
+        let mut p = json!({"Bucket": "docs", "Key": "a.txt"});
+        if let Some(v) = version {
+            p["VersionId"] = v.clone();
+        }
+        sim.call("console", "s3:GetObject", p)
+    };
+    assert_eq!(get(&mut sim, None).unwrap()["Body"], "two");
+    assert_eq!(get(&mut sim, Some(&v1)).unwrap()["Body"], "one");
+    // A delete without a version id adds a delete marker: the key is gone, its versions stay.
+    let d = call(
+        &mut sim,
+        "s3:DeleteObject",
+        json!({"Bucket": "docs", "Key": "a.txt"}),
+    )
+    .unwrap();
+    assert_eq!(d["DeleteMarker"], true);
+    assert_eq!(get(&mut sim, None).unwrap_err().code, "NoSuchKey");
+    assert_eq!(get(&mut sim, Some(&v2)).unwrap()["Body"], "two");
+    assert_eq!(
+        get(&mut sim, Some(&d["VersionId"])).unwrap_err().code,
+        "MethodNotAllowed"
+    );
+    let list = call(&mut sim, "s3:ListObjectVersions", json!({"Bucket": "docs"})).unwrap();
+    assert_eq!(list["Versions"].as_array().unwrap().len(), 2);
+    assert_eq!(list["DeleteMarkers"][0]["IsLatest"], true);
+    assert_eq!(
+        call(&mut sim, "s3:ListObjectsV2", json!({"Bucket": "docs"})).unwrap()["KeyCount"],
+        0
+    );
+    // Removing the delete marker brings the object back; removing a version is for good.
+    call(
+        &mut sim,
+        "s3:DeleteObject",
+        json!({"Bucket": "docs", "Key": "a.txt", "VersionId": d["VersionId"]}),
+    )
+    .unwrap();
+    assert_eq!(get(&mut sim, None).unwrap()["Body"], "two");
+    call(
+        &mut sim,
+        "s3:DeleteObject",
+        json!({"Bucket": "docs", "Key": "a.txt", "VersionId": v2}),
+    )
+    .unwrap();
+    assert_eq!(get(&mut sim, None).unwrap()["Body"], "one");
+    assert_eq!(get(&mut sim, Some(&v2)).unwrap_err().code, "NoSuchVersion");
+    assert_eq!(
+        call(
+            &mut sim,
+            "s3:GetBucketVersioning",
+            json!({"Bucket": "docs"})
+        )
+        .unwrap()["Status"],
+        "Enabled"
+    );
+    // Suspended: new writes are the `null` version.
+    call(
+        &mut sim,
+        "s3:PutBucketVersioning",
+        json!({"Bucket": "docs", "VersioningConfiguration": {"Status": "Suspended"}}),
+    )
+    .unwrap();
+    let n = call(
+        &mut sim,
+        "s3:PutObject",
+        json!({"Bucket": "docs", "Key": "b.txt", "Body": "x"}),
+    )
+    .unwrap();
+    assert_eq!(n["VersionId"], "null");
+}

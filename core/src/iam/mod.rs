@@ -593,10 +593,18 @@ impl Iam {
                 let bucket = s("Bucket").unwrap_or("*");
                 let object = format!("arn:aws:s3:::{bucket}/{}", s("Key").unwrap_or(""));
                 let bucket_arn = format!("arn:aws:s3:::{bucket}");
+                let versioned = p.get("VersionId").is_some();
                 match action {
+                    "GetObject" | "HeadObject" if versioned => {
+                        vec![("s3:GetObjectVersion".into(), object)]
+                    }
                     "GetObject" | "HeadObject" => vec![("s3:GetObject".into(), object)],
                     "PutObject" => vec![("s3:PutObject".into(), object)],
+                    "DeleteObject" if versioned => {
+                        vec![("s3:DeleteObjectVersion".into(), object)]
+                    }
                     "DeleteObject" => vec![("s3:DeleteObject".into(), object)],
+                    "ListObjectVersions" => vec![("s3:ListBucketVersions".into(), bucket_arn)],
                     "CopyObject" => {
                         let source = s("CopySource").unwrap_or("").trim_start_matches('/');
                         vec![

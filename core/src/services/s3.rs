@@ -5,6 +5,13 @@
 //! suffix filters, EventBridgeConfiguration) and SAM `S3` events — delivered as API calls
 //! in the record format of shared/reference/events/s3-put.json (or the EventBridge
 //! "Object Created" event). A queue destination first gets S3's `s3:TestEvent`.
+//!
+//! Versioning (VersioningConfiguration, Put/GetBucketVersioning): with it Enabled each
+//! put keeps a new version (VersionId in the answer and in the event record), a delete
+//! without VersionId adds a delete marker (`ObjectRemoved:DeleteMarkerCreated`; GetObject
+//! then answers NoSuchKey), a delete with VersionId removes that version for good,
+//! GetObject / HeadObject take a VersionId, and ListObjectVersions lists versions and
+//! delete markers. Suspended versioning writes the `null` version.
 
 use super::{Event, Outcome, Waiter};
 use crate::error::{AwsError, TemplateError};
@@ -52,10 +59,23 @@ struct BucketMetrics {
     notifications: u64,
 }
 
+/// One version of a key: an object, or a delete marker (`None`).
+#[derive(Clone, Debug)]
+struct Version {
+    id: String,
+    object: Option<Object>,
+    modified_ms: u64,
+}
+
 pub(crate) struct Bucket {
     pub logical_id: String,
     pub name: String,
+    /// The current object of each key (what GetObject without VersionId reads).
     objects: BTreeMap<String, Object>,
+    /// Versioning: "" (never enabled), "Enabled" or "Suspended".
+    versioning: String,
+    /// Every version of each key, oldest first (kept once versioning was enabled).
+    versions: BTreeMap<String, Vec<Version>>,
     notifications: Vec<Notification>,
     eventbridge: bool,
     metrics: BucketMetrics,
@@ -195,6 +215,24 @@ impl S3 {
                 logical_id: r.logical_id.clone(),
                 name: r.physical_name.clone(),
                 objects: BTreeMap::new(),
+                versioning: match r
+                    .properties
+                    .pointer("/VersioningConfiguration/Status")
+                    .and_then(Value::as_str)
+                {
+                    None => String::new(),
+                    Some(s @ ("Enabled" | "Suspended")) => s.to_string(),
+                    Some(other) => {
+                        return Err(TemplateError::at(
+                            format!(
+                                "Resources.{}.Properties.VersioningConfiguration.Status",
+                                r.logical_id
+                            ),
+                            format!("'{other}' is not Enabled or Suspended"),
+                        ))
+                    }
+                },
+                versions: BTreeMap::new(),
                 notifications,
                 eventbridge: crate::template::truthy(
                     nc.and_then(|n| n.pointer("/EventBridgeConfiguration/EventBridgeEnabled")),
@@ -353,9 +391,42 @@ impl S3 {
             "GetObject" | "HeadObject" => {
                 let key = req_str(p, "Key")?;
                 self.buckets[bi].metrics.gets += 1;
-                let o = self.buckets[bi].objects.get(key).ok_or_else(no_key)?;
+                let b = &self.buckets[bi];
+                let (o, version) = match p.get("VersionId").and_then(Value::as_str) {
+                    Some(vid) => {
+                        let v = b
+                            .versions
+                            .get(key)
+                            .and_then(|vs| vs.iter().find(|v| v.id == vid))
+                            .ok_or_else(|| {
+                                AwsError::new(
+                                    "NoSuchVersion",
+                                    "The specified version does not exist.",
+                                    404,
+                                )
+                            })?;
+                        let o = v.object.as_ref().ok_or_else(|| {
+                            AwsError::new(
+                                "MethodNotAllowed",
+                                "The specified method is not allowed against this resource.",
+                                405,
+                            )
+                        })?;
+                        (o, Some(v.id.clone()))
+                    }
+                    None => (
+                        b.objects.get(key).ok_or_else(no_key)?,
+                        b.versions
+                            .get(key)
+                            .and_then(|vs| vs.last())
+                            .map(|v| v.id.clone()),
+                    ),
+                };
                 let mut out = json!({"ContentLength": o.body.len(), "ContentType": o.content_type, "ETag": o.etag,
                                      "LastModified": iso8601(o.modified_ms), "Metadata": o.metadata});
+                if let Some(v) = version {
+                    out["VersionId"] = json!(v);
+                }
                 if action == "GetObject" {
                     out["Body"] = json!(o.body);
                 }
@@ -363,11 +434,65 @@ impl S3 {
             }
             "DeleteObject" => {
                 let key = req_str(p, "Key")?.to_string();
-                if let Some(o) = self.buckets[bi].objects.remove(&key) {
-                    self.buckets[bi].metrics.deletes += 1;
-                    self.notify(k, bi, &key, o.body.len(), &o.etag, "ObjectRemoved:Delete");
+                self.delete(k, bi, &key, p.get("VersionId").and_then(Value::as_str))
+            }
+            "PutBucketVersioning" => {
+                let status = p
+                    .pointer("/VersioningConfiguration/Status")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                if status != "Enabled" && status != "Suspended" {
+                    return Err(AwsError::client(
+                        "MalformedXML",
+                        "The XML you provided was not well-formed or did not validate against our published schema",
+                    ));
                 }
+                let b = &mut self.buckets[bi];
+                // Objects from before versioning become their key's `null` version.
+                if b.versioning.is_empty() {
+                    for (key, o) in &b.objects {
+                        b.versions.insert(
+                            key.clone(),
+                            vec![Version {
+                                id: "null".into(),
+                                modified_ms: o.modified_ms,
+                                object: Some(o.clone()),
+                            }],
+                        );
+                    }
+                }
+                b.versioning = status.to_string();
                 Ok(json!({}))
+            }
+            "GetBucketVersioning" => Ok(match self.buckets[bi].versioning.as_str() {
+                "" => json!({}),
+                s => json!({"Status": s}),
+            }),
+            "ListObjectVersions" => {
+                let prefix = p.get("Prefix").and_then(Value::as_str).unwrap_or("");
+                let b = &self.buckets[bi];
+                let (mut versions, mut markers) = (Vec::new(), Vec::new());
+                for (key, vs) in b.versions.iter().filter(|(k, _)| k.starts_with(prefix)) {
+                    // Newest first, as S3 lists them.
+                    for (i, v) in vs.iter().enumerate().rev() {
+                        let latest = i + 1 == vs.len();
+                        let mut item = json!({"Key": key, "VersionId": v.id, "IsLatest": latest,
+                                              "LastModified": iso8601(v.modified_ms)});
+                        match &v.object {
+                            Some(o) => {
+                                item["ETag"] = json!(o.etag);
+                                item["Size"] = json!(o.body.len());
+                                item["StorageClass"] = json!("STANDARD");
+                                versions.push(item);
+                            }
+                            None => markers.push(item),
+                        }
+                    }
+                }
+                Ok(
+                    json!({"Name": b.name, "Prefix": prefix, "IsTruncated": false,
+                          "Versions": versions, "DeleteMarkers": markers}),
+                )
             }
             "ListObjectsV2" => {
                 let prefix = p.get("Prefix").and_then(Value::as_str).unwrap_or("");
@@ -421,22 +546,21 @@ impl S3 {
                 .collect::<String>()
         );
         let size = body.len();
+        let object = Object {
+            body,
+            etag: etag.clone(),
+            content_type: p
+                .get("ContentType")
+                .and_then(Value::as_str)
+                .unwrap_or("binary/octet-stream")
+                .to_string(),
+            metadata: p.get("Metadata").cloned().unwrap_or(json!({})),
+            modified_ms: k.now_ms(),
+        };
+        let version = self.keep_version(k, bi, &key, Some(object.clone()));
         let b = &mut self.buckets[bi];
         b.metrics.puts += 1;
-        b.objects.insert(
-            key.clone(),
-            Object {
-                body,
-                etag: etag.clone(),
-                content_type: p
-                    .get("ContentType")
-                    .and_then(Value::as_str)
-                    .unwrap_or("binary/octet-stream")
-                    .to_string(),
-                metadata: p.get("Metadata").cloned().unwrap_or(json!({})),
-                modified_ms: k.now_ms(),
-            },
-        );
+        b.objects.insert(key.clone(), object);
         let lid = b.logical_id.clone();
         k.record(
             TraceKind::Delivery,
@@ -445,11 +569,120 @@ impl S3 {
             format!("{how} {key}"),
             json!({"Key": key}),
         );
-        self.notify(k, bi, &key, size, &etag, &format!("ObjectCreated:{how}"));
-        json!({"ETag": etag})
+        self.notify(
+            k,
+            bi,
+            &key,
+            size,
+            &etag,
+            &format!("ObjectCreated:{how}"),
+            version.as_deref(),
+        );
+        match version {
+            Some(v) => json!({"ETag": etag, "VersionId": v}),
+            None => json!({"ETag": etag}),
+        }
+    }
+
+    /// Records a new version of `key` (an object, or `None` for a delete marker) when the
+    /// bucket is versioned; its id, or `None` for an unversioned bucket.
+    fn keep_version(
+        &mut self,
+        k: &mut Kernel<Event>,
+        bi: usize,
+        key: &str,
+        object: Option<Object>,
+    ) -> Option<String> {
+        let b = &mut self.buckets[bi];
+        let id = match b.versioning.as_str() {
+            "Enabled" => k.rng.hex(32),
+            "Suspended" => "null".to_string(),
+            _ => return None,
+        };
+        let vs = b.versions.entry(key.to_string()).or_default();
+        vs.retain(|v| v.id != id);
+        vs.push(Version {
+            id: id.clone(),
+            object,
+            modified_ms: k.now_ms(),
+        });
+        Some(id)
+    }
+
+    /// DeleteObject: without a version id, the object goes (unversioned) or a delete
+    /// marker is added; with one, that version is removed for good.
+    fn delete(
+        &mut self,
+        k: &mut Kernel<Event>,
+        bi: usize,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<Value, AwsError> {
+        let versioned = !self.buckets[bi].versioning.is_empty();
+        match (versioned, version_id) {
+            (false, _) => {
+                if let Some(o) = self.buckets[bi].objects.remove(key) {
+                    self.buckets[bi].metrics.deletes += 1;
+                    self.notify(
+                        k,
+                        bi,
+                        key,
+                        o.body.len(),
+                        &o.etag,
+                        "ObjectRemoved:Delete",
+                        None,
+                    );
+                }
+                Ok(json!({}))
+            }
+            (true, None) => {
+                let marker = self.keep_version(k, bi, key, None);
+                self.buckets[bi].objects.remove(key);
+                self.buckets[bi].metrics.deletes += 1;
+                self.notify(
+                    k,
+                    bi,
+                    key,
+                    0,
+                    "",
+                    "ObjectRemoved:DeleteMarkerCreated",
+                    marker.as_deref(),
+                );
+                Ok(json!({"DeleteMarker": true, "VersionId": marker}))
+            }
+            (true, Some(vid)) => {
+                let b = &mut self.buckets[bi];
+                let vs = b.versions.entry(key.to_string()).or_default();
+                let Some(pos) = vs.iter().position(|v| v.id == vid) else {
+                    return Ok(json!({"VersionId": vid}));
+                };
+                let gone = vs.remove(pos);
+                // The newest remaining version is the current object again.
+                match vs.last().and_then(|v| v.object.clone()) {
+                    Some(o) => {
+                        b.objects.insert(key.to_string(), o);
+                    }
+                    None => {
+                        b.objects.remove(key);
+                    }
+                }
+                b.metrics.deletes += 1;
+                let marker = gone.object.is_none();
+                if let Some(o) = &gone.object {
+                    let (size, etag) = (o.body.len(), o.etag.clone());
+                    self.notify(k, bi, key, size, &etag, "ObjectRemoved:Delete", Some(vid));
+                }
+                Ok(if marker {
+                    json!({"DeleteMarker": true, "VersionId": vid})
+                } else {
+                    json!({"VersionId": vid})
+                })
+            }
+        }
     }
 
     /// Sends the event to every matching notification configuration (and EventBridge).
+    #[allow(clippy::too_many_arguments)]
     fn notify(
         &mut self,
         k: &mut Kernel<Event>,
@@ -458,6 +691,7 @@ impl S3 {
         size: usize,
         etag: &str,
         name: &str,
+        version: Option<&str>,
     ) {
         self.sequencer += 0x1_0000;
         let sequencer = format!("{:018X}", self.sequencer);
@@ -475,6 +709,9 @@ impl S3 {
             let mut object = json!({"key": encode_key(key), "size": size, "eTag": etag_plain, "sequencer": sequencer});
             if name.starts_with("ObjectRemoved") {
                 object = json!({"key": encode_key(key), "sequencer": sequencer});
+            }
+            if let Some(v) = version {
+                object["versionId"] = json!(v);
             }
             let record = json!({
                 "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": self.region,

@@ -531,7 +531,7 @@
     'client-sfn': ['states', 'SFN', ['StartExecution', 'StartSyncExecution', 'DescribeExecution', 'StopExecution', 'SendTaskSuccess', 'SendTaskFailure', 'SendTaskHeartbeat', 'ListExecutions', 'GetExecutionHistory']],
     'client-eventbridge': ['events', 'EventBridge', ['PutEvents', 'ListRules', 'DescribeRule', 'TestEventPattern', 'CreateArchive', 'DescribeArchive', 'ListArchives', 'DeleteArchive', 'StartReplay', 'DescribeReplay', 'ListReplays', 'CancelReplay']],
     'client-dynamodb': ['dynamodb', 'DynamoDB', ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactWriteItems', 'TransactGetItems', 'DescribeTable']],
-    'client-s3': ['s3', 'S3', ['GetObject', 'PutObject', 'HeadObject', 'DeleteObject', 'CopyObject', 'ListObjectsV2', 'ListBuckets']],
+    'client-s3': ['s3', 'S3', ['GetObject', 'PutObject', 'HeadObject', 'DeleteObject', 'CopyObject', 'ListObjectsV2', 'ListBuckets', 'PutBucketVersioning', 'GetBucketVersioning', 'ListObjectVersions']],
     'client-kinesis': ['kinesis', 'Kinesis', ['PutRecord', 'PutRecords', 'GetRecords', 'GetShardIterator', 'DescribeStream', 'ListShards']],
     'client-firehose': ['firehose', 'Firehose', ['PutRecord', 'PutRecordBatch', 'DescribeDeliveryStream']],
   };
