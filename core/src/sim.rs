@@ -117,6 +117,10 @@ impl Sim {
             );
         }
         for r in &events.rules {
+            // EventBridge Scheduler acts with the schedule's own role, not as a service.
+            if r.arn.starts_with("arn:aws:scheduler:") {
+                continue;
+            }
             iam.service_source(&r.logical_id, "events.amazonaws.com", &r.arn);
             if model.resource(&r.logical_id).is_none() {
                 for t in &r.targets {

@@ -414,3 +414,82 @@ fn archives_keep_matching_events_and_replays_send_them_back() {
         .unwrap();
     assert_eq!(d["EventCount"], 2);
 }
+
+#[test]
+fn scheduler_schedules_in_a_time_zone_once_or_within_a_flexible_window() {
+    // EventBridge Scheduler user guide: at() runs once; cron in ScheduleExpressionTimezone
+    // (with daylight saving time); a FLEXIBLE window runs each time somewhere within it;
+    // the target receives the schedule's Input, not an event envelope.
+    let t = r#"
+Resources:
+  Log:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: log
+      Runtime: nodejs22.x
+      Handler: index.handler
+      InlineCode: "exports.handler = async (e) => { console.log('RUN', JSON.stringify(e)); };"
+      Events:
+        Morning:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: cron(0 9 * * ? *)
+            ScheduleExpressionTimezone: America/New_York
+            Input: '{"job": "morning"}'
+  Once:
+    Type: AWS::Scheduler::Schedule
+    Properties:
+      ScheduleExpression: at(1970-01-01T06:30:00)
+      ScheduleExpressionTimezone: Europe/Paris
+      FlexibleTimeWindow: { Mode: "OFF" }
+      Target: { Arn: !GetAtt Log.Arn, RoleArn: arn:aws:iam::123456789012:role/scheduler }
+  Flexible:
+    Type: AWS::Scheduler::Schedule
+    Properties:
+      ScheduleExpression: rate(1 hour)
+      FlexibleTimeWindow: { Mode: FLEXIBLE, MaximumWindowInMinutes: 15 }
+      Target: { Arn: !GetAtt Log.Arn, RoleArn: arn:aws:iam::123456789012:role/scheduler, Input: '{"job": "hourly"}' }
+"#;
+    let mut sim = Sim::load(t).unwrap();
+    sim.run_until(3 * 86_400_000);
+    let runs: Vec<(f64, String)> = sim
+        .trace()
+        .iter()
+        .filter(|e| e.kind == playground_core::trace::TraceKind::Log && e.summary.contains("RUN"))
+        .map(|e| (e.at_ms, e.summary.rsplit('\t').next().unwrap().to_string()))
+        .collect();
+    let at = |job: &str| -> Vec<f64> {
+        runs.iter()
+            .filter(|(_, s)| s.contains(job))
+            .map(|(t, _)| *t)
+            .collect()
+    };
+    // 09:00 in New York in January (UTC−5) is 14:00 UTC, every day.
+    let morning = at("morning");
+    assert_eq!(morning.len(), 3, "{runs:?}");
+    assert!(
+        morning
+            .iter()
+            .all(|t| ((t / 3_600_000.0) as u64) % 24 == 14),
+        "{morning:?}"
+    );
+    // at(06:30) in Paris (UTC+1 in January) is 05:30 UTC, once; its Input is {}.
+    let once: Vec<&(f64, String)> = runs.iter().filter(|(_, s)| s.ends_with("RUN {}")).collect();
+    assert_eq!(once.len(), 1, "{runs:?}");
+    assert!((once[0].0 - 5.5 * 3_600_000.0).abs() < 1_000.0, "{once:?}");
+    // Hourly, each within 15 minutes after the hour.
+    let hourly = at("hourly");
+    assert!(
+        (71..=72).contains(&hourly.len()),
+        "the last may fall after the end: {}",
+        hourly.len()
+    );
+    assert!(hourly
+        .iter()
+        .all(|t| t % 3_600_000.0 < 15.0 * 60_000.0 + 1_000.0));
+    assert!(
+        hourly.iter().any(|t| t % 3_600_000.0 > 60_000.0),
+        "spread over the window"
+    );
+    assert!(Sim::load(&t.replace("America/New_York", "Mars/Olympus")).is_err());
+}

@@ -40,6 +40,7 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::Lambda::Permission",
     "AWS::Events::Archive",
     "AWS::CloudWatch::Alarm",
+    "AWS::Scheduler::Schedule",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

@@ -39,6 +39,7 @@ fn identity(ty: &str) -> Option<Identity> {
         "AWS::KinesisFirehose::DeliveryStream" => ("DeliveryStreamName", "firehose"),
         "AWS::Events::Rule" | "AWS::Events::EventBus" => ("Name", "events"),
         "AWS::Events::Archive" => ("ArchiveName", "events"),
+        "AWS::Scheduler::Schedule" => ("Name", "scheduler"),
         "AWS::IAM::Role" => ("RoleName", "iam"),
         "AWS::Lambda::LayerVersion" | "AWS::Serverless::LayerVersion" => ("LayerName", "lambda"),
         _ => return None,

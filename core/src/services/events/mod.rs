@@ -8,6 +8,7 @@
 //! Archives and replays are in `archive`.
 
 mod archive;
+mod zone;
 
 use super::{Event, Outcome, Waiter};
 use crate::asl::path::Path;
@@ -73,6 +74,9 @@ pub(crate) struct Rule {
     pub enabled: bool,
     pub targets: Vec<Target>,
     metrics: RuleMetrics,
+    /// EventBridge Scheduler: the flexible time window (each run at a random moment
+    /// within it).
+    flex_ms: u64,
 }
 
 pub(crate) struct Bus {
@@ -86,6 +90,8 @@ pub(crate) struct Bus {
 enum Schedule {
     Rate(u64),
     Cron(Cron),
+    /// EventBridge Scheduler's one-time `at(…)`: the UTC instant.
+    At(Micros),
 }
 
 #[derive(Debug)]
@@ -96,6 +102,8 @@ pub(crate) enum EventsEvent {
     Deliver(Box<Delivery>),
     /// The next event of a replay.
     Replay { replay: usize },
+    /// A schedule's run, later within its flexible time window.
+    Fire { rule: usize },
 }
 
 #[derive(Debug, Clone)]
@@ -311,6 +319,52 @@ impl Events {
             let base = format!("Resources.{}.Properties", r.logical_id);
             let p = &r.properties;
             match r.resource_type.as_str() {
+                // EventBridge Scheduler: a schedule with one target, run like a rule's.
+                "AWS::Scheduler::Schedule" => {
+                    let p = &r.properties;
+                    let expr = p
+                        .get("ScheduleExpression")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| {
+                            TemplateError::at(
+                                format!("{base}.ScheduleExpression"),
+                                "a schedule needs a ScheduleExpression",
+                            )
+                        })?;
+                    let schedule = parse_scheduler(
+                        expr,
+                        p.get("ScheduleExpressionTimezone").and_then(Value::as_str),
+                    )
+                    .map_err(|e| TemplateError::at(format!("{base}.ScheduleExpression"), e))?;
+                    let t = p.get("Target").cloned().unwrap_or(Value::Null);
+                    let tarn = t.get("Arn").and_then(Value::as_str).ok_or_else(|| {
+                        TemplateError::at(
+                            format!("{base}.Target.Arn"),
+                            "a schedule's target needs an Arn",
+                        )
+                    })?;
+                    rules.push(Rule {
+                        logical_id: r.logical_id.clone(),
+                        name: r.physical_name.clone(),
+                        arn: format!(
+                            "arn:aws:scheduler:{}:{}:schedule/default/{}",
+                            model.region, model.account, r.physical_name
+                        ),
+                        bus: 0,
+                        pattern: None,
+                        schedule: Some(schedule),
+                        enabled: p.get("State").and_then(Value::as_str).unwrap_or("ENABLED")
+                            == "ENABLED",
+                        targets: vec![target(
+                            &scheduler_input(&t, true),
+                            tarn,
+                            "target",
+                            &format!("{base}.Target"),
+                        )?],
+                        metrics: RuleMetrics::default(),
+                        flex_ms: flexible_window(p, &base)?,
+                    });
+                }
                 "AWS::Events::Rule" => {
                     let bus = find_bus(
                         &buses,
@@ -376,6 +430,7 @@ impl Events {
                             == "ENABLED",
                         targets,
                         metrics: RuleMetrics::default(),
+                        flex_ms: 0,
                     });
                 }
                 "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => {
@@ -426,10 +481,17 @@ impl Events {
                                             "a Schedule event needs a Schedule expression",
                                         )
                                     })?;
+                                let tz =
+                                    ep.get("ScheduleExpressionTimezone").and_then(Value::as_str);
+                                let parsed = if ty == "ScheduleV2" {
+                                    parse_scheduler(expr, tz)
+                                } else {
+                                    parse_schedule(expr)
+                                };
                                 (
                                     0,
                                     None,
-                                    Some(parse_schedule(expr).map_err(|e| {
+                                    Some(parsed.map_err(|e| {
                                         TemplateError::at(format!("{epath}.Schedule"), e)
                                     })?),
                                 )
@@ -467,8 +529,18 @@ impl Events {
                             pattern,
                             schedule,
                             enabled,
-                            targets: vec![target(&ep, &target_arn, &tid, &epath)?],
+                            targets: vec![target(
+                                &scheduler_input(&ep, ty == "ScheduleV2"),
+                                &target_arn,
+                                &tid,
+                                &epath,
+                            )?],
                             metrics: RuleMetrics::default(),
+                            flex_ms: if ty == "ScheduleV2" {
+                                flexible_window(&ep, &epath)?
+                            } else {
+                                0
+                            },
                         });
                     }
                 }
@@ -491,6 +563,20 @@ impl Events {
 
     fn arn(&self, resource: &str) -> String {
         format!("arn:aws:events:{}:{}:{resource}", self.region, self.account)
+    }
+
+    /// One run of a schedule: the "Scheduled Event" to the rule's targets (Scheduler's
+    /// targets get their Input instead, through the same target delivery).
+    fn fire(&mut self, k: &mut Kernel<Event>, rule: usize) {
+        let r = &self.rules[rule];
+        let t = iso8601(k.now_ms());
+        let event = json!({
+            "version": "0", "id": k.rng.uuid(), "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": self.account, "time": format!("{}Z", &t[..19]),
+            "region": self.region, "resources": [r.arn], "detail": {},
+        });
+        self.rules[rule].metrics.matched += 1;
+        self.dispatch(k, rule, &event);
     }
 
     /// Schedules each enabled scheduled rule's first run.
@@ -815,18 +901,21 @@ impl Events {
                     return;
                 }
                 let Some(s) = r.schedule.clone() else { return };
-                let t = iso8601(k.now_ms());
-                let event = json!({
-                    "version": "0", "id": k.rng.uuid(), "detail-type": "Scheduled Event",
-                    "source": "aws.events", "account": self.account, "time": format!("{}Z", &t[..19]),
-                    "region": self.region, "resources": [r.arn], "detail": {},
-                });
-                self.rules[rule].metrics.matched += 1;
-                self.dispatch(k, rule, &event);
+                // A flexible window: this run happens at a random moment within it.
+                if r.flex_ms > 0 {
+                    let delay = k.rng.range_f64(0.0, r.flex_ms as f64);
+                    k.schedule(
+                        (delay * 1000.0) as u64,
+                        Event::Events(EventsEvent::Fire { rule }),
+                    );
+                } else {
+                    self.fire(k, rule);
+                }
                 if let Some(at) = next_fire(&s, k.now() + 1) {
                     k.schedule_at(at, true, Event::Events(EventsEvent::Tick { rule }));
                 }
             }
+            EventsEvent::Fire { rule } => self.fire(k, rule),
             EventsEvent::Deliver(d) => self.deliver(k, *d),
             EventsEvent::Replay { replay } => self.replay_step(k, replay),
         }
@@ -1066,25 +1155,146 @@ fn parse_schedule(s: &str) -> Result<Schedule, String> {
     ))
 }
 
+/// An EventBridge Scheduler expression: `at(yyyy-mm-ddThh:mm:ss)`, `rate(…)` or
+/// `cron(…)`, read in ScheduleExpressionTimezone (UTC by default).
+fn parse_scheduler(s: &str, tz: Option<&str>) -> Result<Schedule, String> {
+    let zone = match tz {
+        Some(name) => zone::zone(name)?,
+        None => zone::UTC,
+    };
+    let s = s.trim();
+    if let Some(body) = s.strip_prefix("at(").and_then(|b| b.strip_suffix(')')) {
+        let ms = crate::util::parse_iso8601_ms(&format!("{body}Z"))
+            .ok_or_else(|| format!("'{s}': at() takes yyyy-mm-ddThh:mm:ss"))?;
+        let utc_min = zone.utc_of_local(ms.div_euclid(60_000));
+        return Ok(Schedule::At(
+            (utc_min * 60_000 + ms.rem_euclid(60_000)).max(0) as u64 * US_PER_MS,
+        ));
+    }
+    let mut schedule = parse_schedule(s)?;
+    if let Schedule::Cron(c) = &mut schedule {
+        c.zone = zone;
+    }
+    Ok(schedule)
+}
+
+/// Scheduler passes the target its Input as it is (an empty object without one), not
+/// the "Scheduled Event" envelope EventBridge rules send.
+fn scheduler_input(t: &Value, scheduler: bool) -> Value {
+    let mut t = t.clone();
+    if scheduler && t.get("Input").is_none() {
+        t["Input"] = json!("{}");
+    }
+    t
+}
+
+/// FlexibleTimeWindow: OFF, or FLEXIBLE with MaximumWindowInMinutes (1–1,440).
+fn flexible_window(p: &Value, path: &str) -> Result<u64, TemplateError> {
+    let Some(w) = p.get("FlexibleTimeWindow") else {
+        return Ok(0);
+    };
+    match w.get("Mode").and_then(Value::as_str) {
+        Some("OFF") | None => Ok(0),
+        Some("FLEXIBLE") => match w.get("MaximumWindowInMinutes").and_then(Value::as_u64) {
+            Some(m @ 1..=1440) => Ok(m * 60_000),
+            _ => Err(TemplateError::at(
+                format!("{path}.FlexibleTimeWindow.MaximumWindowInMinutes"),
+                "ValidationException: MaximumWindowInMinutes is required for a FLEXIBLE window and is 1 to 1440",
+            )),
+        },
+        Some(other) => Err(TemplateError::at(
+            format!("{path}.FlexibleTimeWindow.Mode"),
+            format!("'{other}' is not OFF or FLEXIBLE"),
+        )),
+    }
+}
+
 /// The first time strictly after `now` (or at it, for the very first rate tick) a
 /// schedule fires.
 fn next_fire(s: &Schedule, now: Micros) -> Option<Micros> {
     match s {
         Schedule::Rate(every) => Some((now / every + 1) * every),
         Schedule::Cron(c) => c.next_after(now),
+        Schedule::At(at) => (*at >= now).then_some(*at),
     }
 }
 
 /// EventBridge's six-field cron: minutes hours day-of-month month day-of-week year, in
-/// UTC; `*`, `?`, lists, ranges and `/` steps (L, W and # are not supported yet).
+/// UTC; `*`, `?`, lists, ranges and `/` steps, and the wildcards of the EventBridge user
+/// guide: `L` (the month's last day in day-of-month, Saturday in day-of-week; `5L` the
+/// month's last Thursday), `W` (`3W` the weekday nearest the 3rd, within the month; `LW`
+/// the last weekday) and `#` (`3#2` the month's second Tuesday).
 #[derive(Clone, Debug)]
 pub(crate) struct Cron {
+    /// The time zone its fields are read in (Scheduler's ScheduleExpressionTimezone).
+    zone: zone::Zone,
     minutes: Vec<bool>,
     hours: Vec<bool>,
-    dom: Option<Vec<bool>>,
+    dom: Option<DaySpec>,
     months: Vec<bool>,
-    dow: Option<Vec<bool>>,
+    dow: Option<DaySpec>,
     years: Option<Vec<bool>>,
+}
+
+/// A day field: a set of values, or one of the wildcard forms.
+#[derive(Clone, Debug)]
+enum DaySpec {
+    Set(Vec<bool>),
+    /// Day-of-month `L`.
+    LastDay,
+    /// Day-of-month `LW`.
+    LastWeekday,
+    /// Day-of-month `nW`.
+    NearestWeekday(u32),
+    /// Day-of-week `d#n`.
+    Nth(usize, u32),
+    /// Day-of-week `dL`.
+    LastOf(usize),
+}
+
+/// Days in a month.
+fn month_days(y: i64, m: u32) -> u32 {
+    match m {
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+impl DaySpec {
+    /// Whether day `d` of month `m` of year `y`, a `dow` (1 = Sunday), matches.
+    fn matches(&self, y: i64, m: u32, d: u32, dow: usize) -> bool {
+        let last = month_days(y, m);
+        // Day of week of day `x` of this month, from today's.
+        let dow_of = |x: u32| ((dow as i64 - 1 + x as i64 - d as i64).rem_euclid(7) + 1) as usize;
+        let weekday = |x: u32| (2..=6).contains(&dow_of(x));
+        match self {
+            DaySpec::Set(s) => s[if s.len() > 8 { d as usize } else { dow }],
+            DaySpec::LastDay => d == last,
+            DaySpec::LastWeekday => (1..=last).rev().find(|x| weekday(*x)) == Some(d),
+            DaySpec::NearestWeekday(n) => {
+                let n = (*n).min(last);
+                let target = if weekday(n) {
+                    n
+                } else if dow_of(n) == 7 {
+                    // Saturday: the Friday before, or the Monday after on the 1st.
+                    if n > 1 {
+                        n - 1
+                    } else {
+                        n + 2
+                    }
+                } else if n < last {
+                    n + 1
+                } else {
+                    n - 2
+                };
+                d == target
+            }
+            DaySpec::Nth(w, n) => dow == *w && (d - 1) / 7 + 1 == *n,
+            DaySpec::LastOf(w) => dow == *w && d + 7 > last,
+        }
+    }
 }
 
 fn field(text: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Option<Vec<bool>>, String> {
@@ -1134,11 +1344,6 @@ impl Cron {
         if f.len() != 6 {
             return Err(format!("cron({body}): EventBridge cron expressions have six fields: minutes hours day-of-month month day-of-week year"));
         }
-        if f.iter().any(|x| x.contains(['L', 'W', '#'])) {
-            return Err(format!(
-                "cron({body}): L, W and # are not supported by the playground yet"
-            ));
-        }
         let need = |v: Option<Vec<bool>>, what: &str| {
             v.ok_or_else(|| {
                 format!(
@@ -1152,11 +1357,12 @@ impl Cron {
         let days = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
         let wrap = |e: String| format!("cron({body}): {e}");
         let c = Cron {
+            zone: zone::UTC,
             minutes: need(field(f[0], 0, 59, &[]).map_err(wrap)?, "minutes")?,
             hours: need(field(f[1], 0, 23, &[]).map_err(wrap)?, "hours")?,
-            dom: field(f[2], 1, 31, &[]).map_err(wrap)?,
+            dom: day_of_month(f[2]).map_err(wrap)?,
             months: need(field(f[3], 1, 12, &months).map_err(wrap)?, "month")?,
-            dow: field(f[4], 1, 7, &days).map_err(wrap)?,
+            dow: day_of_week(f[4], &days).map_err(wrap)?,
             years: match f[5] {
                 "*" => None,
                 y => field(y, 1970, 2199, &[]).map_err(wrap)?,
@@ -1176,7 +1382,9 @@ impl Cron {
                                                                   // At most ~5 years ahead, day by day when the day does not match.
         let limit = t + 5 * 366 * 24 * 60;
         while t < limit {
-            let days = (t / 1440) as i64;
+            // The fields are read on the zone's wall clock; the loop steps in UTC.
+            let local = (t as i64 + self.zone.offset_min(t as i64)).max(0) as u64;
+            let days = (local / 1440) as i64;
             let (y, m, d) = civil(days);
             let dow = ((days + 4).rem_euclid(7) + 1) as usize; // 1 = Sunday
             let day_ok = self.months[m as usize]
@@ -1185,17 +1393,16 @@ impl Cron {
                     .as_ref()
                     .is_none_or(|ys| ys.get(y as usize).copied().unwrap_or(false))
                 && match (&self.dom, &self.dow) {
-                    (Some(dm), _) => dm[d as usize],
-                    (_, Some(dw)) => dw[dow],
+                    (Some(spec), _) | (_, Some(spec)) => spec.matches(y, m, d, dow),
                     _ => false,
                 };
             if !day_ok {
-                t = (t / 1440 + 1) * 1440;
+                t += 1440 - local % 1440;
                 continue;
             }
-            let (h, mi) = ((t % 1440) / 60, t % 60);
+            let (h, mi) = ((local % 1440) / 60, local % 60);
             if !self.hours[h as usize] {
-                t = (t / 60 + 1) * 60;
+                t += 60 - local % 60;
                 continue;
             }
             if self.minutes[mi as usize] {
@@ -1205,6 +1412,59 @@ impl Cron {
         }
         None
     }
+}
+
+/// A day-of-month field: `?`, `L`, `LW`, `nW`, or a set.
+fn day_of_month(text: &str) -> Result<Option<DaySpec>, String> {
+    Ok(match text {
+        "L" => Some(DaySpec::LastDay),
+        "LW" => Some(DaySpec::LastWeekday),
+        t if t.ends_with('W') => {
+            let n: u32 = t[..t.len() - 1]
+                .parse()
+                .ok()
+                .filter(|n| (1..=31).contains(n))
+                .ok_or_else(|| format!("'{t}': W follows a day of the month (1–31)"))?;
+            Some(DaySpec::NearestWeekday(n))
+        }
+        t if t.contains(['L', 'W', '#']) => {
+            return Err(format!("'{t}' is not a day-of-month (L, LW, nW or values)"))
+        }
+        t => field(t, 1, 31, &[])?.map(DaySpec::Set),
+    })
+}
+
+/// A day-of-week field: `?`, `L` (Saturday), `dL`, `d#n`, or a set (1 = SUN).
+fn day_of_week(text: &str, names: &[&str]) -> Result<Option<DaySpec>, String> {
+    let day = |v: &str| -> Result<usize, String> {
+        names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(v))
+            .map(|i| i + 1)
+            .or_else(|| v.parse::<usize>().ok().filter(|d| (1..=7).contains(d)))
+            .ok_or_else(|| format!("'{v}' is not a day of the week (1–7 or SUN–SAT)"))
+    };
+    Ok(match text {
+        "L" => {
+            let mut set = vec![false; 8];
+            set[7] = true;
+            Some(DaySpec::Set(set))
+        }
+        t if t.contains('#') => {
+            let (d, n) = t.split_once('#').unwrap_or((t, ""));
+            let n: u32 = n
+                .parse()
+                .ok()
+                .filter(|n| (1..=5).contains(n))
+                .ok_or_else(|| format!("'{t}': # is followed by 1–5 (the week of the month)"))?;
+            Some(DaySpec::Nth(day(d)?, n))
+        }
+        t if t.len() > 1 && t.ends_with('L') => Some(DaySpec::LastOf(day(&t[..t.len() - 1])?)),
+        t if t.contains(['L', 'W']) => {
+            return Err(format!("'{t}' is not a day-of-week (L, dL, d#n or values)"))
+        }
+        t => field(t, 1, 7, names)?.map(DaySpec::Set),
+    })
 }
 
 /// Days since 1970-01-01 → (year, month, day).
@@ -1249,7 +1509,40 @@ mod tests {
             parse_schedule("cron(0 12 * * * *)").is_err(),
             "one day field must be ?"
         );
-        assert!(parse_schedule("cron(0 12 L * ? *)").is_err());
+        assert!(parse_schedule("cron(0 12 LX * ? *)").is_err());
+    }
+
+    /// Fire times (as (year, month, day)) of a cron from 2026-01-01 on.
+    fn days(expr: &str, n: usize) -> Vec<(i64, u32, u32)> {
+        let c = parse_schedule(expr).unwrap();
+        let mut t = 20_454 * 86_400_000_000; // 2026-01-01T00:00Z
+        (0..n)
+            .map(|_| {
+                t = next_fire(&c, t).unwrap();
+                civil((t / 86_400_000_000) as i64)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn cron_l_w_and_hash() {
+        // The month's last day, including February.
+        assert_eq!(days("cron(0 9 L * ? *)", 2), [(2026, 1, 31), (2026, 2, 28)]);
+        // The last weekday: 2026-01-31 is a Saturday, so Friday the 30th.
+        assert_eq!(days("cron(0 9 LW * ? *)", 1), [(2026, 1, 30)]);
+        // Nearest weekday to the 3rd: 2026-01-03 is a Saturday → Friday the 2nd; in May
+        // the 3rd is a Sunday → Monday the 4th.
+        assert_eq!(days("cron(0 9 3W * ? *)", 1), [(2026, 1, 2)]);
+        assert_eq!(days("cron(0 9 3W 5 ? *)", 1), [(2026, 5, 4)]);
+        // The second Tuesday (3#2): 2026-01-13, 2026-02-10.
+        assert_eq!(
+            days("cron(0 9 ? * 3#2 *)", 2),
+            [(2026, 1, 13), (2026, 2, 10)]
+        );
+        // The last Friday (6L): 2026-01-30.
+        assert_eq!(days("cron(0 9 ? * 6L *)", 1), [(2026, 1, 30)]);
+        // L in day-of-week is Saturday.
+        assert_eq!(days("cron(0 9 ? * L *)", 1), [(2026, 1, 3)]);
     }
 
     #[test]
