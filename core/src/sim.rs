@@ -412,6 +412,8 @@ impl Sim {
             "states" => self.sfn.call(&mut self.k, caller, name, params, waiter),
             "events" => self.events.call(&mut self.k, caller, name, params),
             "s3" => self.s3.call(&mut self.k, caller, name, params),
+            // An HTTP/S or email endpoint outside the account (SNS's sinks).
+            "endpoint" => Outcome::Done(self.sns.endpoint_call(&mut self.k, caller, name, params)),
             other => Outcome::Done(Err(crate::services::unsupported(other, name))),
         }
     }

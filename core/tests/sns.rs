@@ -234,12 +234,12 @@ fn template_errors_name_the_subscription() {
     assert_eq!(e.path, "Resources.RedSub.Properties.FilterPolicy");
     let bad = FANOUT.replace(
         "Protocol: sqs, Endpoint: !GetAtt All.Arn",
-        "Protocol: email, Endpoint: a@example.com",
+        "Protocol: sms, Endpoint: '+15555550100'",
     );
     let e = Sim::load(&bad).err().unwrap();
     assert!(
         e.to_string()
-            .contains("protocol 'email' is not supported by the playground yet"),
+            .contains("protocol 'sms' is not supported by the playground yet"),
         "{e}"
     );
 }
@@ -444,4 +444,66 @@ fn fifo_topics_keep_group_order_deduplicate_and_number_messages() {
         .unwrap()
         .to_string()
         .contains("must end with .fifo"));
+}
+
+#[test]
+fn http_and_email_endpoints_confirm_receive_and_retry() {
+    // SNS developer guide, "Fanout to HTTP/S endpoints" and "Email notifications": the
+    // endpoint confirms the subscription first; notifications are POSTed with SNS's
+    // headers; a failing endpoint is retried three times, 20 s apart, by default.
+    let t = r#"
+Metadata:
+  Playground:
+    Endpoints:
+      https://hooks.example.com/orders: { FailFirst: 2 }
+      https://down.example.com/hook: { Status: 503 }
+      https://never.example.com/hook: { Confirm: false }
+Resources:
+  Orders: { Type: AWS::SNS::Topic, Properties: { TopicName: orders } }
+  Hook: { Type: AWS::SNS::Subscription, Properties: { TopicArn: !Ref Orders, Protocol: https, Endpoint: https://hooks.example.com/orders } }
+  Down: { Type: AWS::SNS::Subscription, Properties: { TopicArn: !Ref Orders, Protocol: https, Endpoint: https://down.example.com/hook } }
+  Never: { Type: AWS::SNS::Subscription, Properties: { TopicArn: !Ref Orders, Protocol: https, Endpoint: https://never.example.com/hook } }
+  Mail: { Type: AWS::SNS::Subscription, Properties: { TopicArn: !Ref Orders, Protocol: email, Endpoint: ops@example.com } }
+"#;
+    let mut sim = Sim::load(t).unwrap();
+    publish(&mut sim, "order 7 placed", json!({}));
+    let r = sim.report()["resources"]["Orders"].clone();
+    let got = |ep: &str| r["endpoints"][ep]["Received"].as_array().unwrap().clone();
+    // Confirmation, two failures, then the delivery: 20 s between attempts.
+    let hook = got("https://hooks.example.com/orders");
+    assert_eq!(hook[0]["Type"], "SubscriptionConfirmation");
+    let statuses: Vec<u64> = hook[1..]
+        .iter()
+        .map(|x| x["Status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [500, 500, 200]);
+    let times: Vec<u64> = hook[1..]
+        .iter()
+        .map(|x| x["at_ms"].as_u64().unwrap())
+        .collect();
+    assert_eq!(times[2] - times[1], 20_000);
+    assert_eq!(hook[3]["Headers"]["x-amz-sns-message-type"], "Notification");
+    let envelope: Value = serde_json::from_str(hook[3]["Body"].as_str().unwrap()).unwrap();
+    assert_eq!(envelope["Message"], "order 7 placed");
+    // 1 + 3 retries, then the message is given up.
+    assert_eq!(got("https://down.example.com/hook").len(), 1 + 4);
+    // An unconfirmed subscription receives nothing but the confirmation request.
+    assert_eq!(got("https://never.example.com/hook").len(), 1);
+    assert_eq!(
+        r["endpoints"]["https://never.example.com/hook"]["SubscriptionArn"],
+        "PendingConfirmation"
+    );
+    let mail = got("ops@example.com");
+    assert_eq!(mail[1]["Subject"], "new order");
+    assert!(mail[1]["Body"]
+        .as_str()
+        .unwrap()
+        .starts_with("order 7 placed"));
+    assert_eq!(r["metrics"]["NumberOfNotificationsDelivered"], 2);
+    assert_eq!(r["metrics"]["NumberOfNotificationsFailed"], 1);
+    assert!(Sim::load(&t.replace(
+        "Protocol: email, Endpoint: ops@example.com",
+        "Protocol: email, Endpoint: ops"
+    ))
+    .is_err());
 }

@@ -7,6 +7,16 @@
 //! FIFO topics (`.fifo`, FifoTopic): MessageGroupId required, deduplication for five
 //! minutes by MessageDeduplicationId or the body's SHA-256 (ContentBasedDeduplication),
 //! sequence numbers, deliveries to SQS queues only, in order within a group.
+//!
+//! HTTP/S and email subscriptions reach the world outside the account, which the
+//! playground stands in for with *sinks* that record what arrives: an HTTP endpoint
+//! gets SNS's POSTs (SubscriptionConfirmation first, then Notifications, with SNS's
+//! headers) and answers with the status `Metadata.Playground.Endpoints` gives it
+//! (`Status`, `FailFirst: N` to fail the first N requests, `Confirm: false` to leave
+//! the subscription PendingConfirmation); an email address is an inbox. HTTP/S retries
+//! follow the subscription's (or topic's) DeliveryPolicy `healthyRetryPolicy` — by
+//! default three retries 20 s apart; what they record is in the topic's report
+//! (`endpoints`).
 
 use super::{Event, Outcome, Waiter};
 use crate::error::{AwsError, TemplateError};
@@ -54,6 +64,50 @@ const DEDUP_MS: u64 = 5 * 60 * 1000;
 enum Protocol {
     Sqs,
     Lambda,
+    Http,
+    Email,
+    EmailJson,
+}
+
+/// An endpoint outside the account: what it answers, and what it received.
+#[derive(Clone, Debug, Default)]
+struct Sink {
+    status: u16,
+    fail_first: u64,
+    confirm: bool,
+    received: Vec<Value>,
+}
+
+/// HTTP/S retries (healthyRetryPolicy): the delay before each retry, in seconds —
+/// `numNoDelayRetries` at once, then from `minDelayTarget` to `maxDelayTarget` (linear).
+fn http_retry_delays(policy: Option<&Value>) -> Vec<u64> {
+    let p = policy.and_then(|p| p.get("healthyRetryPolicy"));
+    let n = |k: &str, d: u64| {
+        p.and_then(|p| p.get(k))
+            .and_then(Value::as_u64)
+            .unwrap_or(d)
+    };
+    let retries = n("numRetries", 3).min(100);
+    let (min, max) = (n("minDelayTarget", 20), n("maxDelayTarget", 20));
+    let no_delay = n("numNoDelayRetries", 0).min(retries);
+    let spaced = retries - no_delay;
+    let mut total = 0;
+    (0..retries)
+        .map(|i| {
+            if i < no_delay {
+                0
+            } else if spaced <= 1 {
+                min
+            } else {
+                min + max.saturating_sub(min) * (i - no_delay) / (spaced - 1)
+            }
+        })
+        // SNS caps an HTTP/S policy's total retry time at 3,600 s.
+        .take_while(|d| {
+            total += d;
+            total <= 3_600
+        })
+        .collect()
 }
 
 pub(crate) struct Subscription {
@@ -61,6 +115,10 @@ pub(crate) struct Subscription {
     topic: usize,
     protocol: Protocol,
     pub endpoint: String,
+    /// HTTP/S and email: confirmed by the endpoint (else PendingConfirmation).
+    confirmed: bool,
+    /// HTTP/S: the delays of its retries.
+    retry_delays: Vec<u64>,
     raw: bool,
     filter: Option<Value>,
     body_scope: bool,
@@ -87,6 +145,8 @@ pub(crate) struct Sns {
     pub topics: Vec<Topic>,
     pub subs: Vec<Subscription>,
     region: String,
+    /// Endpoints outside the account (URLs, email addresses).
+    sinks: std::collections::BTreeMap<String, Sink>,
 }
 
 impl Sns {
@@ -127,7 +187,21 @@ impl Sns {
             topics,
             subs: Vec::new(),
             region: model.region.clone(),
+            sinks: Default::default(),
         };
+        if let Some(eps) = model.playground.get("Endpoints").and_then(Value::as_object) {
+            for (name, e) in eps {
+                sns.sinks.insert(
+                    name.clone(),
+                    Sink {
+                        status: e.get("Status").and_then(Value::as_u64).unwrap_or(200) as u16,
+                        fail_first: e.get("FailFirst").and_then(Value::as_u64).unwrap_or(0),
+                        confirm: e.get("Confirm").and_then(Value::as_bool).unwrap_or(true),
+                        received: Vec::new(),
+                    },
+                );
+            }
+        }
         for r in &model.resources {
             let path = format!("Resources.{}.Properties", r.logical_id);
             match r.resource_type.as_str() {
@@ -207,10 +281,13 @@ impl Sns {
         let protocol = match sub.get("Protocol").and_then(Value::as_str).unwrap_or("") {
             "sqs" => Protocol::Sqs,
             "lambda" => Protocol::Lambda,
+            "http" | "https" => Protocol::Http,
+            "email" => Protocol::Email,
+            "email-json" => Protocol::EmailJson,
             other => {
                 return Err(TemplateError::at(
                     format!("{path}.Protocol"),
-                    format!("protocol '{other}' is not supported by the playground yet (sqs and lambda are)"),
+                    format!("protocol '{other}' is not supported by the playground yet (sqs, lambda, http, https, email and email-json are)"),
                 ))
             }
         };
@@ -219,6 +296,21 @@ impl Sns {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
+        let scheme = sub.get("Protocol").and_then(Value::as_str).unwrap_or("");
+        if protocol == Protocol::Http && !endpoint.starts_with(&format!("{scheme}://")) {
+            return Err(TemplateError::at(
+                format!("{path}.Endpoint"),
+                format!(
+                    "Invalid parameter: Endpoint must match the specified protocol ({scheme}://…)"
+                ),
+            ));
+        }
+        if matches!(protocol, Protocol::Email | Protocol::EmailJson) && !endpoint.contains('@') {
+            return Err(TemplateError::at(
+                format!("{path}.Endpoint"),
+                "Invalid parameter: Email address",
+            ));
+        }
         let fifo_topic = self.topics[topic].fifo.is_some();
         if fifo_topic && protocol != Protocol::Sqs {
             return Err(TemplateError::at(
@@ -256,6 +348,23 @@ impl Sns {
             }
         };
         let n = self.subs.len();
+        // An endpoint outside the account is asked to confirm first.
+        if matches!(
+            protocol,
+            Protocol::Http | Protocol::Email | Protocol::EmailJson
+        ) {
+            let sink = self.sinks.entry(endpoint.clone()).or_insert(Sink {
+                status: 200,
+                confirm: true,
+                ..Sink::default()
+            });
+            let token = format!("{:064x}", crate::util::fnv1a(endpoint.as_bytes()));
+            sink.received.push(json!({
+                "at_ms": 0, "Type": "SubscriptionConfirmation", "TopicArn": topic_arn,
+                "SubscribeURL": format!("https://sns.{}.amazonaws.com/?Action=ConfirmSubscription&TopicArn={topic_arn}&Token={token}", self.region),
+                "Confirmed": sink.confirm,
+            }));
+        }
         self.subs.push(Subscription {
             arn: format!(
                 "{}:{:08x}-0000-4000-8000-{:012x}",
@@ -264,6 +373,11 @@ impl Sns {
                 n
             ),
             topic,
+            confirmed: !matches!(
+                protocol,
+                Protocol::Http | Protocol::Email | Protocol::EmailJson
+            ) || self.sinks.get(&endpoint).is_none_or(|s| s.confirm),
+            retry_delays: http_retry_delays(json_prop(opts, "DeliveryPolicy", path)?.as_ref()),
             protocol,
             endpoint,
             raw: truthy(opts.get("RawMessageDelivery")),
@@ -301,7 +415,7 @@ impl Sns {
                     Some(ti) => Ok(
                         json!({"Subscriptions": self.subs.iter().filter(|s| s.topic == ti).map(|s| json!({
                         "SubscriptionArn": s.arn, "TopicArn": self.topics[ti].arn, "Owner": "123456789012",
-                        "Protocol": if s.protocol == Protocol::Sqs { "sqs" } else { "lambda" }, "Endpoint": s.endpoint,
+                        "Protocol": match s.protocol { Protocol::Sqs => "sqs", Protocol::Lambda => "lambda", Protocol::Http => if s.endpoint.starts_with("https:") { "https" } else { "http" }, Protocol::Email => "email", Protocol::EmailJson => "email-json" }, "Endpoint": s.endpoint,
                     })).collect::<Vec<_>>()}),
                     ),
                     None => Err(not_found()),
@@ -370,7 +484,7 @@ impl Sns {
             fifo,
         };
         for si in 0..self.subs.len() {
-            if self.subs[si].topic != ti {
+            if self.subs[si].topic != ti || !self.subs[si].confirmed {
                 continue;
             }
             if !self.accepts(si, &note) {
@@ -571,6 +685,36 @@ impl Sns {
                     json!({"FunctionName": s.endpoint, "InvocationType": "Event", "Payload": json!({"Records": [record]}).to_string()}),
                 )
             }
+            Protocol::Http => {
+                let body = if s.raw {
+                    n.message.clone()
+                } else {
+                    envelope(n, &signature, &cert, &unsubscribe, &attrs)
+                };
+                (
+                    "endpoint:Post",
+                    json!({"Endpoint": s.endpoint, "Body": body, "Headers": {
+                        "x-amz-sns-message-type": "Notification",
+                        "x-amz-sns-message-id": n.id,
+                        "x-amz-sns-topic-arn": n.topic_arn,
+                        "x-amz-sns-subscription-arn": s.arn,
+                        "Content-Type": "text/plain; charset=UTF-8",
+                        "User-Agent": "Amazon Simple Notification Service Agent",
+                    }}),
+                )
+            }
+            Protocol::Email | Protocol::EmailJson => {
+                let body = if s.protocol == Protocol::EmailJson {
+                    envelope(n, &signature, &cert, &unsubscribe, &attrs)
+                } else {
+                    format!("{}\n\n--\nIf you wish to stop receiving notifications from this topic, please click or visit the link below to unsubscribe:\n{unsubscribe}\n\nPlease do not reply directly to this email. If you have any questions or comments regarding this email, please contact us at https://aws.amazon.com/support", n.message)
+                };
+                (
+                    "endpoint:Email",
+                    json!({"Endpoint": s.endpoint, "From": "AWS Notifications <no-reply@sns.amazonaws.com>",
+                           "Subject": n.subject.clone().unwrap_or_else(|| "AWS Notification Message".into()), "Body": body}),
+                )
+            }
         }
     }
 
@@ -591,9 +735,16 @@ impl Sns {
             Err(e) => e,
         };
         let lid = t.logical_id.clone();
-        let server_side = e.status >= 500 || e.status == 429;
-        if server_side && (d.attempt as usize) < RETRY_DELAYS_S.len() {
-            let delay = RETRY_DELAYS_S[d.attempt as usize];
+        // HTTP/S: every failed request is retried by the subscription's policy.
+        let http = self.subs[d.sub].protocol == Protocol::Http;
+        let delays: &[u64] = if http {
+            &self.subs[d.sub].retry_delays
+        } else {
+            &RETRY_DELAYS_S
+        };
+        let server_side = http || e.status >= 500 || e.status == 429;
+        if server_side && (d.attempt as usize) < delays.len() {
+            let delay = delays[d.attempt as usize];
             k.record(
                 TraceKind::Throttle,
                 &lid,
@@ -627,6 +778,9 @@ impl Sns {
             // The dead-letter queue holds what the subscriber would have received.
             let body = match d.action.as_str() {
                 "sqs:SendMessage" => d.params["MessageBody"].as_str().unwrap_or("").to_string(),
+                "endpoint:Post" | "endpoint:Email" => {
+                    d.params["Body"].as_str().unwrap_or("").to_string()
+                }
                 _ => serde_json::from_str::<Value>(d.params["Payload"].as_str().unwrap_or("{}"))
                     .ok()
                     .map(|p| p["Records"][0]["Sns"].to_string())
@@ -651,6 +805,63 @@ impl Sns {
         }
     }
 
+    /// What an endpoint outside the account does with a request SNS sends it: records
+    /// it and answers with its configured status (failing the first `FailFirst`).
+    pub fn endpoint_call(
+        &mut self,
+        k: &mut Kernel<Event>,
+        caller: &str,
+        action: &str,
+        p: &Value,
+    ) -> Result<Value, AwsError> {
+        let endpoint = p["Endpoint"].as_str().unwrap_or("").to_string();
+        let sink = self.sinks.entry(endpoint.clone()).or_insert(Sink {
+            status: 200,
+            confirm: true,
+            ..Sink::default()
+        });
+        let http = action == "Post";
+        let served = sink
+            .received
+            .iter()
+            .filter(|r| r["Type"] != "SubscriptionConfirmation")
+            .count() as u64;
+        let status = if http && served < sink.fail_first {
+            500
+        } else if http {
+            sink.status
+        } else {
+            250
+        };
+        let mut entry = p.clone();
+        entry["at_ms"] = json!(k.now_ms());
+        entry["Type"] = json!(if http { "Notification" } else { "Email" });
+        entry["Status"] = json!(status);
+        if let Some(o) = entry.as_object_mut() {
+            o.remove("Endpoint");
+        }
+        sink.received.push(entry);
+        k.record(
+            TraceKind::Delivery,
+            caller,
+            "",
+            if http {
+                format!("POST {endpoint} → {status}")
+            } else {
+                format!("email to {endpoint}")
+            },
+            json!({"Endpoint": endpoint, "Status": status}),
+        );
+        if http && !(200..300).contains(&status) {
+            return Err(AwsError::new(
+                "EndpointError",
+                format!("the endpoint answered HTTP {status}"),
+                status,
+            ));
+        }
+        Ok(json!({"Status": status}))
+    }
+
     pub fn report(&self, ti: usize) -> Value {
         let m = self.topics[ti].metrics;
         json!({
@@ -661,6 +872,14 @@ impl Sns {
                 "NumberOfNotificationsFilteredOut": m.filtered_out,
                 "PublishSize": m.publish_bytes,
             },
+            // What the topic's endpoints outside the account received.
+            "endpoints": self.subs.iter()
+                .filter(|s| s.topic == ti && self.sinks.contains_key(&s.endpoint))
+                .map(|s| (s.endpoint.clone(), json!({
+                    "SubscriptionArn": if s.confirmed { s.arn.clone() } else { "PendingConfirmation".into() },
+                    "Received": self.sinks[&s.endpoint].received,
+                })))
+                .collect::<Map<String, Value>>(),
         })
     }
 }
