@@ -137,6 +137,20 @@ pub fn is_box(resource_type: &str) -> bool {
     !WIRE_TYPES.contains(&resource_type) && !ATTACHMENT_TYPES.contains(&resource_type)
 }
 
+/// An SNS subscription to an endpoint outside the account (HTTP/S, email): drawn as a
+/// box of its own — the endpoint — at the end of its topic's wire.
+fn is_endpoint(r: &crate::template::Resource) -> bool {
+    r.resource_type == "AWS::SNS::Subscription"
+        && matches!(
+            r.properties.get("Protocol").and_then(Value::as_str),
+            Some("http" | "https" | "email" | "email-json")
+        )
+}
+
+fn drawn(r: &crate::template::Resource) -> bool {
+    is_box(&r.resource_type) || is_endpoint(r)
+}
+
 /// The logical ids among `ids` that a raw resource's properties refer to.
 pub fn referenced_ids(res: &Value, ids: &BTreeSet<&str>) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -163,6 +177,20 @@ pub fn build(model: &Model) -> Graph {
             }
         };
         match r.resource_type.as_str() {
+            "AWS::SNS::Subscription" if is_endpoint(r) => {
+                if let Some(from) = p
+                    .get("TopicArn")
+                    .and_then(Value::as_str)
+                    .and_then(|a| by_arn(model, a))
+                {
+                    edges.push(Edge {
+                        from,
+                        to: r.logical_id.clone(),
+                        kind: "subscription".into(),
+                        property: format!("Resources.{}", r.logical_id),
+                    });
+                }
+            }
             "AWS::SNS::Subscription" => subscribe(
                 p.get("TopicArn").and_then(Value::as_str),
                 p.get("Endpoint").and_then(Value::as_str),
@@ -510,11 +538,7 @@ pub fn build(model: &Model) -> Graph {
         .collect();
     if let Some(raw) = model.raw.get("Resources").and_then(Value::as_object) {
         for (id, res) in raw {
-            if !ids.contains(id.as_str())
-                || model
-                    .resource(id)
-                    .is_some_and(|r| !is_box(&r.resource_type))
-            {
+            if !ids.contains(id.as_str()) || model.resource(id).is_some_and(|r| !drawn(r)) {
                 continue;
             }
             let mut refs = BTreeSet::new();
@@ -564,7 +588,7 @@ pub fn build(model: &Model) -> Graph {
     let nodes = model
         .resources
         .iter()
-        .filter(|r| is_box(&r.resource_type))
+        .filter(|r| drawn(r))
         .map(|r| {
             let d = depth[r.logical_id.as_str()];
             let row = rows.entry(d).or_insert(0);

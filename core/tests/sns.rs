@@ -507,3 +507,18 @@ Resources:
     ))
     .is_err());
 }
+
+#[test]
+fn an_endpoint_outside_the_account_is_a_box_at_the_end_of_its_wire() {
+    let t = "Resources:\n  Orders: { Type: AWS::SNS::Topic }\n  Hook: { Type: AWS::SNS::Subscription, Properties: { TopicArn: !Ref Orders, Protocol: https, Endpoint: https://hooks.example.com/x } }\n";
+    let sim = Sim::load(t).unwrap();
+    let g = playground_core::graph::build(sim.model());
+    let ids: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains(&"Hook"));
+    assert!(g
+        .edges
+        .iter()
+        .any(|e| e.from == "Orders" && e.to == "Hook" && e.kind == "subscription"));
+    assert_eq!(g.edges.len(), 1, "{:?}", g.edges);
+}

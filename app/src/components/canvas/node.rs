@@ -19,6 +19,7 @@ fn service_label(ty: &str) -> String {
         "AWS::S3::Bucket" => "S3 bucket".into(),
         "AWS::Events::EventBus" => "EventBridge bus".into(),
         "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => "λ layer".into(),
+        "AWS::SNS::Subscription" => "SNS endpoint".into(),
         other => other.split("::").nth(1).unwrap_or(other).to_string(),
     }
 }
@@ -69,6 +70,7 @@ pub fn NodeView(node: Node) -> impl IntoView {
         "AWS::S3::Bucket" => "bucket",
         "AWS::Events::EventBus" => "bus",
         "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => "layer",
+        "AWS::SNS::Subscription" => "endpoint",
         _ => "other",
     };
     let drag = expect_context::<DragState>().0;
