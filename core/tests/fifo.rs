@@ -220,3 +220,49 @@ Resources:
         "one environment per active group"
     );
 }
+
+#[test]
+fn fifo_quotas_throttle_per_queue_or_per_group_in_high_throughput_mode() {
+    // SQS developer guide, "Amazon SQS FIFO queue quotas": 300 calls per second per API
+    // action, a batch counting once; high throughput (DeduplicationScope messageGroup,
+    // FifoThroughputLimit perMessageGroupId) applies the 300 to each message group.
+    let t = |ht: bool| {
+        let extra = if ht {
+            ", DeduplicationScope: messageGroup, FifoThroughputLimit: perMessageGroupId"
+        } else {
+            ""
+        };
+        format!("Resources:\n  Q: {{ Type: AWS::SQS::Queue, Properties: {{ QueueName: q.fifo, FifoQueue: true, ContentBasedDeduplication: true{extra} }} }}\n")
+    };
+    let url = "https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo";
+    let sends = |sim: &mut Sim, groups: u32| {
+        (0..400)
+            .map(|i| {
+                sim.call(
+                    "console",
+                    "sqs:SendMessage",
+                    json!({"QueueUrl": url, "MessageBody": format!("m{i}"), "MessageGroupId": format!("g{}", i % groups)}),
+                )
+            })
+            .filter(|r| matches!(r, Err(e) if e.code == "RequestThrottled"))
+            .count()
+    };
+    let mut sim = Sim::load(&t(false)).unwrap();
+    assert_eq!(sends(&mut sim, 4), 100, "400 in one second: 300 accepted");
+    sim.run_until(1_000);
+    assert_eq!(sends(&mut sim, 4), 100, "the next second has its own 300");
+    let mut sim = Sim::load(&t(true)).unwrap();
+    assert_eq!(
+        sends(&mut sim, 4),
+        0,
+        "100 per group is within each group's 300"
+    );
+    sim.run_until(1_000);
+    assert_eq!(sends(&mut sim, 1), 100, "one group: 300 per second");
+    let bad = t(true).replace("DeduplicationScope: messageGroup, ", "");
+    assert!(Sim::load(&bad)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("needs DeduplicationScope messageGroup"));
+}

@@ -204,7 +204,18 @@ struct Fifo {
     /// Deduplication id (with its group, when scoped) → (expires, MessageId, SequenceNumber).
     seen: BTreeMap<String, (Micros, String, String)>,
     next_sequence: u128,
+    /// FifoThroughputLimit perMessageGroupId (high throughput): the quota is per
+    /// message group; perQueue: per queue.
+    per_group_quota: bool,
+    /// Calls in the current second, per (action family, message group or "").
+    calls: BTreeMap<(&'static str, String), (u64, u32)>,
 }
+
+/// FIFO quotas (SQS developer guide, "Amazon SQS FIFO queue quotas"): 300 calls per
+/// second per API action for a queue (batches count once), or per message group in
+/// high-throughput mode, where the queue as a whole takes up to 70,000.
+const FIFO_TPS: u32 = 300;
+const HIGH_THROUGHPUT_TPS: u32 = 70_000;
 
 /// FIFO deduplication interval: five minutes.
 const DEDUP_US: Micros = 5 * 60 * 1_000 * US_PER_MS;
@@ -404,8 +415,18 @@ fn queue_of(
         }
     }
     let per_group = p.get("DeduplicationScope").and_then(Value::as_str) == Some("messageGroup");
+    let per_group_quota =
+        p.get("FifoThroughputLimit").and_then(Value::as_str) == Some("perMessageGroupId");
+    if per_group_quota && !per_group {
+        return Err(TemplateError::at(
+            format!("{path}.FifoThroughputLimit"),
+            "InvalidParameterValue: FifoThroughputLimit perMessageGroupId needs DeduplicationScope messageGroup (high throughput for FIFO queues)",
+        ));
+    }
     let fifo = fifo.then(|| Fifo {
         content_dedup: truthy(p.get("ContentBasedDeduplication")),
+        per_group_quota,
+        calls: BTreeMap::new(),
         per_group,
         seen: BTreeMap::new(),
         next_sequence: 18_000_000_000_000_000_000 + index as u128 * 1_000_000_000_000_000,
@@ -547,6 +568,73 @@ impl Sqs {
             .any(|q| q.polled && q.messages.values().any(|m| m.visible_at <= now))
     }
 
+    /// A FIFO queue's throughput quota for this call, counted per second.
+    fn fifo_quota(&mut self, k: &Kernel<Event>, action: &str, p: &Value) -> Result<(), AwsError> {
+        let family = match action {
+            "SendMessage" | "SendMessageBatch" => "send",
+            "ReceiveMessage" => "receive",
+            "DeleteMessage" | "DeleteMessageBatch" => "delete",
+            "ChangeMessageVisibility" | "ChangeMessageVisibilityBatch" => "visibility",
+            _ => return Ok(()),
+        };
+        let Some(qi) = p
+            .get("QueueUrl")
+            .and_then(Value::as_str)
+            .and_then(|u| self.find(u))
+        else {
+            return Ok(());
+        };
+        let Some(f) = self.queues[qi].fifo.as_mut() else {
+            return Ok(());
+        };
+        let second = k.now() / (1_000 * US_PER_MS);
+        let mut keys = vec![(
+            (family, String::new()),
+            if f.per_group_quota {
+                HIGH_THROUGHPUT_TPS
+            } else {
+                FIFO_TPS
+            },
+        )];
+        if f.per_group_quota && family == "send" {
+            let mut groups: Vec<String> = match p.get("Entries").and_then(Value::as_array) {
+                Some(entries) => entries
+                    .iter()
+                    .filter_map(|e| e.get("MessageGroupId").and_then(Value::as_str))
+                    .map(String::from)
+                    .collect(),
+                None => p
+                    .get("MessageGroupId")
+                    .and_then(Value::as_str)
+                    .map(String::from)
+                    .into_iter()
+                    .collect(),
+            };
+            groups.sort();
+            groups.dedup();
+            keys.extend(groups.into_iter().map(|g| ((family, g), FIFO_TPS)));
+        }
+        let over = keys.iter().any(|(key, limit)| {
+            f.calls
+                .get(key)
+                .is_some_and(|(s, n)| *s == second && *n >= *limit)
+        });
+        if over {
+            return Err(AwsError::client(
+                "RequestThrottled",
+                "The request was denied due to request throttling. Exceeds the permitted request rate for the queue or for the recipient of the request. Ensure that the request rate is within the Amazon SQS limits for sending messages.",
+            ));
+        }
+        for (key, _) in keys {
+            let e = f.calls.entry(key).or_insert((second, 0));
+            if e.0 != second {
+                *e = (second, 0);
+            }
+            e.1 += 1;
+        }
+        Ok(())
+    }
+
     pub fn call(
         &mut self,
         k: &mut Kernel<Event>,
@@ -555,6 +643,9 @@ impl Sqs {
         p: &Value,
         waiter: Waiter,
     ) -> Outcome {
+        if let Err(e) = self.fifo_quota(k, action, p) {
+            return Outcome::Done(Err(e));
+        }
         let r = match action {
             "SendMessage" => self.send_message(k, caller, p),
             "SendMessageBatch" => self.batch(p, "SendMessageBatchRequestEntry", |sqs, entry| {
@@ -1493,6 +1584,7 @@ impl Sqs {
         if let (Some(f), Some(n)) = (q.fifo.as_mut(), fresh.fifo) {
             f.content_dedup = n.content_dedup;
             f.per_group = n.per_group;
+            f.per_group_quota = n.per_group_quota;
         }
         let _ = k;
         Ok(json!({}))
