@@ -17,7 +17,7 @@ Resources:
         QueueConfigurations:
           - Event: s3:ObjectCreated:*
             Queue: !GetAtt Inbox.Arn
-            Filter: { S3Key: { Rules: [{ Name: prefix, Value: images/ }, { Name: suffix, Value: .jpg }] } }
+            Filter: { S3Key: { Rules: [{ Name: prefix, Value: docs/ }, { Name: suffix, Value: .txt }] } }
         EventBridgeConfiguration: { EventBridgeEnabled: true }
   Inbox: { Type: AWS::SQS::Queue, Properties: { QueueName: inbox } }
   Seen: { Type: AWS::SQS::Queue, Properties: { QueueName: seen } }
@@ -51,7 +51,7 @@ Resources:
       Handler: index.handler
       Policies: [{ S3CrudPolicy: { BucketName: uploads } }]
       Events:
-        Put: { Type: S3, Properties: { Bucket: !Ref Uploads, Events: s3:ObjectCreated:Put } }
+        Put: { Type: S3, Properties: { Bucket: !Ref Uploads, Events: s3:ObjectCreated:Put, Filter: { S3Key: { Rules: [{ Name: prefix, Value: images/ }] } } } }
       InlineCode: |
         const { S3Client, GetObjectCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
         const s3 = new S3Client({});
@@ -178,7 +178,7 @@ fn notifications_reach_queues_functions_and_eventbridge() {
     assert_eq!(
         inbox.len(),
         2,
-        "S3's test event, then the one .jpg under images/"
+        "S3's test event, then the one .txt under docs/"
     );
     let test: Value = serde_json::from_str(&inbox[0]).unwrap();
     assert_eq!(test["Event"], "s3:TestEvent");
@@ -200,10 +200,10 @@ fn notifications_reach_queues_functions_and_eventbridge() {
         ]
     );
     assert_eq!(r["eventName"], "ObjectCreated:Put");
-    assert_eq!(r["s3"]["object"]["key"], "images/my+cat.jpg");
-    assert_eq!(r["s3"]["object"]["size"], 4);
+    assert_eq!(r["s3"]["object"]["key"], "docs/x.txt");
+    assert_eq!(r["s3"]["object"]["size"], 3);
     assert_eq!(r["s3"]["bucket"]["arn"], "arn:aws:s3:::uploads");
-    // The function got both puts (its own thumbnails are Put events too, and it skips them).
+    // The function got the image (its own thumbnails under thumbs/ do not match images/).
     let logs = sim.report()["resources"]["Thumbs"]["logs"].to_string();
     assert!(
         logs.contains("EVENT ObjectCreated:Put images/my+cat.jpg 4"),
@@ -225,9 +225,25 @@ fn notifications_reach_queues_functions_and_eventbridge() {
         [
             "\"docs/x.txt\"",
             "\"images/my cat.jpg\"",
-            "\"thumbs/docs/x.txt\"",
             "\"thumbs/images/my+cat.jpg\""
         ]
+    );
+}
+
+#[test]
+fn overlapping_notification_filters_are_refused() {
+    // S3 refuses two configurations that share an event type when neither prefix nor
+    // suffix tells them apart — here a queue for every .txt and the function's docs/.
+    let t = T
+        .replace(
+            "Value: docs/ }, { Name: suffix, Value: .txt }",
+            "Value: '' }, { Name: suffix, Value: .txt }",
+        )
+        .replace("Value: images/ }] } } } }", "Value: docs/ }] } } } }");
+    let e = Sim::load(&t).err().unwrap().to_string();
+    assert!(
+        e.starts_with("Resources.Uploads.Properties.NotificationConfiguration: InvalidArgument: Configuration is ambiguously defined"),
+        "{e}"
     );
 }
 

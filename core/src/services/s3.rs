@@ -109,6 +109,31 @@ fn event_matches(pattern: &str, name: &str) -> bool {
     }
 }
 
+/// Two notification configurations S3 refuses together: they share an event type
+/// (`s3:ObjectCreated:*` covers `s3:ObjectCreated:Put`) and neither their prefixes nor
+/// their suffixes tell them apart (one is the start / end of the other).
+fn overlapping(ns: &[Notification]) -> Option<(String, String)> {
+    let types = |a: &str, b: &str| {
+        event_matches(a, b.trim_start_matches("s3:").trim_end_matches('*'))
+            || event_matches(b, a.trim_start_matches("s3:").trim_end_matches('*'))
+            || a == b
+    };
+    for (i, a) in ns.iter().enumerate() {
+        for b in &ns[i + 1..] {
+            let shared = a
+                .events
+                .iter()
+                .any(|x| b.events.iter().any(|y| types(x, y)));
+            let prefixes = a.prefix.starts_with(&b.prefix) || b.prefix.starts_with(&a.prefix);
+            let suffixes = a.suffix.ends_with(&b.suffix) || b.suffix.ends_with(&a.suffix);
+            if shared && prefixes && suffixes {
+                return Some((a.id.clone(), b.id.clone()));
+            }
+        }
+    }
+    None
+}
+
 /// Object keys in S3 event records are URL-encoded (spaces as `+`).
 fn encode_key(key: &str) -> String {
     let mut out = String::new();
@@ -294,6 +319,14 @@ impl S3 {
                     prefix,
                     suffix,
                 });
+            }
+        }
+        for b in &buckets {
+            if let Some((x, y)) = overlapping(&b.notifications) {
+                return Err(TemplateError::at(
+                    format!("Resources.{}.Properties.NotificationConfiguration", b.logical_id),
+                    format!("InvalidArgument: Configuration is ambiguously defined. Cannot have overlapping suffixes in two rules if the prefixes are overlapping for the same event type. ({x} and {y})"),
+                ));
             }
         }
         Ok(S3 {
