@@ -108,3 +108,112 @@ fn validate_and_start_execution_rules() {
         .unwrap();
     assert_eq!(list["executions"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn activities_wait_for_a_worker_that_polls_and_answers() {
+    // Step Functions developer guide, "Activities": a worker takes the task with
+    // GetActivityTask (a 60 s long poll) and answers with SendTaskSuccess; heartbeats
+    // and timeouts apply; the history has the Activity* events.
+    let t = r#"
+Resources:
+  Review: { Type: AWS::StepFunctions::Activity, Properties: { Name: review } }
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Name: flow
+      Policies: []
+      Definition:
+        StartAt: Human review
+        States:
+          Human review: { Type: Task, Resource: !Ref Review, HeartbeatSeconds: 120, End: true }
+"#;
+    let mut sim = Sim::load(t).unwrap();
+    let activity = "arn:aws:states:us-east-1:123456789012:activity:review";
+    // Nothing to do yet: the poll waits 60 s and answers with an empty token.
+    let empty = sim
+        .call(
+            "console",
+            "states:GetActivityTask",
+            json!({"activityArn": activity, "workerName": "w1"}),
+        )
+        .unwrap();
+    assert!(empty["taskToken"].is_null());
+    assert_eq!(sim.now_ms(), 60_000);
+    let e = sim
+        .call("console", "states:StartExecution", json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:flow", "input": "{\"doc\": 7}"}))
+        .unwrap();
+    let task = sim
+        .call(
+            "console",
+            "states:GetActivityTask",
+            json!({"activityArn": activity, "workerName": "w1"}),
+        )
+        .unwrap();
+    assert_eq!(task["input"], "{\"doc\":7}");
+    sim.call(
+        "console",
+        "states:SendTaskSuccess",
+        json!({"taskToken": task["taskToken"], "output": "{\"approved\": true}"}),
+    )
+    .unwrap();
+    sim.run_to_idle(600_000);
+    let d = sim
+        .call(
+            "console",
+            "states:DescribeExecution",
+            json!({"executionArn": e["executionArn"]}),
+        )
+        .unwrap();
+    assert_eq!(d["status"], "SUCCEEDED");
+    assert_eq!(d["output"], "{\"approved\":true}");
+    let h = sim
+        .call(
+            "console",
+            "states:GetExecutionHistory",
+            json!({"executionArn": e["executionArn"]}),
+        )
+        .unwrap();
+    let types: Vec<&str> = h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    for t in ["ActivityScheduled", "ActivityStarted", "ActivitySucceeded"] {
+        assert!(types.contains(&t), "{types:?}");
+    }
+    let started = h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "ActivityStarted")
+        .unwrap();
+    assert_eq!(started["activityStartedEventDetails"]["workerName"], "w1");
+    // No worker answers: the heartbeat timeout fails the task.
+    let e = sim
+        .call("console", "states:StartExecution", json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:flow", "input": "{}"}))
+        .unwrap();
+    sim.call(
+        "console",
+        "states:GetActivityTask",
+        json!({"activityArn": activity}),
+    )
+    .unwrap();
+    sim.run_until(sim.now_ms() + 200_000);
+    let d = sim
+        .call(
+            "console",
+            "states:DescribeExecution",
+            json!({"executionArn": e["executionArn"]}),
+        )
+        .unwrap();
+    assert_eq!(d["error"], "States.HeartbeatTimeout");
+    let e = sim
+        .call(
+            "console",
+            "states:GetActivityTask",
+            json!({"activityArn": "arn:aws:states:us-east-1:123456789012:activity:nope"}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "ActivityDoesNotExist");
+}

@@ -554,7 +554,10 @@ impl Iam {
                     "SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat" => {
                         token_machine.map(String::from)
                     }
-                    _ => s("stateMachineArn").or(s("executionArn")).map(String::from),
+                    _ => s("stateMachineArn")
+                        .or(s("executionArn"))
+                        .or(s("activityArn"))
+                        .map(String::from),
                 };
                 one(action, res.unwrap_or_else(|| "*".into()))
             }

@@ -41,6 +41,7 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::Events::Archive",
     "AWS::CloudWatch::Alarm",
     "AWS::Scheduler::Schedule",
+    "AWS::StepFunctions::Activity",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

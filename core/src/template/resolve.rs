@@ -40,6 +40,7 @@ fn identity(ty: &str) -> Option<Identity> {
         "AWS::Events::Rule" | "AWS::Events::EventBus" => ("Name", "events"),
         "AWS::Events::Archive" => ("ArchiveName", "events"),
         "AWS::Scheduler::Schedule" => ("Name", "scheduler"),
+        "AWS::StepFunctions::Activity" => ("Name", "states"),
         "AWS::IAM::Role" => ("RoleName", "iam"),
         "AWS::Lambda::LayerVersion" | "AWS::Serverless::LayerVersion" => ("LayerName", "lambda"),
         _ => return None,
@@ -355,6 +356,7 @@ impl<'a> Resolver<'a> {
                 )
             }
             "AWS::SNS::Topic" => self.arn("sns", &name),
+            "AWS::StepFunctions::Activity" => self.arn("states", &format!("activity:{name}")),
             // A layer's Ref is its (first) version's ARN.
             "AWS::Lambda::LayerVersion" | "AWS::Serverless::LayerVersion" => {
                 self.arn("lambda", &format!("layer:{name}:1"))
@@ -435,6 +437,7 @@ impl<'a> Resolver<'a> {
             }
             ("AWS::Events::EventBus", "Arn") => self.arn(s, &format!("event-bus/{name}")),
             ("AWS::Events::Archive", "Arn") => self.arn(s, &format!("archive/{name}")),
+            ("AWS::StepFunctions::Activity", "Name") => name,
             ("AWS::Events::EventBus", "Name") => name,
             ("AWS::IAM::Role", "Arn") => self.arn(s, &format!("role/{name}")),
             _ => {

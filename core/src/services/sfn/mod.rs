@@ -8,6 +8,7 @@
 //! The interpreter itself is in `run`; the language (paths, intrinsics, validation) in
 //! `crate::asl`.
 
+mod activity;
 mod run;
 
 use super::{Event, Outcome, Waiter};
@@ -87,6 +88,9 @@ pub(crate) struct Sfn {
     /// ARNs, URLs and names of the template's resources → logical id (for the trace).
     names: BTreeMap<String, String>,
     region: String,
+    account: String,
+    activities: Vec<activity::Activity>,
+    next_poll: u64,
 }
 
 /// SAM substitutes `${Name}` in every string of the definition.
@@ -246,6 +250,9 @@ impl Sfn {
             by_arn: BTreeMap::new(),
             names,
             region: model.region.clone(),
+            account: model.account.clone(),
+            activities: activity::from_model(model),
+            next_poll: 0,
         })
     }
 
@@ -278,6 +285,9 @@ impl Sfn {
         p: &Value,
         waiter: Waiter,
     ) -> Outcome {
+        if let Some(out) = self.activity_call(k, action, p, &waiter) {
+            return out;
+        }
         let r = match action {
             "StartExecution" => self.start(k, caller, p, None),
             "StartSyncExecution" => match self.start(k, caller, p, Some(waiter)) {

@@ -46,6 +46,11 @@ pub(crate) enum SfnEvent {
     ExecTimeout {
         exec: usize,
     },
+    /// A worker's GetActivityTask found no task within 60 s.
+    ActivityPollTimeout {
+        activity: usize,
+        poll: u64,
+    },
 }
 
 /// A Task's call (or a `.sync` child execution) being answered.
@@ -109,9 +114,16 @@ fn integration(resource: &str) -> Result<Integration, Failure> {
         });
     }
     if parts.get(5) == Some(&"activity") {
-        return Err(Failure::runtime(
-            "Activities are not supported by the playground yet",
-        ));
+        // An activity: no call; a worker takes the task with GetActivityTask.
+        return Ok(Integration {
+            action: String::new(),
+            prefix: "States".into(),
+            resource_type: "activity".into(),
+            resource: resource.into(),
+            pattern: Pattern::Token,
+            lambda_arn: false,
+            sdk: false,
+        });
     }
     let rest = resource.strip_prefix("arn:aws:states:::").ok_or_else(|| {
         Failure::runtime(format!(
@@ -523,7 +535,7 @@ impl Sfn {
         id
     }
 
-    fn run_event(
+    pub(super) fn run_event(
         &mut self,
         k: &mut Kernel<Event>,
         ri: usize,
@@ -600,6 +612,9 @@ impl Sfn {
                     self.task_timed_out(k, run, Failure::new("States.HeartbeatTimeout", ""));
                 }
             }
+            SfnEvent::ActivityPollTimeout { activity, poll } => {
+                self.activity_poll_timeout(k, activity, poll)
+            }
             SfnEvent::ExecTimeout { exec } if self.execs[exec].status == "RUNNING" => {
                 self.finish_exec(
                     k,
@@ -661,7 +676,9 @@ impl Sfn {
         self.runs[ri].gen += 1;
         self.runs[ri].phase = Phase::Idle;
         self.runs[ri].token = match &st.kind {
-            Kind::Task { resource, .. } if resource.ends_with(".waitForTaskToken") => {
+            Kind::Task { resource, .. }
+                if resource.ends_with(".waitForTaskToken") || resource.contains(":activity:") =>
+            {
                 let t = format!("AQB{}", k.rng.hex(48));
                 self.tokens.insert(t.clone(), ri);
                 Some(t)
@@ -1429,7 +1446,21 @@ impl Sfn {
         if let Err(f) = asl::check_size(&params, "task parameters") {
             return self.fail_state(k, ri, f);
         }
-        if integ.lambda_arn {
+        if integ.resource_type == "activity" {
+            let mut d = json!({"resource": integ.resource, "input": params.to_string(), "inputDetails": {"truncated": false}});
+            if let Some(t) = timeout {
+                d["timeoutInSeconds"] = json!(t);
+            }
+            if let Some(h) = heartbeat_s {
+                d["heartbeatInSeconds"] = json!(h);
+            }
+            self.run_event(
+                k,
+                ri,
+                "ActivityScheduled",
+                Some(("activityScheduledEventDetails", d)),
+            );
+        } else if integ.lambda_arn {
             let mut d = json!({"resource": integ.resource, "input": params.to_string(), "inputDetails": {"truncated": false}});
             if let Some(t) = timeout {
                 d["timeoutInSeconds"] = json!(t);
@@ -1465,34 +1496,49 @@ impl Sfn {
                 )),
             );
         }
-        let req = request(&integ, &params);
         let gen = self.runs[ri].gen;
         let exec = self.runs[ri].exec;
         let lid = self.machines[self.execs[exec].machine].logical_id.clone();
+        if integ.resource_type == "activity" {
+            // The task waits in the activity's queue for a worker.
+            let token = self.runs[ri].token.clone().unwrap_or_default();
+            let to = self.names.get(&integ.resource).cloned().unwrap_or_default();
+            k.record(
+                TraceKind::Delivery,
+                &lid,
+                &to,
+                "activity task scheduled".into(),
+                json!({"resource": integ.resource}),
+            );
+            self.activity_task(k, &integ.resource, token, params.to_string(), ri);
+        }
+        let req = request(&integ, &params);
         let to = ["FunctionName", "QueueUrl", "TopicArn", "stateMachineArn"]
             .iter()
             .filter_map(|key| req.get(*key).and_then(Value::as_str))
             .find_map(|v| self.names.get(v).cloned())
             .unwrap_or_default();
-        k.record(
-            TraceKind::Call,
-            &lid,
-            &to,
-            integ.action.clone(),
-            req.clone(),
-        );
-        let latency = k
-            .rng
-            .range_f64(INTEGRATION_LATENCY_MS.0, INTEGRATION_LATENCY_MS.1);
-        k.schedule(
-            (latency * 1000.0) as u64,
-            Event::Call {
-                caller: lid,
-                action: integ.action.clone(),
-                params: req,
-                waiter: Waiter::Sfn(SfnWaiter { run: ri, gen }),
-            },
-        );
+        if integ.resource_type != "activity" {
+            k.record(
+                TraceKind::Call,
+                &lid,
+                &to,
+                integ.action.clone(),
+                req.clone(),
+            );
+            let latency = k
+                .rng
+                .range_f64(INTEGRATION_LATENCY_MS.0, INTEGRATION_LATENCY_MS.1);
+            k.schedule(
+                (latency * 1000.0) as u64,
+                Event::Call {
+                    caller: lid,
+                    action: integ.action.clone(),
+                    params: req,
+                    waiter: Waiter::Sfn(SfnWaiter { run: ri, gen }),
+                },
+            );
+        }
         self.runs[ri].timed = timeout.is_some();
         if let Some(t) = timeout {
             k.schedule_idle(
@@ -1629,7 +1675,17 @@ impl Sfn {
         match r {
             Ok(v) => {
                 let text = v.to_string();
-                if integ.lambda_arn {
+                if integ.resource_type == "activity" {
+                    self.run_event(
+                        k,
+                        ri,
+                        "ActivitySucceeded",
+                        Some((
+                            "activitySucceededEventDetails",
+                            json!({"output": text, "outputDetails": {"truncated": false}}),
+                        )),
+                    );
+                } else if integ.lambda_arn {
                     self.run_event(
                         k,
                         ri,
@@ -1645,7 +1701,17 @@ impl Sfn {
                 self.complete(k, ri, v, None);
             }
             Err(f) => {
-                if integ.lambda_arn {
+                if integ.resource_type == "activity" {
+                    self.run_event(
+                        k,
+                        ri,
+                        "ActivityFailed",
+                        Some((
+                            "activityFailedEventDetails",
+                            json!({"error": f.error, "cause": f.cause}),
+                        )),
+                    );
+                } else if integ.lambda_arn {
                     self.run_event(
                         k,
                         ri,
@@ -1668,7 +1734,17 @@ impl Sfn {
             Phase::Calling(i) | Phase::SyncChild(i) | Phase::Token { integ: i, .. } => i.clone(),
             _ => return,
         };
-        if integ.lambda_arn {
+        if integ.resource_type == "activity" {
+            self.run_event(
+                k,
+                ri,
+                "ActivityTimedOut",
+                Some((
+                    "activityTimedOutEventDetails",
+                    json!({"error": f.error, "cause": f.cause}),
+                )),
+            );
+        } else if integ.lambda_arn {
             self.run_event(
                 k,
                 ri,
