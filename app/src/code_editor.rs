@@ -1,6 +1,9 @@
 //! The binding to the CodeMirror bundle (`app/editor/index.js`, loaded as `editor.js`):
-//! create an editor in an element, read and replace its text. When the bundle is
-//! missing (a build without it), `available()` is false and callers keep a textarea.
+//! create an editor in an element, read and replace its text. The bundle is loaded the
+//! first time an editor is mounted (it is not part of the first visit: the page is
+//! usable without it, and the service worker caches it for offline use). When the
+//! bundle is missing (a build without it), `available()` stays false and callers keep a
+//! textarea.
 
 use wasm_bindgen::prelude::*;
 
@@ -67,9 +70,13 @@ pub fn mount(
 ) {
     use leptos::prelude::*;
     let handle = StoredValue::new_local(None::<EditorHandle>);
+    let ready = RwSignal::new(available());
+    if !ready.get_untracked() {
+        load_bundle(move || ready.set(true));
+    }
     Effect::new(move |_| {
         let Some(el) = host.get() else { return };
-        if available() && handle.with_value(Option::is_none) {
+        if ready.get() && available() && handle.with_value(Option::is_none) {
             let h = create(&el, language, &doc, read_only, move |t| text.set(t));
             handle.set_value(Some(h));
         }
@@ -81,4 +88,27 @@ pub fn mount(
             }
         });
     });
+}
+
+/// Adds the bundle's `<script>` once; `done` runs when it has loaded.
+fn load_bundle(done: impl FnOnce() + 'static) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let script = match doc.get_element_by_id("pg-editor-js") {
+        Some(s) => s,
+        None => {
+            let Ok(s) = doc.create_element("script") else {
+                return;
+            };
+            let _ = s.set_attribute("id", "pg-editor-js");
+            let _ = s.set_attribute("src", "./editor.js");
+            if let Some(body) = doc.body() {
+                let _ = body.append_child(&s);
+            }
+            s
+        }
+    };
+    let cb = Closure::once_into_js(done);
+    let _ = script.add_event_listener_with_callback("load", cb.unchecked_ref());
 }

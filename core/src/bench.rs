@@ -31,12 +31,20 @@ Resources:
 pub fn run_pipeline(messages: u64) -> Result<(u64, usize), String> {
     let mut sim = Sim::load(&pipeline_template(messages)).map_err(|e| e.to_string())?;
     sim.run_to_idle(crate::DEFAULT_CAP_MS);
-    let deleted = sim.report()["resources"]["Q"]["metrics"]["NumberOfMessagesDeleted"]
+    let report = sim.report();
+    let m = &report["resources"]["Q"]["metrics"];
+    let deleted = m["NumberOfMessagesDeleted"].as_u64().unwrap_or(0);
+    let left = m["ApproximateNumberOfMessagesVisible"]
         .as_u64()
-        .unwrap_or(0);
-    if deleted != messages {
+        .unwrap_or(0)
+        + m["ApproximateNumberOfMessagesNotVisible"]
+            .as_u64()
+            .unwrap_or(0);
+    // At-least-once: a duplicate is received and deleted again, so deletions can pass
+    // the number of messages; none may be left over.
+    if deleted < messages || left > 0 {
         return Err(format!(
-            "the pipeline lost messages: {deleted} of {messages} deleted"
+            "the pipeline lost messages: {deleted} of {messages} deleted, {left} left"
         ));
     }
     Ok((deleted, sim.trace().len()))
@@ -177,7 +185,9 @@ pub fn sqs_roundtrip(n: u64) -> Result<u64, String> {
             .call(
                 "bench",
                 "sqs:ReceiveMessage",
-                json!({"QueueUrl": url, "MaxNumberOfMessages": 10}),
+                // A long poll asks every server (a short poll samples them and may come
+                // back empty while messages remain).
+                json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1}),
             )
             .map_err(err)?;
         let msgs = r["Messages"].as_array().cloned().unwrap_or_default();
