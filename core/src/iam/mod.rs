@@ -768,16 +768,6 @@ fn document(doc: &Value, path: &str) -> Result<Vec<Statement>, TemplateError> {
             ))
         }
     };
-    let strings = |v: Option<&Value>| -> Vec<String> {
-        match v {
-            Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
     list.iter()
         .enumerate()
         .map(|(i, s)| {
@@ -817,6 +807,18 @@ fn document(doc: &Value, path: &str) -> Result<Vec<Statement>, TemplateError> {
             Ok(st)
         })
         .collect()
+}
+
+/// A policy field that is one string or a list of strings (Action, Resource, …).
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn allow(actions: &[&str], resources: Vec<String>) -> Statement {

@@ -8,21 +8,10 @@
 //! destinations when the notification configuration is put, so a missing permission
 //! fails the template as it fails the stack.
 
-use super::{Denied, Grant, Iam};
+use super::{strings, Denied, Grant, Iam};
 use crate::error::{AwsError, TemplateError};
 use crate::template::Model;
 use serde_json::Value;
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|x| x.as_str().map(String::from))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
 
 /// The principals of a statement: `*`, `{AWS: *}`, `{Service: …}`.
 fn principals(p: Option<&Value>) -> Vec<String> {

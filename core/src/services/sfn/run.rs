@@ -1446,14 +1446,21 @@ impl Sfn {
         if let Err(f) = asl::check_size(&params, "task parameters") {
             return self.fail_state(k, ri, f);
         }
-        if integ.resource_type == "activity" {
-            let mut d = json!({"resource": integ.resource, "input": params.to_string(), "inputDetails": {"truncated": false}});
+        // The scheduled event's details with the task's time limits.
+        let limits = |mut d: Value, heartbeat: bool| {
             if let Some(t) = timeout {
                 d["timeoutInSeconds"] = json!(t);
             }
-            if let Some(h) = heartbeat_s {
+            if let (Some(h), true) = (heartbeat_s, heartbeat) {
                 d["heartbeatInSeconds"] = json!(h);
             }
+            d
+        };
+        if integ.resource_type == "activity" {
+            let d = limits(
+                json!({"resource": integ.resource, "input": params.to_string(), "inputDetails": {"truncated": false}}),
+                true,
+            );
             self.run_event(
                 k,
                 ri,
@@ -1461,10 +1468,10 @@ impl Sfn {
                 Some(("activityScheduledEventDetails", d)),
             );
         } else if integ.lambda_arn {
-            let mut d = json!({"resource": integ.resource, "input": params.to_string(), "inputDetails": {"truncated": false}});
-            if let Some(t) = timeout {
-                d["timeoutInSeconds"] = json!(t);
-            }
+            let d = limits(
+                json!({"resource": integ.resource, "input": params.to_string(), "inputDetails": {"truncated": false}}),
+                false,
+            );
             self.run_event(
                 k,
                 ri,
@@ -1473,13 +1480,10 @@ impl Sfn {
             );
             self.run_event(k, ri, "LambdaFunctionStarted", None);
         } else {
-            let mut d = json!({"resourceType": integ.resource_type, "resource": integ.resource, "region": self.region, "parameters": params.to_string()});
-            if let Some(t) = timeout {
-                d["timeoutInSeconds"] = json!(t);
-            }
-            if let Some(h) = heartbeat_s {
-                d["heartbeatInSeconds"] = json!(h);
-            }
+            let d = limits(
+                json!({"resourceType": integ.resource_type, "resource": integ.resource, "region": self.region, "parameters": params.to_string()}),
+                true,
+            );
             self.run_event(
                 k,
                 ri,
