@@ -582,6 +582,12 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
                 "TopicArn": reference(from), "Protocol": protocol, "Endpoint": getatt(to, "Arn")}}),
         )
     };
+    // The edit that makes the link, and the resource policy that lets the service deliver.
+    let delivering = |op: Op| -> Vec<Op> {
+        std::iter::once(op)
+            .chain(allow_delivery(model, from, a, to, b))
+            .collect()
+    };
     match (a, b) {
         (Class::Queue, Class::SamFn) => add(
             "SQS event source: the function polls the queue (batches of 10)".into(),
@@ -615,13 +621,7 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
         ),
         (Class::Topic, Class::Queue) => add(
             "SNS subscription (protocol sqs), and the queue policy that lets SNS send".into(),
-            [
-                Some(subscription("sqs")),
-                allow_delivery(model, from, a, to, b),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
+            delivering(subscription("sqs")),
         ),
         (Class::Topic, Class::SamFn) => add(
             "SNS event: the topic invokes the function (asynchronously)".into(),
@@ -635,13 +635,7 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
         ),
         (Class::Topic, Class::CfnFn) => add(
             "SNS subscription (protocol lambda), and the permission that lets SNS invoke".into(),
-            [
-                Some(subscription("lambda")),
-                allow_delivery(model, from, a, to, b),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
+            delivering(subscription("lambda")),
         ),
         (Class::Bucket, Class::SamFn) => add(
             "S3 event: new objects invoke the function (asynchronously)".into(),
@@ -664,17 +658,11 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
                     "Event notification: new objects notify {}, with the policy that lets S3 deliver",
                     noun(b)
                 ),
-                [
-                    Some(Op::Append(
+                delivering(Op::Append(
                         props(from, &["NotificationConfiguration", list]),
                         json!({
                         "Event": "s3:ObjectCreated:*", key: arn_of(b, to)}),
                     )),
-                    allow_delivery(model, from, a, to, b),
-                ]
-                .into_iter()
-                .flatten()
-                .collect(),
             )
         }
         (Class::Bus, Class::Rule) => add(
@@ -701,13 +689,7 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
             }
             add(
                 format!("Target of the rule: matched events go to {to}"),
-                [
-                    Some(Op::Append(props(from, &["Targets"]), target)),
-                    allow_delivery(model, from, a, to, b),
-                ]
-                .into_iter()
-                .flatten()
-                .collect(),
+                delivering(Op::Append(props(from, &["Targets"]), target)),
             );
         }
         _ => {}
