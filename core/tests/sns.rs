@@ -500,6 +500,10 @@ Resources:
         .unwrap()
         .starts_with("order 7 placed"));
     assert_eq!(r["metrics"]["NumberOfNotificationsDelivered"], 2);
+    // The canvas draws the request going to the endpoint's box (the subscription).
+    assert!(sim.trace().iter().any(|e| e.to == "Hook"
+        && e.summary
+            .starts_with("POST https://hooks.example.com/orders")));
     assert_eq!(r["metrics"]["NumberOfNotificationsFailed"], 1);
     assert!(Sim::load(&t.replace(
         "Protocol: email, Endpoint: ops@example.com",

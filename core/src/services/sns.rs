@@ -119,6 +119,8 @@ pub(crate) struct Subscription {
     confirmed: bool,
     /// HTTP/S: the delays of its retries.
     retry_delays: Vec<u64>,
+    /// The template resource it comes from (the canvas's endpoint box).
+    logical_id: String,
     raw: bool,
     filter: Option<Value>,
     body_scope: bool,
@@ -378,6 +380,11 @@ impl Sns {
                 Protocol::Http | Protocol::Email | Protocol::EmailJson
             ) || self.sinks.get(&endpoint).is_none_or(|s| s.confirm),
             retry_delays: http_retry_delays(json_prop(opts, "DeliveryPolicy", path)?.as_ref()),
+            logical_id: path
+                .strip_prefix("Resources.")
+                .and_then(|p| p.split('.').next())
+                .unwrap_or("")
+                .to_string(),
             protocol,
             endpoint,
             raw: truthy(opts.get("RawMessageDelivery")),
@@ -693,7 +700,7 @@ impl Sns {
                 };
                 (
                     "endpoint:Post",
-                    json!({"Endpoint": s.endpoint, "Body": body, "Headers": {
+                    json!({"Endpoint": s.endpoint, "Subscription": s.logical_id, "Body": body, "Headers": {
                         "x-amz-sns-message-type": "Notification",
                         "x-amz-sns-message-id": n.id,
                         "x-amz-sns-topic-arn": n.topic_arn,
@@ -711,7 +718,7 @@ impl Sns {
                 };
                 (
                     "endpoint:Email",
-                    json!({"Endpoint": s.endpoint, "From": "AWS Notifications <no-reply@sns.amazonaws.com>",
+                    json!({"Endpoint": s.endpoint, "Subscription": s.logical_id, "From": "AWS Notifications <no-reply@sns.amazonaws.com>",
                            "Subject": n.subject.clone().unwrap_or_else(|| "AWS Notification Message".into()), "Body": body}),
                 )
             }
@@ -837,14 +844,16 @@ impl Sns {
         entry["at_ms"] = json!(k.now_ms());
         entry["Type"] = json!(if http { "Notification" } else { "Email" });
         entry["Status"] = json!(status);
+        let to = p["Subscription"].as_str().unwrap_or("").to_string();
         if let Some(o) = entry.as_object_mut() {
             o.remove("Endpoint");
+            o.remove("Subscription");
         }
         sink.received.push(entry);
         k.record(
             TraceKind::Delivery,
             caller,
-            "",
+            &to,
             if http {
                 format!("POST {endpoint} → {status}")
             } else {
