@@ -186,3 +186,48 @@ fn a_batching_window_gathers_until_the_batch_is_full_or_the_window_ends() {
     let none = windowed(10, 0, 7);
     assert!(none[0].0 < 500, "{none:?}");
 }
+
+#[test]
+fn a_batch_goes_early_when_its_payload_reaches_six_mb() {
+    // Lambda: a batching window ends early when the batch is full, or its payload
+    // reaches 6 MB (the synchronous invocation limit).
+    let t = r#"
+Metadata:
+  Playground:
+    Drivers:
+      - { At: 0s, Every: 10ms, Count: 10, Action: sqs:SendMessage, Target: Q, Params: { MessageBody: "{{index}}" } }
+Resources:
+  Q: { Type: AWS::SQS::Queue, Properties: { VisibilityTimeout: 120 } }
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      Events:
+        Q: { Type: SQS, Properties: { Queue: !GetAtt Q.Arn, BatchSize: 1000, MaximumBatchingWindowInSeconds: 60 } }
+      InlineCode: "exports.handler = async (e) => { console.log('BATCH', e.Records.length); };"
+"#;
+    // 900 KB bodies: six fit in 6 MB, the seventh does not.
+    let big = "x".repeat(900 * 1024);
+    let t = t.replace(
+        "MessageBody: \"{{index}}\"",
+        &format!("MessageBody: \"{big}\""),
+    );
+    let mut sim = Sim::load(&t).unwrap();
+    sim.run_until(120_000);
+    let batches: Vec<(f64, String)> = sim
+        .trace()
+        .iter()
+        .filter(|e| e.kind == playground_core::trace::TraceKind::Log && e.summary.contains("BATCH"))
+        .map(|e| (e.at_ms, e.summary.rsplit('\t').next().unwrap().to_string()))
+        .collect();
+    assert_eq!(batches[0].1, "BATCH 6", "{batches:?}");
+    assert!(
+        batches[0].0 < 60_000.0,
+        "before the window's end: {batches:?}"
+    );
+    assert_eq!(
+        batches[1].1, "BATCH 4",
+        "the rest when the window ends: {batches:?}"
+    );
+}

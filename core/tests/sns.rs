@@ -526,3 +526,50 @@ fn an_endpoint_outside_the_account_is_a_box_at_the_end_of_its_wire() {
         .any(|e| e.from == "Orders" && e.to == "Hook" && e.kind == "subscription"));
     assert_eq!(g.edges.len(), 1, "{:?}", g.edges);
 }
+
+#[test]
+fn delivery_policies_on_the_subscription_or_the_topic() {
+    // SNS developer guide, "Creating an HTTP/S delivery policy": a subscription's
+    // healthyRetryPolicy, or the topic's http.defaultHealthyRetryPolicy.
+    let t = |topic_policy: &str, sub_policy: &str| {
+        format!(
+            "Metadata: {{ Playground: {{ Endpoints: {{ 'https://down.example.com/x': {{ Status: 500 }} }} }} }}\nResources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties: {{ TopicName: t{topic_policy} }}\n  S:\n    Type: AWS::SNS::Subscription\n    Properties: {{ TopicArn: !Ref T, Protocol: https, Endpoint: 'https://down.example.com/x'{sub_policy} }}\n"
+        )
+    };
+    let attempts = |text: String| {
+        let mut sim = Sim::load(&text).unwrap();
+        sim.call(
+            "console",
+            "sns:Publish",
+            json!({"TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Message": "x"}),
+        )
+        .unwrap();
+        sim.run_to_idle(3_600_000);
+        let got = sim.report()["resources"]["T"]["endpoints"]["https://down.example.com/x"]
+            ["Received"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["Type"] == "Notification")
+            .map(|r| r["at_ms"].as_u64().unwrap())
+            .collect::<Vec<_>>();
+        got
+    };
+    assert_eq!(attempts(t("", "")).len(), 4, "1 + the default 3 retries");
+    let topic = ", DeliveryPolicy: { http: { defaultHealthyRetryPolicy: { numRetries: 1, minDelayTarget: 5, maxDelayTarget: 5 } } }";
+    let at = attempts(t(topic, ""));
+    assert_eq!(at.len(), 2);
+    assert_eq!(at[1] - at[0], 5_000);
+    let sub = ", DeliveryPolicy: { healthyRetryPolicy: { numRetries: 2, minDelayTarget: 1, maxDelayTarget: 1 } }";
+    assert_eq!(
+        attempts(t(topic, sub)).len(),
+        3,
+        "the subscription's own policy wins"
+    );
+    let locked = topic.replace("} } }", "}, disableSubscriptionOverrides: true } }");
+    assert_eq!(
+        attempts(t(&locked, sub)).len(),
+        2,
+        "unless the topic forbids overrides"
+    );
+}

@@ -47,6 +47,9 @@ pub(crate) struct Topic {
     pub arn: String,
     metrics: TopicMetrics,
     fifo: Option<FifoTopic>,
+    /// The topic's DeliveryPolicy (`http.defaultHealthyRetryPolicy`,
+    /// `disableSubscriptionOverrides`).
+    delivery_policy: Option<Value>,
 }
 
 /// What a FIFO topic adds.
@@ -170,7 +173,10 @@ impl Sns {
                     },
                 ));
             }
+            let path = format!("Resources.{}.Properties", r.logical_id);
+            let delivery_policy = json_prop(&r.properties, "DeliveryPolicy", &path)?;
             topics.push(Topic {
+                delivery_policy,
                 fifo: fifo.then(|| FifoTopic {
                     content_dedup: truthy(r.properties.get("ContentBasedDeduplication")),
                     seen: Default::default(),
@@ -379,7 +385,26 @@ impl Sns {
                 protocol,
                 Protocol::Http | Protocol::Email | Protocol::EmailJson
             ) || self.sinks.get(&endpoint).is_none_or(|s| s.confirm),
-            retry_delays: http_retry_delays(json_prop(opts, "DeliveryPolicy", path)?.as_ref()),
+            retry_delays: {
+                // The subscription's policy, unless the topic's forbids overrides.
+                let topic_http = self.topics[topic]
+                    .delivery_policy
+                    .as_ref()
+                    .and_then(|d| d.get("http"));
+                let topic_policy = topic_http
+                    .and_then(|h| h.get("defaultHealthyRetryPolicy"))
+                    .map(|p| json!({"healthyRetryPolicy": p}));
+                let locked = topic_http
+                    .and_then(|h| h.get("disableSubscriptionOverrides"))
+                    .and_then(Value::as_bool)
+                    == Some(true);
+                let own = json_prop(opts, "DeliveryPolicy", path)?;
+                http_retry_delays(if locked {
+                    topic_policy.as_ref()
+                } else {
+                    own.as_ref().or(topic_policy.as_ref())
+                })
+            },
             logical_id: path
                 .strip_prefix("Resources.")
                 .and_then(|p| p.split('.').next())

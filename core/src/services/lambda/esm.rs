@@ -22,6 +22,11 @@ pub const INITIAL_POLLERS: usize = 5;
 pub const SCALE_UP_PER_MINUTE: f64 = 300.0;
 pub const MAX_POLLERS: usize = 1_000;
 
+/// The synchronous invocation payload limit a batch must fit in (6 MB).
+const MAX_BATCH_BYTES: usize = 6 * 1024 * 1024;
+/// What an SQS record adds to its body (ids, attributes, ARNs), roughly.
+const RECORD_OVERHEAD: usize = 600;
+
 pub(crate) struct Esm {
     /// Where the template defines it (for errors).
     pub path: String,
@@ -260,6 +265,18 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
 }
 
 impl Esm {
+    /// How many of the gathered messages fit in one invocation's 6 MB.
+    fn fitting(&self) -> usize {
+        let mut bytes = 0;
+        self.gathering
+            .iter()
+            .take_while(|m| {
+                bytes += m["Body"].as_str().map_or(0, str::len) + RECORD_OVERHEAD;
+                bytes <= MAX_BATCH_BYTES
+            })
+            .count()
+    }
+
     /// The function is gone: the mapping polls no more.
     pub fn stop(&mut self) {
         self.enabled = false;
@@ -483,12 +500,12 @@ impl Lambda {
                         );
                     }
                     e.gathering.extend(messages);
-                    if e.gathering.len() < e.batch_size {
+                    // The third reason to invoke early: the batch's payload reaches 6 MB.
+                    if e.gathering.len() < e.batch_size && e.fitting() == e.gathering.len() {
                         k.schedule_idle(0, e.receive_call(esm));
                         return;
                     }
-                    let batch: Vec<Value> = e.gathering.drain(..e.batch_size).collect();
-                    e.window += 1;
+                    let batch = self.take_batch(k, esm);
                     self.invoke_batch(k, esm, batch, queue_logical, true);
                     return;
                 }
@@ -563,10 +580,27 @@ impl Lambda {
         if e.window != window || e.gathering.is_empty() {
             return;
         }
-        let n = e.gathering.len().min(e.batch_size);
+        let batch = self.take_batch(k, esm);
+        self.invoke_batch(k, esm, batch, queue_logical, false);
+    }
+
+    /// The next batch out of what was gathered (at most BatchSize, within 6 MB); what
+    /// is left starts the next window now.
+    fn take_batch(&mut self, k: &mut Kernel<Event>, esm: usize) -> Vec<Value> {
+        let e = &mut self.esms[esm];
+        let n = e.batch_size.min(e.fitting().max(1));
         let batch: Vec<Value> = e.gathering.drain(..n).collect();
         e.window += 1;
-        self.invoke_batch(k, esm, batch, queue_logical, false);
+        if !e.gathering.is_empty() {
+            k.schedule(
+                e.window_s * 1_000_000,
+                Event::Lambda(super::LambdaEvent::BatchWindow {
+                    esm,
+                    window: e.window,
+                }),
+            );
+        }
+        batch
     }
 
     /// Hands a batch to the function (synchronously, as the poller does).
