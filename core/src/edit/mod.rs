@@ -963,19 +963,7 @@ pub fn paste_resources(text: &str, copied: &Value) -> Result<Change, String> {
     let mut ops = Vec::new();
     for ((_, new_id), r) in renames.iter().zip(list.values()) {
         let mut r = rename(r);
-        if let Some(props) = r.get_mut("Properties").and_then(Value::as_object_mut) {
-            for name in [
-                "QueueName",
-                "TopicName",
-                "FunctionName",
-                "BucketName",
-                "Name",
-                "StateMachineName",
-                "LayerName",
-            ] {
-                props.shift_remove(name);
-            }
-        }
+        drop_names(&mut r);
         ops.push(Op::Set(p(&["Resources", new_id]), r));
     }
     let names: Vec<&str> = renames.iter().map(|(_, n)| n.as_str()).collect();
@@ -985,6 +973,27 @@ pub fn paste_resources(text: &str, copied: &Value) -> Result<Change, String> {
         format!("Pasted {}", names.join(", ")),
         renames.first().map(|(_, n)| n.clone()),
     )
+}
+
+/// Removes a copied resource's name properties: names must be unique, so
+/// CloudFormation generates the copy's.
+fn drop_names(resource: &mut Value) {
+    if let Some(props) = resource
+        .get_mut("Properties")
+        .and_then(Value::as_object_mut)
+    {
+        for name in [
+            "QueueName",
+            "TopicName",
+            "FunctionName",
+            "BucketName",
+            "Name",
+            "StateMachineName",
+            "LayerName",
+        ] {
+            props.shift_remove(name);
+        }
+    }
 }
 
 /// Forgets every box's position: the automatic left-to-right layout draws them.
@@ -1010,18 +1019,7 @@ pub fn duplicate(text: &str, id: &str) -> Result<Change, String> {
         .and_then(|r| r.get(id))
         .cloned()
         .ok_or_else(|| format!("{id} is not a resource of this template"))?;
-    if let Some(props) = copy.get_mut("Properties").and_then(Value::as_object_mut) {
-        for name in [
-            "QueueName",
-            "TopicName",
-            "FunctionName",
-            "BucketName",
-            "Name",
-            "StateMachineName",
-        ] {
-            props.shift_remove(name);
-        }
-    }
+    drop_names(&mut copy);
     let new_id = unique_id(&model, id);
     let mut ops = vec![Op::Set(p(&["Resources", &new_id]), copy)];
     if let Some(pos) = model

@@ -79,6 +79,26 @@ impl Grant {
     }
 }
 
+/// IAM's evaluation of the statements that apply to a request (their effects: true
+/// for Allow): an explicit deny wins, then any allow, else the implicit deny.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Verdict {
+    Allowed,
+    ImplicitDeny,
+    ExplicitDeny,
+}
+
+fn decide(effects: impl Iterator<Item = bool>) -> Verdict {
+    let mut verdict = Verdict::ImplicitDeny;
+    for allow in effects {
+        if !allow {
+            return Verdict::ExplicitDeny;
+        }
+        verdict = Verdict::Allowed;
+    }
+    verdict
+}
+
 /// The role a principal acts with.
 #[derive(Clone, Debug)]
 pub struct Role {
@@ -149,7 +169,6 @@ impl Iam {
             region: model.region.clone(),
         };
         let roles = template_roles(&iam, model, warnings)?;
-        iam.roles = roles.clone();
         iam.resource_policies(model)?;
         for r in &model.resources {
             let base = format!("Resources.{}.Properties", r.logical_id);
@@ -209,6 +228,7 @@ impl Iam {
             };
             iam.principals.insert(r.logical_id.clone(), (role, session));
         }
+        iam.roles = roles;
         Ok(iam)
     }
 
@@ -342,11 +362,11 @@ impl Iam {
                 },
                 _,
             )) if self.enforce => {
-                let applying: Vec<&Statement> = st
-                    .iter()
-                    .filter(|s| s.applies(iam_action, resource))
-                    .collect();
-                applying.iter().any(|s| s.allow) && !applying.iter().any(|s| !s.allow)
+                decide(
+                    st.iter()
+                        .filter(|s| s.applies(iam_action, resource))
+                        .map(|s| s.allow),
+                ) == Verdict::Allowed
             }
             _ => true,
         }
@@ -374,18 +394,14 @@ impl Iam {
             return Ok(());
         };
         for (iam_action, resource) in self.requested(service, action, params, token_machine) {
-            let applying = statements
-                .iter()
-                .filter(|s| s.applies(&iam_action, &resource));
-            let (mut allowed, mut denied) = (false, false);
-            for s in applying {
-                if s.allow {
-                    allowed = true;
-                } else {
-                    denied = true;
-                }
-            }
-            if denied || !allowed {
+            let verdict = decide(
+                statements
+                    .iter()
+                    .filter(|s| s.applies(&iam_action, &resource))
+                    .map(|s| s.allow),
+            );
+            if verdict != Verdict::Allowed {
+                let denied = verdict == Verdict::ExplicitDeny;
                 return Err(self.denied(
                     caller,
                     role,
@@ -531,7 +547,6 @@ impl Iam {
                 });
                 let act = match action {
                     "Invoke" | "InvokeAsync" => "InvokeFunction",
-                    "PutFunctionConcurrency" | "DeleteFunctionConcurrency" => action,
                     other => other,
                 };
                 one(act, function.unwrap_or_else(|| "*".into()))

@@ -8,7 +8,7 @@
 //! destinations when the notification configuration is put, so a missing permission
 //! fails the template as it fails the stack.
 
-use super::{strings, Denied, Grant, Iam};
+use super::{decide, strings, Denied, Grant, Iam, Verdict};
 use crate::error::{AwsError, TemplateError};
 use crate::template::Model;
 use serde_json::Value;
@@ -252,11 +252,12 @@ impl Iam {
 
     fn resource_allows(&self, resource: &str, service: &str, action: &str, source: &str) -> bool {
         let grants = self.grants.get(resource).map(Vec::as_slice).unwrap_or(&[]);
-        let matching: Vec<&Grant> = grants
-            .iter()
-            .filter(|g| g.applies(service, action, source, &self.account))
-            .collect();
-        matching.iter().any(|g| g.allow) && !matching.iter().any(|g| !g.allow)
+        decide(
+            grants
+                .iter()
+                .filter(|g| g.applies(service, action, source, &self.account))
+                .map(|g| g.allow),
+        ) == Verdict::Allowed
     }
 
     /// A delivery by a service (caller a topic, bucket or rule) to a queue, topic or

@@ -81,19 +81,19 @@ impl Lambda {
         &mut self,
         model: &Model,
         fi: usize,
-        alias: &str,
+        p: &Value,
         path: &str,
     ) -> Result<String, TemplateError> {
+        let alias = p
+            .get("AutoPublishAlias")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let id = self.functions[fi].logical_id.clone();
         let previous = model
             .raw
             .pointer(&format!("/Resources/{id}/Metadata/Playground/PreviousCode"))
             .and_then(Value::as_str)
             .map(String::from);
-        let p = &model
-            .resource(&id)
-            .map(|r| r.properties.clone())
-            .unwrap_or_default();
         let pref = p.get("DeploymentPreference");
         let Some(previous) = previous else {
             // The first deployment: the alias simply points at the new version.

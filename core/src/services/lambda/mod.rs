@@ -1467,14 +1467,14 @@ impl Lambda {
                     self.provision(fi, &version, p, &path)?;
                 }
                 "AWS::Serverless::Function" => {
-                    if let Some(a) = p.get("AutoPublishAlias").and_then(Value::as_str) {
+                    if p.get("AutoPublishAlias").and_then(Value::as_str).is_some() {
                         let fi = target("FunctionName").or_else(|_| {
                             self.functions
                                 .iter()
                                 .position(|f| f.logical_id == r.logical_id)
                                 .ok_or_else(|| TemplateError::at(&path, "function not loaded"))
                         })?;
-                        let v = self.auto_publish(model, fi, a, &path)?;
+                        let v = self.auto_publish(model, fi, p, &path)?;
                         self.provision(fi, &v, p, &path)?;
                     } else if p.get("ProvisionedConcurrencyConfig").is_some() {
                         return Err(TemplateError::at(format!("{path}.ProvisionedConcurrencyConfig"), "ProvisionedConcurrencyConfig needs AutoPublishAlias: provisioned concurrency applies to a version or an alias, never $LATEST"));
