@@ -347,3 +347,24 @@ fn deployment_preference_needs_a_known_type_and_an_errors_alarm() {
         ["1"]
     );
 }
+
+#[test]
+fn each_deployment_alarm_counts_the_errors_of_its_own_period() {
+    // A lenient alarm listed first must not hide the errors from the strict one.
+    let t = include_str!("../../public/examples/canary-deployment.yaml")
+        .replace(
+            "        Alarms:\n          - !Ref CheckoutErrors\n",
+            "        Alarms:\n          - !Ref Lenient\n          - !Ref CheckoutErrors\n",
+        )
+        .replace(
+            "  CheckoutErrors:\n",
+            "  Lenient:\n    Type: AWS::CloudWatch::Alarm\n    Properties: { Namespace: AWS/Lambda, MetricName: Errors, Statistic: Sum, Period: 60, EvaluationPeriods: 1, Threshold: 100, ComparisonOperator: GreaterThanThreshold }\n  CheckoutErrors:\n",
+        );
+    assert!(t.contains("!Ref Lenient"));
+    let mut sim = Sim::load(&t).unwrap();
+    sim.run_until(480_000);
+    assert_eq!(
+        sim.report()["resources"]["Checkout"]["deployment"]["Status"],
+        "Stopped"
+    );
+}

@@ -29,8 +29,6 @@ pub(crate) struct Deployment {
     steps: Vec<(u64, f64)>,
     alarms: Vec<Alarm>,
     pub status: &'static str,
-    /// Errors counted at the last alarm evaluation.
-    errors_seen: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -39,6 +37,9 @@ struct Alarm {
     threshold: f64,
     or_equal: bool,
     period_s: u64,
+    /// The function's Errors when this alarm last evaluated (each alarm has its own
+    /// period, so each counts from its own last evaluation).
+    errors_seen: u64,
 }
 
 /// The traffic steps of a CodeDeploy predefined configuration.
@@ -165,6 +166,7 @@ impl Lambda {
                     .and_then(Value::as_u64)
                     .unwrap_or(60)
                     .max(10),
+                errors_seen: 0,
             });
         }
         f.aliases.insert(
@@ -181,7 +183,6 @@ impl Lambda {
             steps,
             alarms,
             status: "InProgress",
-            errors_seen: 0,
         });
         Ok(new)
     }
@@ -271,9 +272,9 @@ impl Lambda {
         if d.status != "InProgress" {
             return;
         }
+        let in_period = (errors - d.alarms[alarm].errors_seen) as f64;
+        d.alarms[alarm].errors_seen = errors;
         let a = d.alarms[alarm].clone();
-        let in_period = (errors - d.errors_seen) as f64;
-        d.errors_seen = errors;
         let breached = if a.or_equal {
             in_period >= a.threshold
         } else {
