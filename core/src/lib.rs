@@ -14,6 +14,7 @@ pub mod edit;
 pub mod error;
 pub mod graph;
 pub mod iam;
+pub mod jsonata;
 mod kernel;
 pub mod memory;
 pub mod patterns;

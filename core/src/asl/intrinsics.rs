@@ -458,7 +458,7 @@ pub fn eval(
     })
 }
 
-fn hash_hex(alg: &str, data: &[u8]) -> Option<String> {
+pub fn hash_hex(alg: &str, data: &[u8]) -> Option<String> {
     use sha2::Digest;
     let bytes: Vec<u8> = match alg {
         "MD5" => md5::Md5::digest(data).to_vec(),
