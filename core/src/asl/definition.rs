@@ -42,6 +42,9 @@ pub struct Catcher {
     pub errors: Vec<String>,
     pub next: String,
     pub result_path: PathField,
+    /// JSONata: the catcher's Output (default `$states.errorOutput`) and Assign.
+    pub output: Option<Value>,
+    pub assign: Option<Value>,
 }
 
 #[derive(Clone, Debug)]
@@ -50,6 +53,11 @@ pub enum WaitFor {
     Timestamp(String),
     SecondsPath(Path),
     TimestampPath(Path),
+    /// JSONata: `Seconds` or `Timestamp` given as an expression.
+    Expr {
+        seconds: bool,
+        value: Value,
+    },
 }
 
 // A definition holds a handful of states: the Map variant's size costs nothing that
@@ -109,6 +117,12 @@ pub struct State {
     pub assign: Option<Value>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
+    /// The state's query language is JSONata: Arguments and Output replace the five
+    /// JSONPath fields, and `raw` keeps the fields that may hold expressions.
+    pub jsonata: bool,
+    pub arguments: Option<Value>,
+    pub output: Option<Value>,
+    pub raw: Rc<Map<String, Value>>,
 }
 
 /// One `States` object with its `StartAt`: the machine, a Parallel branch or a Map's
@@ -278,12 +292,20 @@ pub fn read(def: &Value) -> (Option<Machine>, Vec<Diagnostic>) {
         );
         return (None, c.diags);
     };
-    if obj.get("QueryLanguage").and_then(Value::as_str) == Some("JSONata") {
-        c.schema(
-            "/QueryLanguage",
-            "JSONata is not supported by the playground yet; use JSONPath (the default)",
-        );
-    }
+    let jsonata = match obj.get("QueryLanguage") {
+        None => false,
+        Some(v) => match v.as_str() {
+            Some("JSONata") => true,
+            Some("JSONPath") => false,
+            _ => {
+                c.schema(
+                    "/QueryLanguage",
+                    "QueryLanguage must be JSONPath or JSONata",
+                );
+                false
+            }
+        },
+    };
     for k in obj.keys() {
         if ![
             "StartAt",
@@ -299,7 +321,7 @@ pub fn read(def: &Value) -> (Option<Machine>, Vec<Diagnostic>) {
         }
     }
     let timeout_s = uint(&mut c, obj.get("TimeoutSeconds"), "/TimeoutSeconds");
-    let root = states(&mut c, &def, "");
+    let root = states(&mut c, &def, "", jsonata);
     let machine = root.map(|root| Machine {
         root: Rc::new(root),
         timeout_s,
@@ -328,7 +350,7 @@ fn uint(c: &mut Checker, v: Option<&Value>, loc: &str) -> Option<u64> {
     }
 }
 
-fn states(c: &mut Checker, def: &Value, base: &str) -> Option<States> {
+fn states(c: &mut Checker, def: &Value, base: &str, jsonata: bool) -> Option<States> {
     let start_at = def.get("StartAt").and_then(Value::as_str);
     if start_at.is_none() {
         c.schema(
@@ -366,7 +388,7 @@ fn states(c: &mut Checker, def: &Value, base: &str) -> Option<States> {
                 "A state name must be 1 to 80 characters without control characters",
             );
         }
-        if let Some(s) = state(c, name, sv, &loc) {
+        if let Some(s) = state(c, name, sv, &loc, jsonata) {
             out.push(s);
         }
     }
@@ -555,7 +577,39 @@ fn error_list(c: &mut Checker, v: &Value, loc: &str, is_last: bool) -> Vec<Strin
     errors
 }
 
-fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
+/// Fields only JSONPath states have, and what a JSONata state uses instead.
+const JSONPATH_ONLY: &[(&str, &str)] = &[
+    ("InputPath", "$states.input in Arguments or Output"),
+    ("OutputPath", "Output"),
+    ("ResultPath", "Output (with $states.result) or Assign"),
+    ("Parameters", "Arguments"),
+    ("ResultSelector", "Output"),
+    ("Result", "Output"),
+    ("ItemsPath", "Items"),
+    ("TimeoutSecondsPath", "an expression in TimeoutSeconds"),
+    ("HeartbeatSecondsPath", "an expression in HeartbeatSeconds"),
+    ("SecondsPath", "an expression in Seconds"),
+    ("TimestampPath", "an expression in Timestamp"),
+    ("ErrorPath", "an expression in Error"),
+    ("CausePath", "an expression in Cause"),
+    ("MaxConcurrencyPath", "an expression in MaxConcurrency"),
+    (
+        "ToleratedFailureCountPath",
+        "an expression in ToleratedFailureCount",
+    ),
+    (
+        "ToleratedFailurePercentagePath",
+        "an expression in ToleratedFailurePercentage",
+    ),
+];
+
+fn is_expr(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_str)
+        .and_then(super::query::expr_text)
+        .is_some()
+}
+
+fn state(c: &mut Checker, name: &str, v: &Value, loc: &str, top_jsonata: bool) -> Option<State> {
     let Some(o) = v.as_object() else {
         c.schema(loc, "A state must be an object");
         return None;
@@ -568,12 +622,74 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
         c.schema(&format!("{loc}/Type"), format!("'{ty}' is not a state type (Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map)"));
         return None;
     };
+    let jsonata = match o.get("QueryLanguage").map(|v| v.as_str()) {
+        None => top_jsonata,
+        Some(Some("JSONata")) => true,
+        Some(Some("JSONPath")) if top_jsonata => {
+            c.schema(
+                &format!("{loc}/QueryLanguage"),
+                "A state cannot use JSONPath when the state machine's QueryLanguage is JSONata",
+            );
+            true
+        }
+        Some(Some("JSONPath")) => false,
+        _ => {
+            c.schema(
+                &format!("{loc}/QueryLanguage"),
+                "QueryLanguage must be JSONPath or JSONata",
+            );
+            top_jsonata
+        }
+    };
+    let jsonata_fields: &[&str] = match ty {
+        "Task" | "Parallel" => &["Arguments", "Output"],
+        "Map" => &["Arguments", "Output", "Items"],
+        "Fail" => &[],
+        _ => &["Output"],
+    };
     for k in o.keys() {
-        if !fields.contains(&k.as_str()) && !COMMON.contains(&k.as_str()) {
+        let k = k.as_str();
+        if jsonata {
+            if let Some((_, instead)) = JSONPATH_ONLY.iter().find(|(f, _)| *f == k) {
+                c.schema(&format!("{loc}/{k}"), format!("The field '{k}' is not supported when QueryLanguage is JSONata; use {instead}"));
+                continue;
+            }
+            if jsonata_fields.contains(&k) || (ty == "Map" && k == "Arguments") {
+                continue;
+            }
+        } else if ["Arguments", "Output", "Items"].contains(&k) {
+            c.schema(
+                &format!("{loc}/{k}"),
+                format!("The field '{k}' is supported only when QueryLanguage is JSONata"),
+            );
+            continue;
+        }
+        if !fields.contains(&k) && !COMMON.contains(&k) {
             c.schema(
                 &format!("{loc}/{k}"),
                 format!("Field '{k}' is not supported in a {ty} state"),
             );
+        }
+    }
+    if jsonata {
+        for (k, x) in o {
+            if ![
+                "Choices",
+                "Catch",
+                "Branches",
+                "ItemProcessor",
+                "Iterator",
+                "Retry",
+            ]
+            .contains(&k.as_str())
+            {
+                super::query::check(x, &format!("{loc}/{k}"), &mut |l, m| c.schema(l, m));
+            }
+        }
+        if let Some(a) = o.get("Assign") {
+            if !a.is_object() {
+                c.schema(&format!("{loc}/Assign"), "Assign must be an object");
+            }
         }
     }
     let next = o.get("Next").and_then(Value::as_str).map(String::from);
@@ -590,6 +706,9 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
         );
     }
     for key in ["Parameters", "ResultSelector", "Assign"] {
+        if jsonata {
+            break;
+        }
         if let Some(t) = o.get(key) {
             if !t.is_object() && key != "Parameters" {
                 c.schema(&format!("{loc}/{key}"), format!("{key} must be an object"));
@@ -666,10 +785,27 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
                 .as_object()
                 .map(|ro| path_field(c, ro, "ResultPath", &l, true))
                 .unwrap_or(PathField::Default);
+            if jsonata {
+                if r.get("ResultPath").is_some() {
+                    c.schema(&format!("{l}/ResultPath"), "The field 'ResultPath' is not supported when QueryLanguage is JSONata; use Output (with $states.errorOutput) or Assign");
+                }
+                for k in ["Output", "Assign"] {
+                    if let Some(x) = r.get(k) {
+                        super::query::check(x, &format!("{l}/{k}"), &mut |l, m| c.schema(l, m));
+                    }
+                }
+            } else if r.get("Output").is_some() {
+                c.schema(
+                    &format!("{l}/Output"),
+                    "The field 'Output' is supported only when QueryLanguage is JSONata",
+                );
+            }
             catch.push(Catcher {
                 errors,
                 next: next.to_string(),
                 result_path: rp,
+                output: r.get("Output").cloned(),
+                assign: r.get("Assign").cloned(),
             });
         }
     }
@@ -684,10 +820,15 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
             } else if !resource_is_known(resource) {
                 c.error("INVALID_RESOURCE", &format!("{loc}/Resource"), format!("The resource '{resource}' is not a Lambda function ARN or an arn:aws:states::: integration"));
             }
-            let timeout_s = uint(c, o.get("TimeoutSeconds"), &format!("{loc}/TimeoutSeconds"));
+            let literal = |k: &str| o.get(k).filter(|v| !(jsonata && is_expr(Some(v))));
+            let timeout_s = uint(
+                c,
+                literal("TimeoutSeconds"),
+                &format!("{loc}/TimeoutSeconds"),
+            );
             let heartbeat_s = uint(
                 c,
-                o.get("HeartbeatSeconds"),
+                literal("HeartbeatSeconds"),
                 &format!("{loc}/HeartbeatSeconds"),
             );
             if let (Some(t), Some(h)) = (timeout_s, heartbeat_s) {
@@ -723,7 +864,32 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
                 if ch.get("Next").and_then(Value::as_str).is_none() {
                     c.schema(&l, "These fields are required: [Next]");
                 }
-                super::choice::check(ch, &l, true, &mut |l, m| c.schema(l, m));
+                if !jsonata {
+                    super::choice::check(ch, &l, true, &mut |l, m| c.schema(l, m));
+                    continue;
+                }
+                let Some(rule) = ch.as_object() else {
+                    c.schema(&l, "A choice rule must be an object");
+                    continue;
+                };
+                for (k, x) in rule {
+                    match k.as_str() {
+                        "Next" | "Comment" => {}
+                        "Condition" | "Output" | "Assign" => {
+                            super::query::check(x, &format!("{l}/{k}"), &mut |l, m| c.schema(l, m))
+                        }
+                        _ => c.schema(&format!("{l}/{k}"), format!("The field '{k}' is not supported in a JSONata choice rule (use Condition)")),
+                    }
+                }
+                match rule.get("Condition") {
+                    Some(Value::Bool(_)) => {}
+                    Some(x) if is_expr(Some(x)) => {}
+                    Some(_) => c.schema(
+                        &format!("{l}/Condition"),
+                        "Condition must be a JSONata expression {% … %} or a boolean",
+                    ),
+                    None => c.schema(&l, "These fields are required: [Condition]"),
+                }
             }
             Kind::Choice {
                 choices,
@@ -739,6 +905,12 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
                 c.schema(loc, "A Wait state needs exactly one of Seconds, Timestamp, SecondsPath, TimestampPath");
             }
             let w = match given.first().copied() {
+                Some(k @ ("Seconds" | "Timestamp")) if jsonata && is_expr(o.get(k)) => {
+                    WaitFor::Expr {
+                        seconds: k == "Seconds",
+                        value: o[k].clone(),
+                    }
+                }
                 Some("Seconds") => match o["Seconds"].as_f64() {
                     Some(s) if s >= 0.0 => WaitFor::Seconds(s),
                     _ => {
@@ -808,7 +980,9 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
             let branches = list
                 .iter()
                 .enumerate()
-                .filter_map(|(i, b)| states(c, b, &format!("{loc}/Branches/{i}")).map(Rc::new))
+                .filter_map(|(i, b)| {
+                    states(c, b, &format!("{loc}/Branches/{i}"), top_jsonata).map(Rc::new)
+                })
                 .collect();
             Kind::Parallel { branches }
         }
@@ -849,6 +1023,7 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
                     template(c, p, &format!("{l}/Parameters"));
                 }
                 if r.get("Parameters")
+                    .or(r.get("Arguments"))
                     .and_then(|p| p.get("Bucket").or(p.get("Bucket.$")))
                     .is_none()
                 {
@@ -858,7 +1033,7 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
                     );
                 }
             }
-            let processor = states(c, proc_v, &format!("{loc}/{proc_key}"))?;
+            let processor = states(c, proc_v, &format!("{loc}/{proc_key}"), top_jsonata)?;
             if o.contains_key("ItemSelector") && o.contains_key("Parameters") {
                 c.schema(
                     loc,
@@ -866,6 +1041,16 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
                 );
             }
             let max_concurrency = o.get("MaxConcurrency").and_then(Value::as_u64).unwrap_or(0);
+            if jsonata {
+                if let Some(items) = o.get("Items") {
+                    if !items.is_array() && !is_expr(Some(items)) {
+                        c.schema(
+                            &format!("{loc}/Items"),
+                            "Items must be a JSON array or a JSONata expression {% … %}",
+                        );
+                    }
+                }
+            }
             let max_concurrency_path = match path_field(c, o, "MaxConcurrencyPath", loc, true) {
                 PathField::Path(p) => Some(p),
                 _ => None,
@@ -902,5 +1087,9 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str) -> Option<State> {
         retry,
         catch,
         kind,
+        jsonata,
+        arguments: o.get("Arguments").cloned(),
+        output: o.get("Output").cloned(),
+        raw: Rc::new(if jsonata { o.clone() } else { Map::new() }),
     })
 }

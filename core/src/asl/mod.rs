@@ -4,13 +4,15 @@
 //! state applies (this module): InputPath → Parameters → (the state's work) →
 //! ResultSelector → ResultPath → OutputPath, with Step Functions' rules — ResultPath
 //! writes into the state's *raw* input, `null` paths, `.$` keys, `$$` and variables.
-//! The service that runs executions is `services::sfn`.
+//! JSONata states evaluate `{% … %}` expressions instead ([`query`]). The service that
+//! runs executions is `services::sfn`.
 
 pub mod choice;
 pub mod definition;
 pub mod graph;
 pub mod intrinsics;
 pub mod path;
+pub mod query;
 pub mod teststate;
 
 use crate::rng::Rng;

@@ -6,6 +6,9 @@
 //! Every step is written to the execution's history in AWS's GetExecutionHistory
 //! format, with ids and previousEventId chaining each thread.
 
+#[path = "jsonata.rs"]
+mod jsonata;
+
 use super::{Sfn, STANDARD_MAX_MS};
 use crate::asl::definition::{Kind, PathField, State, States, WaitFor};
 use crate::asl::{self, choice, error_matches, Failure, Scope};
@@ -414,6 +417,10 @@ pub(crate) struct Run {
     fan: Option<Fan>,
     /// The current Task has a TimeoutSeconds timer running.
     timed: bool,
+    /// The id of the current state's …StateEntered event (JSONata error causes name it).
+    entered_id: u64,
+    /// JSONata: the Choice rule taken (its Output and Assign apply).
+    choice_rule: Option<usize>,
 }
 
 impl Run {
@@ -582,6 +589,8 @@ impl Sfn {
             phase: Phase::Idle,
             fan: None,
             timed: false,
+            entered_id: 0,
+            choice_rule: None,
         });
         k.schedule(0, Event::Sfn(SfnEvent::Enter { run: ri }));
         ri
@@ -665,7 +674,8 @@ impl Sfn {
         r.retry_count = 0;
         r.entered_ms = k.now_ms();
         let input = r.input.to_string();
-        self.state_event(k, ri, true, st, input);
+        let id = self.state_event(k, ri, true, st, input);
+        self.runs[ri].entered_id = id;
         self.execute(k, ri);
     }
 
@@ -685,6 +695,9 @@ impl Sfn {
             }
             _ => None,
         };
+        if st.jsonata {
+            return self.execute_jsonata(k, ri);
+        }
         let context = self.context(ri);
         let vars = self.runs[ri].vars.clone();
         let scope = Scope::new(&context, &vars);
@@ -781,6 +794,7 @@ impl Sfn {
                             p.text
                         ))),
                     },
+                    WaitFor::Expr { .. } => Ok(0),
                     WaitFor::TimestampPath(p) => match scope
                         .lookup(&effective, p)
                         .as_ref()
@@ -847,37 +861,7 @@ impl Sfn {
                     Err(f) => return self.fail_state(k, ri, f),
                 };
                 self.runs[ri].effective = effective;
-                let started = self.run_event(k, ri, "ParallelStateStarted", None);
-                let vars = self.runs[ri].vars.clone();
-                let n = branches.len();
-                self.runs[ri].fan = Some(Fan {
-                    map: false,
-                    items: Vec::new(),
-                    children: Vec::new(),
-                    results: vec![None; n],
-                    next: n,
-                    running: n,
-                    max: n,
-                    done: 0,
-                    failures: 0,
-                    tolerated: None,
-                });
-                self.runs[ri].phase = Phase::FanOut;
-                for (i, b) in branches.iter().enumerate() {
-                    let c = self.spawn(
-                        k,
-                        self.runs[ri].exec,
-                        b.clone(),
-                        input.clone(),
-                        Some((ri, i)),
-                        started,
-                        vars.clone(),
-                        None,
-                    );
-                    if let Some(f) = self.runs[ri].fan.as_mut() {
-                        f.children.push(c);
-                    }
-                }
+                self.start_branches(k, ri, branches, input);
             }
             Kind::Map {
                 items_path,
@@ -908,33 +892,8 @@ impl Sfn {
                         },
                         None => json!({}),
                     };
-                    let action = if reader["Resource"]
-                        .as_str()
-                        .unwrap_or("")
-                        .ends_with("listObjectsV2")
-                    {
-                        "s3:ListObjectsV2"
-                    } else {
-                        "s3:GetObject"
-                    };
                     self.runs[ri].effective = effective;
-                    self.runs[ri].phase = Phase::Reading {
-                        max,
-                        reader: reader.clone(),
-                    };
-                    let gen = self.runs[ri].gen;
-                    let lid = self.machines[self.execs[self.runs[ri].exec].machine]
-                        .logical_id
-                        .clone();
-                    k.schedule(
-                        0,
-                        Event::Call {
-                            caller: lid,
-                            action: action.into(),
-                            params,
-                            waiter: Waiter::Sfn(SfnWaiter { run: ri, gen }),
-                        },
-                    );
+                    self.start_reader(k, ri, reader, params, max);
                     return;
                 }
                 let items = match items_path {
@@ -960,8 +919,99 @@ impl Sfn {
         }
     }
 
+    /// A Parallel state starts its branches on `input`.
+    fn start_branches(
+        &mut self,
+        k: &mut Kernel<Event>,
+        ri: usize,
+        branches: &[Rc<States>],
+        input: Value,
+    ) {
+        let started = self.run_event(k, ri, "ParallelStateStarted", None);
+        let vars = self.runs[ri].vars.clone();
+        let n = branches.len();
+        self.runs[ri].fan = Some(Fan {
+            map: false,
+            items: Vec::new(),
+            children: Vec::new(),
+            results: vec![None; n],
+            next: n,
+            running: n,
+            max: n,
+            done: 0,
+            failures: 0,
+            tolerated: None,
+        });
+        self.runs[ri].phase = Phase::FanOut;
+        for (i, b) in branches.iter().enumerate() {
+            let c = self.spawn(
+                k,
+                self.runs[ri].exec,
+                b.clone(),
+                input.clone(),
+                Some((ri, i)),
+                started,
+                vars.clone(),
+                None,
+            );
+            if let Some(f) = self.runs[ri].fan.as_mut() {
+                f.children.push(c);
+            }
+        }
+    }
+
+    /// A Map's ItemReader: the items come from S3, through the engine's API.
+    fn start_reader(
+        &mut self,
+        k: &mut Kernel<Event>,
+        ri: usize,
+        reader: &Value,
+        params: Value,
+        max: usize,
+    ) {
+        let action = if reader["Resource"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("listObjectsV2")
+        {
+            "s3:ListObjectsV2"
+        } else {
+            "s3:GetObject"
+        };
+        self.runs[ri].phase = Phase::Reading {
+            max,
+            reader: reader.clone(),
+        };
+        let gen = self.runs[ri].gen;
+        let lid = self.machines[self.execs[self.runs[ri].exec].machine]
+            .logical_id
+            .clone();
+        k.schedule(
+            0,
+            Event::Call {
+                caller: lid,
+                action: action.into(),
+                params,
+                waiter: Waiter::Sfn(SfnWaiter { run: ri, gen }),
+            },
+        );
+    }
+
     /// A Map state's items are known: start its iterations.
     fn begin_map(&mut self, k: &mut Kernel<Event>, ri: usize, items: Vec<Value>, max: usize) {
+        self.begin_map_tolerating(k, ri, items, max, None)
+    }
+
+    /// `tolerated` replaces the state's ToleratedFailureCount/Percentage (JSONata
+    /// expressions evaluated at the start).
+    fn begin_map_tolerating(
+        &mut self,
+        k: &mut Kernel<Event>,
+        ri: usize,
+        items: Vec<Value>,
+        max: usize,
+        tolerated: Option<(Option<u64>, Option<f64>)>,
+    ) {
         let (set, si) = self.state(ri);
         let Kind::Map {
             distributed,
@@ -989,7 +1039,8 @@ impl Sfn {
             max,
             done: 0,
             failures: 0,
-            tolerated: distributed.then_some((*tolerated_count, *tolerated_percentage)),
+            tolerated: distributed
+                .then_some(tolerated.unwrap_or((*tolerated_count, *tolerated_percentage))),
         });
         self.runs[ri].phase = Phase::FanOut;
         if n == 0 {
@@ -1036,8 +1087,13 @@ impl Sfn {
                     self.runs[ri].map_item = Some((i, item.clone()));
                     let context = self.context(ri);
                     self.runs[ri].map_item = None;
-                    let scope = Scope::new(&context, &self.runs[ri].vars);
-                    match scope.template(sel, &self.runs[ri].effective, &mut k.rng) {
+                    let r = if st.jsonata {
+                        self.jsonata_item(k, ri, st, sel, &context)
+                    } else {
+                        let scope = Scope::new(&context, &self.runs[ri].vars);
+                        scope.template(sel, &self.runs[ri].effective, &mut k.rng)
+                    };
+                    match r {
                         Ok(v) => v,
                         Err(f) => return self.fail_fan(k, ri, f),
                     }
@@ -1205,35 +1261,12 @@ impl Sfn {
         // The raw input is taken, not copied: ResultPath writes into it. It goes back
         // into the run if anything fails (a Catch's ResultPath needs it).
         let mut raw_input = Some(std::mem::take(&mut self.runs[ri].input));
-        let out = (|| -> Result<(Value, Option<Map<String, Value>>), Failure> {
-            let scope = Scope::new(&context, &vars);
-            let result = match &st.result_selector {
-                Some(sel) => scope.template(sel, &result, &mut k.rng)?,
-                None => result,
-            };
-            let assigned = match &st.assign {
-                Some(a) => match scope.template(a, &result, &mut k.rng)? {
-                    Value::Object(o) => Some(o),
-                    _ => None,
-                },
-                None => None,
-            };
-            let output = if produces {
-                asl::check_size(&result, "state result")?;
-                let raw = raw_input.take().unwrap_or_default();
-                match asl::result_path_into(&st.result_path, raw, result) {
-                    Ok(v) => v,
-                    Err((f, raw)) => {
-                        raw_input = Some(raw);
-                        return Err(f);
-                    }
-                }
-            } else {
-                result
-            };
-            let output = scope.select_owned(&st.output_path, output)?;
-            Ok((output, assigned))
-        })();
+        let out = if st.jsonata {
+            let input = raw_input.as_ref().cloned().unwrap_or_default();
+            self.jsonata_output(k, ri, st, produces.then_some(&result), &input)
+        } else {
+            self.jsonpath_output(k, st, &context, &vars, result, produces, &mut raw_input)
+        };
         if let Some(raw) = raw_input {
             self.runs[ri].input = raw;
         }
@@ -1255,6 +1288,49 @@ impl Sfn {
             Some(n) => self.transition(k, ri, &n, output),
             None => self.end_run(k, ri, Ok(output)),
         }
+    }
+
+    /// ResultSelector, Assign, ResultPath and OutputPath of a JSONPath state.
+    #[allow(clippy::too_many_arguments)]
+    fn jsonpath_output(
+        &self,
+        k: &mut Kernel<Event>,
+        st: &State,
+        context: &dyn Fn() -> Value,
+        vars: &BTreeMap<String, Value>,
+        result: Value,
+        produces: bool,
+        raw_input: &mut Option<Value>,
+    ) -> Result<(Value, Option<Map<String, Value>>), Failure> {
+        (|| -> Result<(Value, Option<Map<String, Value>>), Failure> {
+            let scope = Scope::new(context, vars);
+            let result = match &st.result_selector {
+                Some(sel) => scope.template(sel, &result, &mut k.rng)?,
+                None => result,
+            };
+            let assigned = match &st.assign {
+                Some(a) => match scope.template(a, &result, &mut k.rng)? {
+                    Value::Object(o) => Some(o),
+                    _ => None,
+                },
+                None => None,
+            };
+            let output = if produces {
+                asl::check_size(&result, "state result")?;
+                let raw = raw_input.take().unwrap_or_default();
+                match asl::result_path_into(&st.result_path, raw, result) {
+                    Ok(v) => v,
+                    Err((f, raw)) => {
+                        *raw_input = Some(raw);
+                        return Err(f);
+                    }
+                }
+            } else {
+                result
+            };
+            let output = scope.select_owned(&st.output_path, output)?;
+            Ok((output, assigned))
+        })()
     }
 
     fn transition(&mut self, k: &mut Kernel<Event>, ri: usize, next: &str, input: Value) {
@@ -1302,6 +1378,25 @@ impl Sfn {
         for c in &st.catch {
             if !error_matches(&c.errors, &f.error) {
                 continue;
+            }
+            if st.jsonata {
+                return match self.jsonata_catch(k, ri, st, c, &f) {
+                    Ok(output) => {
+                        self.state_event(k, ri, false, st, output.to_string());
+                        self.transition(k, ri, &c.next, output)
+                    }
+                    Err(e) => self.end_run(k, ri, Err(e)),
+                };
+            }
+            if let Some(a) = &c.assign {
+                let context = self.context(ri);
+                let vars = self.runs[ri].vars.clone();
+                let scope = Scope::new(&context, &vars);
+                match scope.template(a, &f.output(), &mut k.rng) {
+                    Ok(Value::Object(o)) => self.runs[ri].vars.extend(o),
+                    Ok(_) => {}
+                    Err(e) => return self.end_run(k, ri, Err(e)),
+                }
             }
             match Scope::result_path(&c.result_path, &self.runs[ri].input, f.output()) {
                 Ok(output) => {
