@@ -90,6 +90,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         include_str!("../../public/examples/step-functions-map.yaml"),
     ),
     (
+        "step-functions-jsonata",
+        "Step Functions: JSONata, variables and Choice conditions",
+        include_str!("../../public/examples/step-functions-jsonata.yaml"),
+    ),
+    (
         "eventbridge-orders",
         "EventBridge: bus, patterns, input transformer, schedule, DLQ",
         include_str!("../../public/examples/eventbridge-orders.yaml"),

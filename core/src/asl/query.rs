@@ -108,6 +108,7 @@ impl<'a> Query<'a> {
 
     pub fn with(mut self, key: &'static str, v: &'a Value) -> Self {
         self.extra = Some((key, v));
+        self.states = OnceCell::new();
         self
     }
 

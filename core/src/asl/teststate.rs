@@ -6,6 +6,7 @@
 //! does not call services from TestState).
 
 use super::definition::{self, Kind};
+use super::query::Query;
 use super::{choice, error_matches, Failure, Scope};
 use crate::rng::Rng;
 use serde_json::{json, Map, Value};
@@ -76,7 +77,13 @@ pub fn run(state: &Value, input: &Value, mock: Option<&Value>, seed: u64) -> Res
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
+    let jsonata = s
+        .jsonata
+        .then(|| jsonata_flow(s, input, mock, &context, &mut rng, &mut data));
     let outcome = (|| -> Result<(Value, Option<String>), Failure> {
+        if let Some(r) = jsonata {
+            return r;
+        }
         let effective = scope.select_path(&s.input_path, input)?;
         data.insert("afterInputPath".into(), text(&effective));
         let params = match &s.parameters {
@@ -88,22 +95,7 @@ pub fn run(state: &Value, input: &Value, mock: Option<&Value>, seed: u64) -> Res
         }
         let (result, chosen) = match &s.kind {
             Kind::Pass { result } => (result.clone().unwrap_or(params), None),
-            Kind::Task { .. } => {
-                let mock = mock.ok_or_else(|| Failure::new("States.Runtime", "TestState runs Task states with a mock in the playground: give mock.result or mock.errorOutput"))?;
-                if let Some(e) = mock.get("errorOutput") {
-                    return Err(Failure::new(
-                        e.get("error").and_then(Value::as_str).unwrap_or(""),
-                        e.get("cause").and_then(Value::as_str).unwrap_or(""),
-                    ));
-                }
-                let r = match mock.get("result") {
-                    Some(Value::String(t)) => serde_json::from_str(t)
-                        .map_err(|e| Failure::runtime(format!("mock.result is not JSON: {e}")))?,
-                    Some(other) => other.clone(),
-                    None => Value::Null,
-                };
-                (r, None)
-            }
+            Kind::Task { .. } => (mock_result(mock)?, None),
             Kind::Choice { choices, default } => {
                 let lookup = |p: &super::path::Path| scope.lookup(&effective, p);
                 let mut picked = None;
@@ -183,6 +175,18 @@ pub fn run(state: &Value, input: &Value, mock: Option<&Value>, seed: u64) -> Res
             });
             if retriable {
                 out.insert("status".into(), json!("RETRIABLE"));
+            } else if let (Some(c), true) = (caught, s.jsonata) {
+                out.insert("status".into(), json!("CAUGHT_ERROR"));
+                let error = f.output();
+                let q = Query::new(name, 1, input, &context, &vars, 0).with("errorOutput", &error);
+                let caught_output = match c.get("Output") {
+                    Some(t) => q.template(t, "Output", &mut rng).map_err(|e| e.cause)?,
+                    None => error.clone(),
+                };
+                out.insert("output".into(), text(&caught_output));
+                if let Some(n) = c.get("Next") {
+                    out.insert("nextState".into(), n.clone());
+                }
             } else if let Some(c) = caught {
                 out.insert("status".into(), json!("CAUGHT_ERROR"));
                 let rp = match c.get("ResultPath") {
@@ -206,6 +210,129 @@ pub fn run(state: &Value, input: &Value, mock: Option<&Value>, seed: u64) -> Res
     }
     out.insert("inspectionData".into(), Value::Object(data));
     Ok(Value::Object(out))
+}
+
+/// The JSONata data flow: input → Arguments → result → Output (and Assign), shown as
+/// `afterArguments`, `result` and `variables`.
+fn jsonata_flow(
+    s: &definition::State,
+    input: &Value,
+    mock: Option<&Value>,
+    context: &dyn Fn() -> Value,
+    rng: &mut Rng,
+    data: &mut Map<String, Value>,
+) -> Result<(Value, Option<String>), Failure> {
+    let vars = BTreeMap::new();
+    let q = Query::new(&s.name, 1, input, context, &vars, 0);
+    let args = match &s.arguments {
+        Some(a) => {
+            let v = q.template(a, "Arguments", rng)?;
+            data.insert("afterArguments".into(), text(&v));
+            v
+        }
+        None => input.clone(),
+    };
+    let mut rule = None;
+    let result = match &s.kind {
+        Kind::Task { .. } => {
+            let r = mock_result(mock)?;
+            data.insert("result".into(), text(&r));
+            Some(r)
+        }
+        Kind::Choice { choices, default } => {
+            let mut next = None;
+            for c in choices {
+                let yes = match c.get("Condition") {
+                    Some(Value::Bool(b)) => *b,
+                    Some(v) => q.typed(v, "Condition", "boolean", rng)? == Value::Bool(true),
+                    None => false,
+                };
+                if yes {
+                    next = c.get("Next").and_then(Value::as_str).map(String::from);
+                    rule = Some(c);
+                    break;
+                }
+            }
+            let to = next
+                .or_else(|| default.clone())
+                .ok_or_else(|| Failure::new("States.NoChoiceMatched", "No Matches!"))?;
+            data.insert("nextState".into(), json!(to));
+            None
+        }
+        Kind::Fail { error, cause, .. } => {
+            let mut pick = |v: &Option<String>, field: &str| -> Result<String, Failure> {
+                match v {
+                    Some(t) if super::query::expr_text(t).is_some() => Ok(q
+                        .typed(&Value::String(t.clone()), field, "string", rng)?
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()),
+                    Some(t) => Ok(t.clone()),
+                    None => Ok(String::new()),
+                }
+            };
+            let error = pick(error, "Error")?;
+            return Err(Failure::new(&error, pick(cause, "Cause")?));
+        }
+        Kind::Parallel { .. } | Kind::Map { .. } => {
+            return Err(Failure::runtime(
+                "TestState does not run Parallel and Map states in the playground yet",
+            ));
+        }
+        _ => None,
+    };
+    let _ = args;
+    let q = match &result {
+        Some(r) => q.with("result", r),
+        None => q,
+    };
+    let output = match rule.and_then(|r| r.get("Output")).or(s.output.as_ref()) {
+        Some(t) => q.template(t, "Output", rng)?,
+        None => result.clone().unwrap_or_else(|| input.clone()),
+    };
+    let mut assigned = Map::new();
+    for a in [s.assign.as_ref(), rule.and_then(|r| r.get("Assign"))]
+        .into_iter()
+        .flatten()
+    {
+        if let Value::Object(o) = q.template(a, "Assign", rng)? {
+            assigned.extend(o);
+        }
+    }
+    if !assigned.is_empty() {
+        data.insert("variables".into(), text(&Value::Object(assigned)));
+    }
+    let next = data
+        .remove("nextState")
+        .and_then(|v| v.as_str().map(String::from));
+    Ok((output, next))
+}
+
+/// A Task's mocked result: `mock.result` (JSON text or JSON) or `mock.errorOutput`.
+fn mock_result(mock: Option<&Value>) -> Result<Value, Failure> {
+    let mock = mock.ok_or_else(|| Failure::new("States.Runtime", "TestState runs Task states with a mock in the playground: give mock.result or mock.errorOutput"))?;
+    if let Some(e) = mock.get("errorOutput") {
+        return Err(Failure::new(
+            e.get("error").and_then(Value::as_str).unwrap_or(""),
+            e.get("cause").and_then(Value::as_str).unwrap_or(""),
+        ));
+    }
+    Ok(match mock.get("result") {
+        Some(Value::String(t)) => serde_json::from_str(t)
+            .map_err(|e| Failure::runtime(format!("mock.result is not JSON: {e}")))?,
+        Some(other) => other.clone(),
+        None => Value::Null,
+    })
+}
+
+/// The state as TestState should see it: with the machine's `QueryLanguage` when the
+/// state does not name its own.
+pub fn with_machine_language(definition: &Value, state: &Value) -> Value {
+    let mut st = state.clone();
+    if let (Some(ql), Some(o)) = (definition.get("QueryLanguage"), st.as_object_mut()) {
+        o.entry("QueryLanguage").or_insert_with(|| ql.clone());
+    }
+    st
 }
 
 #[cfg(test)]
@@ -238,6 +365,51 @@ mod tests {
         assert_eq!(
             d["afterResultPath"],
             "{\"order\":{\"n\":2},\"other\":1,\"priced\":{\"total\":20}}"
+        );
+    }
+
+    #[test]
+    fn a_jsonata_task_shows_arguments_result_output_and_variables() {
+        let state = json!({"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::lambda:invoke",
+            "Arguments": {"FunctionName": "f", "Payload": {"n": "{% $states.input.order.n %}"}},
+            "Output": {"total": "{% $states.result.Payload.total %}", "n": "{% $states.input.order.n %}"},
+            "Assign": {"lastTotal": "{% $states.result.Payload.total %}"}, "Next": "Ship"});
+        let r = run(
+            &state,
+            &json!({"order": {"n": 2}}),
+            Some(&json!({"result": "{\"Payload\": {\"total\": 20}}"})),
+            1,
+        )
+        .unwrap();
+        assert_eq!(r["status"], "SUCCEEDED", "{r}");
+        assert_eq!(r["nextState"], "Ship");
+        assert_eq!(r["output"], "{\"total\":20,\"n\":2}");
+        let d = &r["inspectionData"];
+        assert_eq!(
+            d["afterArguments"],
+            "{\"FunctionName\":\"f\",\"Payload\":{\"n\":2}}"
+        );
+        assert_eq!(d["variables"], "{\"lastTotal\":20}");
+        let caught = json!({"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Output": {"why": "{% $states.errorOutput.Cause %}"}, "Next": "Handle"}]});
+        let r = run(
+            &caught,
+            &json!({}),
+            Some(&json!({"errorOutput": {"error": "Boom", "cause": "x"}})),
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            (r["status"].as_str(), r["output"].as_str()),
+            (Some("CAUGHT_ERROR"), Some("{\"why\":\"x\"}"))
+        );
+        let choice = with_machine_language(
+            &json!({"QueryLanguage": "JSONata"}),
+            &json!({"Type": "Choice", "Choices": [{"Condition": "{% $states.input.n > 1 %}", "Next": "Big"}], "Default": "Small"}),
+        );
+        assert_eq!(
+            run(&choice, &json!({"n": 5}), None, 1).unwrap()["nextState"],
+            "Big"
         );
     }
 

@@ -343,7 +343,7 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
                 {move || checked.with(|c| c.2.clone()).into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
             </ul>
             {move || chosen.get().map(|name| {
-                let state = resolved_def.with_value(|d| d.as_ref().and_then(|d| find_state(d, &name)).cloned());
+                let state = resolved_def.with_value(|d| d.as_ref().and_then(|d| find_state(d, &name).map(|s| playground_core::asl::teststate::with_machine_language(d, s))));
                 let events = pg.history.with_untracked(|h| h.as_ref().map(|(_, e)| e.clone()).unwrap_or_default());
                 state.map(|s| view! { <DataFlow name=name.clone() state=s events=events/> })
             })}
@@ -441,13 +441,17 @@ fn DataFlow(
         let m: Option<serde_json::Value> = mock.with(|t| serde_json::from_str(t).ok());
         parsed.and_then(|i| playground_core::asl::teststate::run(&state, &i, m.as_ref(), 1))
     });
-    const STAGES: [&str; 6] = [
+    // JSONPath states show the first six, JSONata states input, afterArguments, result
+    // and the variables they assign.
+    const STAGES: [&str; 8] = [
         "input",
         "afterInputPath",
         "afterParameters",
+        "afterArguments",
         "result",
         "afterResultSelector",
         "afterResultPath",
+        "variables",
     ];
     view! {
         <div id="dataflow" class="dataflow">

@@ -361,9 +361,10 @@ impl Sfn {
                     .and_then(Value::as_str)
                     .or(def.get("StartAt").and_then(Value::as_str))
                     .unwrap_or("");
-                states.get(name).cloned().ok_or_else(|| {
+                let st = states.get(name).ok_or_else(|| {
                     AwsError::client("InvalidDefinition", format!("no state named '{name}'"))
-                })?
+                })?;
+                crate::asl::teststate::with_machine_language(&def, st)
             }
             None => def,
         };
