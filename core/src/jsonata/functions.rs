@@ -823,12 +823,10 @@ fn f_sort(ctx: &mut Ctx, a: A) -> R {
     }
 }
 
-fn hof_args(f: &V, value: &V, i: usize, all: &V) -> A {
-    let mut args = vec![
-        Some(value.clone()),
-        Some(V::Num(i as f64)),
-        Some(all.clone()),
-    ];
+/// What a higher-order function hands `f`: the value, its index (or key) and the whole
+/// array (or object), cut to as many as `f` takes.
+fn hof_args(f: &V, value: &V, key: V, all: &V) -> A {
+    let mut args = vec![Some(value.clone()), Some(key), Some(all.clone())];
     args.truncate(Ctx::arity(f).max(1));
     args
 }
@@ -841,7 +839,7 @@ fn f_map(ctx: &mut Ctx, a: A) -> R {
     let all = V::arr(list.clone());
     let mut out = Vec::new();
     for (i, x) in list.iter().enumerate() {
-        if let Some(r) = ctx.apply(&f, hof_args(&f, x, i, &all), None)? {
+        if let Some(r) = ctx.apply(&f, hof_args(&f, x, V::Num(i as f64), &all), None)? {
             out.push(r);
         }
     }
@@ -856,7 +854,10 @@ fn f_filter(ctx: &mut Ctx, a: A) -> R {
     let all = V::arr(list.clone());
     let mut out = Vec::new();
     for (i, x) in list.iter().enumerate() {
-        if truthy(ctx.apply(&f, hof_args(&f, x, i, &all), None)?.as_ref()) {
+        if truthy(
+            ctx.apply(&f, hof_args(&f, x, V::Num(i as f64), &all), None)?
+                .as_ref(),
+        ) {
             out.push(x.clone());
         }
     }
@@ -872,7 +873,10 @@ fn f_single(ctx: &mut Ctx, a: A) -> R {
     let mut found = None;
     for (i, x) in list.iter().enumerate() {
         let keep = match &f {
-            Some(f) => truthy(ctx.apply(f, hof_args(f, x, i, &all), None)?.as_ref()),
+            Some(f) => truthy(
+                ctx.apply(f, hof_args(f, x, V::Num(i as f64), &all), None)?
+                    .as_ref(),
+            ),
             None => true,
         };
         if keep {
@@ -998,12 +1002,7 @@ fn f_each(ctx: &mut Ctx, a: A) -> R {
     let whole = V::Obj(o.clone());
     let mut out = Vec::new();
     for (k, v) in o.iter() {
-        let mut args = vec![
-            Some(v.clone()),
-            Some(V::Str(k.clone())),
-            Some(whole.clone()),
-        ];
-        args.truncate(Ctx::arity(&f).max(1));
+        let args = hof_args(&f, v, V::Str(k.clone()), &whole);
         if let Some(r) = ctx.apply(&f, args, None)? {
             out.push(r);
         }
@@ -1018,12 +1017,7 @@ fn f_sift(ctx: &mut Ctx, a: A) -> R {
     let whole = V::Obj(o.clone());
     let mut out = Obj::new();
     for (k, v) in o.iter() {
-        let mut args = vec![
-            Some(v.clone()),
-            Some(V::Str(k.clone())),
-            Some(whole.clone()),
-        ];
-        args.truncate(Ctx::arity(&f).max(1));
+        let args = hof_args(&f, v, V::Str(k.clone()), &whole);
         if truthy(ctx.apply(&f, args, None)?.as_ref()) {
             out.insert(k.clone(), v.clone());
         }
