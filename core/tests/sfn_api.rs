@@ -217,3 +217,75 @@ Resources:
         .unwrap_err();
     assert_eq!(e.code, "ActivityDoesNotExist");
 }
+
+#[test]
+fn map_runs_are_described_and_listed() {
+    let t = r#"
+Resources:
+  Batch:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      StateMachineName: batch
+      Definition:
+        StartAt: Each
+        States:
+          Each:
+            Type: Map
+            MaxConcurrency: 2
+            ToleratedFailurePercentage: 50
+            ItemBatcher: { MaxItemsPerBatch: 2 }
+            ItemProcessor:
+              ProcessorConfig: { Mode: DISTRIBUTED, ExecutionType: EXPRESS }
+              StartAt: Keep
+              States: { Keep: { Type: Pass, End: true } }
+            End: true
+"#;
+    let mut sim = Sim::load(t).unwrap();
+    let started = sim
+        .call(
+            "console",
+            "states:StartExecution",
+            json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:batch", "input": "[1, 2, 3]"}),
+        )
+        .unwrap();
+    sim.run_to_idle(600_000);
+    let exec = started["executionArn"].as_str().unwrap();
+    let runs = sim
+        .call(
+            "console",
+            "states:ListMapRuns",
+            json!({"executionArn": exec}),
+        )
+        .unwrap();
+    let run = &runs["mapRuns"][0];
+    let arn = run["mapRunArn"].as_str().unwrap();
+    assert!(
+        arn.starts_with("arn:aws:states:us-east-1:123456789012:mapRun:batch/Each:"),
+        "{arn}"
+    );
+    assert_eq!(
+        run["stateMachineArn"],
+        "arn:aws:states:us-east-1:123456789012:stateMachine:batch/Each"
+    );
+    let d = sim
+        .call(
+            "console",
+            "states:DescribeMapRun",
+            json!({"mapRunArn": arn}),
+        )
+        .unwrap();
+    assert_eq!(d["status"], "SUCCEEDED");
+    assert_eq!(d["maxConcurrency"], 2);
+    assert_eq!(d["toleratedFailurePercentage"], 50.0);
+    // Three items in batches of two: two child executions.
+    assert_eq!(d["executionCounts"]["total"], 2);
+    assert_eq!(d["executionCounts"]["succeeded"], 2);
+    let missing = sim
+        .call(
+            "console",
+            "states:DescribeMapRun",
+            json!({"mapRunArn": "arn:nope"}),
+        )
+        .unwrap_err();
+    assert_eq!(missing.code, "ResourceNotFound");
+}

@@ -100,6 +100,12 @@ pub enum Kind {
         tolerated_percentage: Option<f64>,
         /// ItemReader: items from an S3 object (JSON, JSONL, CSV) or an object listing.
         item_reader: Option<Value>,
+        /// Distributed only: ItemBatcher groups items into batches, one child each.
+        item_batcher: Option<Value>,
+        /// Distributed only: ResultWriter shapes the results and may export them to S3.
+        result_writer: Option<Value>,
+        /// The Map Run's name part: `Label`, or the state's name.
+        label: String,
     },
 }
 
@@ -1033,6 +1039,98 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str, top_jsonata: bool) -
                     );
                 }
             }
+            let item_batcher = o.get("ItemBatcher").cloned();
+            let result_writer = o.get("ResultWriter").cloned();
+            for (k, v) in [
+                ("ItemBatcher", &item_batcher),
+                ("ResultWriter", &result_writer),
+            ] {
+                if v.is_some() && !distributed {
+                    c.schema(&format!("{loc}/{k}"), format!("{k} is supported only in a Map state whose ItemProcessor has ProcessorConfig.Mode DISTRIBUTED"));
+                }
+            }
+            if let Some(b) = &item_batcher {
+                let l = format!("{loc}/ItemBatcher");
+                let keys = [
+                    "MaxItemsPerBatch",
+                    "MaxItemsPerBatchPath",
+                    "MaxInputBytesPerBatch",
+                    "MaxInputBytesPerBatchPath",
+                ];
+                if !keys.iter().any(|k| b.get(*k).is_some()) {
+                    c.schema(&l, "ItemBatcher must specify MaxItemsPerBatch, MaxInputBytesPerBatch or one of their Path forms");
+                }
+                for (k, max) in [
+                    ("MaxItemsPerBatch", u64::MAX),
+                    ("MaxInputBytesPerBatch", 262_144),
+                ] {
+                    match b.get(k) {
+                        Some(v) if jsonata && is_expr(Some(v)) => {}
+                        Some(v) if !v.as_u64().is_some_and(|n| n >= 1 && n <= max) => {
+                            c.schema(
+                                &format!("{l}/{k}"),
+                                if max == u64::MAX {
+                                    format!("{k} must be a positive integer")
+                                } else {
+                                    format!("{k} must be from 1 to {max} (256 KiB)")
+                                },
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(bi) = b.get("BatchInput") {
+                    if jsonata {
+                        super::query::check(bi, &format!("{l}/BatchInput"), &mut |l, m| {
+                            c.schema(l, m)
+                        });
+                    } else {
+                        template(c, bi, &format!("{l}/BatchInput"));
+                    }
+                }
+            }
+            if let Some(w) = &result_writer {
+                let l = format!("{loc}/ResultWriter");
+                let res = w.get("Resource").and_then(Value::as_str);
+                let cfg = w.get("WriterConfig");
+                if res.is_none() && cfg.is_none() {
+                    c.schema(&l, "ResultWriter needs Resource and Parameters (export to S3), WriterConfig, or both");
+                }
+                if let Some(r) = res {
+                    if r != "arn:aws:states:::s3:putObject" {
+                        c.error(
+                            "INVALID_RESOURCE",
+                            &format!("{l}/Resource"),
+                            format!(
+                                "ResultWriter Resource '{r}' is not arn:aws:states:::s3:putObject"
+                            ),
+                        );
+                    }
+                    let params = w.get("Parameters").or(w.get("Arguments"));
+                    if params
+                        .and_then(|p| p.get("Bucket").or(p.get("Bucket.$")))
+                        .is_none()
+                    {
+                        c.schema(&l, "These fields are required: [Parameters.Bucket]");
+                    }
+                }
+                if let Some(cfg) = cfg {
+                    let t = cfg.get("Transformation").and_then(Value::as_str);
+                    if !matches!(t, None | Some("NONE" | "COMPACT" | "FLATTEN")) {
+                        c.schema(
+                            &format!("{l}/WriterConfig/Transformation"),
+                            "Transformation must be NONE, COMPACT or FLATTEN",
+                        );
+                    }
+                    let o = cfg.get("OutputType").and_then(Value::as_str);
+                    if !matches!(o, None | Some("JSON" | "JSONL")) {
+                        c.schema(
+                            &format!("{l}/WriterConfig/OutputType"),
+                            "OutputType must be JSON or JSONL",
+                        );
+                    }
+                }
+            }
             let processor = states(c, proc_v, &format!("{loc}/{proc_key}"), top_jsonata)?;
             if o.contains_key("ItemSelector") && o.contains_key("Parameters") {
                 c.schema(
@@ -1065,6 +1163,13 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str, top_jsonata: bool) -
                 tolerated_count: o.get("ToleratedFailureCount").and_then(Value::as_u64),
                 tolerated_percentage: o.get("ToleratedFailurePercentage").and_then(Value::as_f64),
                 item_reader,
+                item_batcher,
+                result_writer,
+                label: o
+                    .get("Label")
+                    .and_then(Value::as_str)
+                    .unwrap_or(name)
+                    .to_string(),
             }
         }
         _ => unreachable!("checked by allowed()"),

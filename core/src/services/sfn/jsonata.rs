@@ -10,7 +10,7 @@ use crate::asl::definition::Catcher;
 use crate::asl::query::{expr_text, Query};
 
 impl Sfn {
-    fn query<'a>(
+    pub(super) fn query<'a>(
         &self,
         ri: usize,
         st: &'a State,

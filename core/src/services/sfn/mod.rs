@@ -91,6 +91,8 @@ pub(crate) struct Sfn {
     account: String,
     activities: Vec<activity::Activity>,
     next_poll: u64,
+    /// Distributed Map runs, for DescribeMapRun and ListMapRuns.
+    map_runs: Vec<run::MapRunRecord>,
 }
 
 /// SAM substitutes `${Name}` in every string of the definition.
@@ -253,6 +255,7 @@ impl Sfn {
             account: model.account.clone(),
             activities: activity::from_model(model),
             next_poll: 0,
+            map_runs: Vec::new(),
         })
     }
 
@@ -327,6 +330,8 @@ impl Sfn {
                 "type": if m.express { "EXPRESS" } else { "STANDARD" }, "creationDate": 0,
             })).collect::<Vec<_>>()})),
             "TestState" => self.test_state(k, p),
+            "DescribeMapRun" => self.describe_map_run(p),
+            "ListMapRuns" => self.list_map_runs(p),
             "ValidateStateMachineDefinition" => {
                 let def = p.get("definition").cloned().unwrap_or(Value::Null);
                 let (_, diags) = definition::read(&def);

@@ -8,6 +8,9 @@
 
 #[path = "jsonata.rs"]
 mod jsonata;
+#[path = "maprun.rs"]
+mod maprun;
+pub(crate) use maprun::MapRunRecord;
 
 use super::{Sfn, STANDARD_MAX_MS};
 use crate::asl::definition::{Kind, PathField, State, States, WaitFor};
@@ -380,6 +383,12 @@ enum Phase {
         max: usize,
         reader: Value,
     },
+    /// A Distributed Map's ResultWriter is writing to S3: the puts still to make and
+    /// the state's output once they are done.
+    Writing {
+        puts: Vec<Value>,
+        output: Value,
+    },
 }
 
 struct Fan {
@@ -393,6 +402,8 @@ struct Fan {
     done: usize,
     failures: usize,
     tolerated: Option<(Option<u64>, Option<f64>)>,
+    /// A Distributed Map's Map Run.
+    run: Option<maprun::MapRun>,
 }
 
 pub(crate) struct Run {
@@ -941,6 +952,7 @@ impl Sfn {
             done: 0,
             failures: 0,
             tolerated: None,
+            run: None,
         });
         self.runs[ri].phase = Phase::FanOut;
         for (i, b) in branches.iter().enumerate() {
@@ -1022,13 +1034,25 @@ impl Sfn {
         else {
             return;
         };
+        let tolerated =
+            distributed.then_some(tolerated.unwrap_or((*tolerated_count, *tolerated_percentage)));
+        let (items, run) = match tolerated {
+            Some(t) => match self.start_map_run(k, ri, items, max, t) {
+                Ok((items, run)) => (items, Some(run)),
+                Err(f) => return self.fail_state(k, ri, f),
+            },
+            None => {
+                let n = items.len();
+                self.run_event(
+                    k,
+                    ri,
+                    "MapStateStarted",
+                    Some(("mapStateStartedEventDetails", json!({"length": n}))),
+                );
+                (items, None)
+            }
+        };
         let n = items.len();
-        self.run_event(
-            k,
-            ri,
-            "MapStateStarted",
-            Some(("mapStateStartedEventDetails", json!({"length": n}))),
-        );
         self.runs[ri].fan = Some(Fan {
             map: true,
             items,
@@ -1039,8 +1063,8 @@ impl Sfn {
             max,
             done: 0,
             failures: 0,
-            tolerated: distributed
-                .then_some(tolerated.unwrap_or((*tolerated_count, *tolerated_percentage))),
+            tolerated,
+            run,
         });
         self.runs[ri].phase = Phase::FanOut;
         if n == 0 {
@@ -1072,6 +1096,7 @@ impl Sfn {
             let i = fan.next;
             fan.next += 1;
             fan.running += 1;
+            let prepared = fan.run.as_ref().is_some_and(|r| r.prepared);
             let item = Rc::new(fan.items[i].clone());
             let started = self.run_event(
                 k,
@@ -1083,7 +1108,7 @@ impl Sfn {
                 )),
             );
             let input = match item_selector {
-                Some(sel) => {
+                Some(sel) if !prepared => {
                     self.runs[ri].map_item = Some((i, item.clone()));
                     let context = self.context(ri);
                     self.runs[ri].map_item = None;
@@ -1098,8 +1123,12 @@ impl Sfn {
                         Err(f) => return self.fail_fan(k, ri, f),
                     }
                 }
-                None => (*item).clone(),
+                _ => (*item).clone(),
             };
+            if let Some(run) = self.runs[ri].fan.as_mut().and_then(|f| f.run.as_mut()) {
+                run.inputs[i] = Some(input.clone());
+                run.times[i].0 = k.now_ms();
+            }
             let vars = self.runs[ri].vars.clone();
             let exec = self.runs[ri].exec;
             let c = self.spawn(
@@ -1135,6 +1164,10 @@ impl Sfn {
         };
         let map = fan.map;
         fan.running -= 1;
+        if let Some(run) = fan.run.as_mut() {
+            run.times[slot].1 = k.now_ms();
+            run.failed[slot] = r.is_err();
+        }
         let value = match r {
             Ok(v) => {
                 if map {
@@ -1199,9 +1232,12 @@ impl Sfn {
     }
 
     fn fan_finished(&mut self, k: &mut Kernel<Event>, ri: usize) {
-        let Some(fan) = self.runs[ri].fan.take() else {
+        let Some(mut fan) = self.runs[ri].fan.take() else {
             return;
         };
+        if let Some(run) = fan.run.take() {
+            return self.finish_map_run(k, ri, run, fan.results);
+        }
         let ty = if fan.map {
             "MapStateSucceeded"
         } else {
@@ -1223,8 +1259,11 @@ impl Sfn {
         let Some(fan) = self.runs[ri].fan.take() else {
             return;
         };
-        for c in fan.children {
-            self.kill(c);
+        for c in &fan.children {
+            self.kill(*c);
+        }
+        if let Some(run) = &fan.run {
+            self.fail_map_run(k, ri, run);
         }
         let ty = if fan.map {
             "MapStateFailed"
@@ -1726,6 +1765,21 @@ impl Sfn {
                 Err(_) => {
                     let res = task_result(&integ, r, request_id);
                     self.task_outcome(k, ri, &integ, res);
+                }
+            },
+            Phase::Writing { puts, output } => match r {
+                Ok(_) => self.write_next(k, ri, puts, output),
+                Err(e) => {
+                    self.runs[ri].gen += 1;
+                    self.runs[ri].phase = Phase::Idle;
+                    self.fail_state(
+                        k,
+                        ri,
+                        Failure::new(
+                            "States.ResultWriterFailed",
+                            format!("{}: {}", e.code, e.message),
+                        ),
+                    )
                 }
             },
             Phase::Reading { max, reader } => {
