@@ -117,14 +117,49 @@ pub fn run(state: &Value, input: &Value, mock: Option<&Value>, seed: u64) -> Res
                     cause.clone().unwrap_or_default(),
                 ));
             }
-            Kind::Parallel { .. } | Kind::Map { .. } => {
-                return Err(Failure::runtime(
-                    "TestState does not run Parallel and Map states in the playground yet",
-                ));
+            Kind::Parallel { .. } => (fan_result(mock, "Parallel")?, None),
+            Kind::Map {
+                items_path,
+                item_selector,
+                item_batcher,
+                ..
+            } => {
+                let items = match items_path {
+                    definition::PathField::Path(p) => scope.lookup(&effective, p),
+                    _ => Some(effective.clone()),
+                };
+                let Some(Value::Array(items)) = items else {
+                    return Err(Failure::runtime(
+                        "Invalid path: the ItemsPath must point to a JSON array",
+                    ));
+                };
+                data.insert("afterItemsPath".into(), text(&Value::Array(items.clone())));
+                let selected = match item_selector {
+                    Some(sel) => {
+                        let mut out = Vec::with_capacity(items.len());
+                        for (i, item) in items.iter().enumerate() {
+                            let ctx = || json!({"Execution": {"Input": input}, "State": {"Name": name, "RetryCount": 0}, "Map": {"Item": {"Index": i, "Value": item}}});
+                            out.push(Scope::new(&ctx, &vars).template(sel, &effective, &mut rng)?);
+                        }
+                        data.insert("afterItemSelector".into(), text(&Value::Array(out.clone())));
+                        out
+                    }
+                    None => items,
+                };
+                if let Some(b) = item_batcher {
+                    data.insert("afterItemBatcher".into(), text(&batch(b, &selected)));
+                }
+                (fan_result(mock, "Map")?, None)
             }
         };
-        let produces = matches!(s.kind, Kind::Pass { .. } | Kind::Task { .. });
-        if matches!(s.kind, Kind::Task { .. }) {
+        let produces = matches!(
+            s.kind,
+            Kind::Pass { .. } | Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map { .. }
+        );
+        if matches!(
+            s.kind,
+            Kind::Task { .. } | Kind::Parallel { .. } | Kind::Map { .. }
+        ) {
             data.insert("result".into(), text(&result));
         }
         let result = match &s.result_selector {
@@ -274,10 +309,35 @@ fn jsonata_flow(
             let error = pick(error, "Error")?;
             return Err(Failure::new(&error, pick(cause, "Cause")?));
         }
-        Kind::Parallel { .. } | Kind::Map { .. } => {
-            return Err(Failure::runtime(
-                "TestState does not run Parallel and Map states in the playground yet",
-            ));
+        Kind::Parallel { .. } => {
+            let r = fan_result(mock, "Parallel")?;
+            data.insert("result".into(), text(&r));
+            Some(r)
+        }
+        Kind::Map { item_selector, .. } => {
+            let items = match s.raw.get("Items") {
+                Some(v) => q.typed(v, "Items", "array", rng)?,
+                None => input.clone(),
+            };
+            let Value::Array(items) = items else {
+                return Err(q.failure(
+                    "Items",
+                    "The Map state's input must be a JSON array when Items is not given.".into(),
+                ));
+            };
+            data.insert("afterItemsPath".into(), text(&Value::Array(items.clone())));
+            if let Some(sel) = item_selector {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let ctx = || json!({"Execution": {"Input": input}, "State": {"Name": s.name, "RetryCount": 0}, "Map": {"Item": {"Index": i, "Value": item}}});
+                    let qi = Query::new(&s.name, 1, input, &ctx, &vars, 0);
+                    out.push(qi.template(sel, "ItemSelector", rng)?);
+                }
+                data.insert("afterItemSelector".into(), text(&Value::Array(out)));
+            }
+            let r = fan_result(mock, "Map")?;
+            data.insert("result".into(), text(&r));
+            Some(r)
         }
         _ => None,
     };
@@ -306,6 +366,46 @@ fn jsonata_flow(
         .remove("nextState")
         .and_then(|v| v.as_str().map(String::from));
     Ok((output, next))
+}
+
+/// A Parallel or Map state's mocked result: one array (one entry per branch or item).
+fn fan_result(mock: Option<&Value>, ty: &str) -> Result<Value, Failure> {
+    let r = mock_result(mock).map_err(|f| {
+        if f.error == "States.Runtime" && mock.is_none() {
+            Failure::runtime(format!("TestState runs {ty} states with a mock, as AWS does: give mock.result (a JSON array, one entry per {}) or mock.errorOutput", if ty == "Map" { "item" } else { "branch" }))
+        } else {
+            f
+        }
+    })?;
+    if !r.is_array() {
+        return Err(Failure::runtime(format!(
+            "The mock result of a {ty} state must be a JSON array"
+        )));
+    }
+    Ok(r)
+}
+
+/// ItemBatcher's grouping for the data-flow view (literal MaxItemsPerBatch and
+/// BatchInput; the run applies the byte limit and the Path forms too).
+fn batch(b: &Value, items: &[Value]) -> Value {
+    let size = b
+        .get("MaxItemsPerBatch")
+        .and_then(Value::as_u64)
+        .unwrap_or(items.len().max(1) as u64)
+        .max(1) as usize;
+    Value::Array(
+        items
+            .chunks(size)
+            .map(|c| {
+                let mut o = Map::new();
+                if let Some(bi) = b.get("BatchInput") {
+                    o.insert("BatchInput".into(), bi.clone());
+                }
+                o.insert("Items".into(), Value::Array(c.to_vec()));
+                Value::Object(o)
+            })
+            .collect(),
+    )
 }
 
 /// A Task's mocked result: `mock.result` (JSON text or JSON) or `mock.errorOutput`.
@@ -411,6 +511,64 @@ mod tests {
             run(&choice, &json!({"n": 5}), None, 1).unwrap()["nextState"],
             "Big"
         );
+    }
+
+    #[test]
+    fn parallel_and_map_run_against_a_mocked_result() {
+        let map = json!({"Type": "Map", "ItemsPath": "$.orders", "ItemSelector": {"id.$": "$$.Map.Item.Value.id", "at.$": "$$.Map.Item.Index"},
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "ResultPath": "$.done", "End": true});
+        let r = run(
+            &map,
+            &json!({"orders": [{"id": "a"}, {"id": "b"}]}),
+            Some(&json!({"result": "[1, 2]"})),
+            1,
+        )
+        .unwrap();
+        assert_eq!(r["status"], "SUCCEEDED", "{r}");
+        let d = &r["inspectionData"];
+        assert_eq!(d["afterItemsPath"], "[{\"id\":\"a\"},{\"id\":\"b\"}]");
+        assert_eq!(
+            d["afterItemSelector"],
+            "[{\"id\":\"a\",\"at\":0},{\"id\":\"b\",\"at\":1}]"
+        );
+        assert_eq!(d["result"], "[1,2]");
+        assert_eq!(
+            r["output"],
+            "{\"orders\":[{\"id\":\"a\"},{\"id\":\"b\"}],\"done\":[1,2]}"
+        );
+        let par = json!({"Type": "Parallel", "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}],
+            "ResultSelector": {"first.$": "$[0]"}, "End": true});
+        let r = run(
+            &par,
+            &json!({}),
+            Some(&json!({"result": "[{\"x\": 1}]"})),
+            1,
+        )
+        .unwrap();
+        assert_eq!(r["output"], "{\"first\":{\"x\":1}}");
+        let no_mock = run(&par, &json!({}), None, 1).unwrap();
+        assert_eq!(no_mock["status"], "FAILED");
+        let not_array = run(&par, &json!({}), Some(&json!({"result": "{}"})), 1).unwrap();
+        assert!(not_array["cause"]
+            .as_str()
+            .unwrap()
+            .contains("must be a JSON array"));
+        let nata = json!({"Type": "Map", "QueryLanguage": "JSONata", "Items": "{% $states.input.n %}",
+            "ItemSelector": {"v": "{% $states.context.Map.Item.Value * 10 %}"},
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "Output": {"sum": "{% $sum($states.result) %}"}, "End": true});
+        let r = run(
+            &nata,
+            &json!({"n": [1, 2]}),
+            Some(&json!({"result": [3, 4]})),
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            r["inspectionData"]["afterItemSelector"],
+            "[{\"v\":10},{\"v\":20}]"
+        );
+        assert_eq!(r["output"], "{\"sum\":7}");
     }
 
     #[test]

@@ -425,11 +425,15 @@ fn DataFlow(
     let from_run = input.is_some();
     let input = RwSignal::new(input.unwrap_or_else(|| "{}".into()));
     let is_task = state["Type"] == "Task";
+    // Parallel and Map run in TestState against a mocked result array, as in AWS.
+    let is_fan = state["Type"] == "Parallel" || state["Type"] == "Map";
     let mock = RwSignal::new(
         mock.map(|m| serde_json::to_string_pretty(&m).unwrap_or_default())
             .unwrap_or_else(|| {
                 if is_task {
                     r#"{"result": "{}"}"#.into()
+                } else if is_fan {
+                    r#"{"result": "[]"}"#.into()
                 } else {
                     String::new()
                 }
@@ -443,11 +447,14 @@ fn DataFlow(
     });
     // JSONPath states show the first six, JSONata states input, afterArguments, result
     // and the variables they assign.
-    const STAGES: [&str; 8] = [
+    const STAGES: [&str; 11] = [
         "input",
         "afterInputPath",
         "afterParameters",
         "afterArguments",
+        "afterItemsPath",
+        "afterItemSelector",
+        "afterItemBatcher",
         "result",
         "afterResultSelector",
         "afterResultPath",
@@ -457,8 +464,8 @@ fn DataFlow(
         <div id="dataflow" class="dataflow">
             <h4>{format!("Data flow of “{name}”")}<span class="src">{if from_run { " · input from the chosen execution" } else { " · choose an execution in the Executions panel to use its input" }}</span></h4>
             <label>"Input"<textarea id="dataflow-input" spellcheck="false" prop:value=move || input.get() on:input=move |ev| input.set(event_target_value(&ev))></textarea></label>
-            {is_task.then(|| view! {
-                <label>"Task result (mock)"<textarea id="dataflow-mock" spellcheck="false" prop:value=move || mock.get() on:input=move |ev| mock.set(event_target_value(&ev))></textarea></label>
+            {(is_task || is_fan).then(|| view! {
+                <label>{if is_fan { "Result (mock: an array, one entry per branch or item)" } else { "Task result (mock)" }}<textarea id="dataflow-mock" spellcheck="false" prop:value=move || mock.get() on:input=move |ev| mock.set(event_target_value(&ev))></textarea></label>
             })}
             {move || match stages.get() {
                 Ok(r) => {
