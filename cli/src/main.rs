@@ -27,6 +27,74 @@ fn main() -> ExitCode {
     }
 }
 
+/// Seconds one event may run before the run is stopped (`PLAYGROUND_WATCHDOG_SECS`).
+const WATCHDOG_SECS: u64 = 30;
+
+/// Runs `work` on a thread of its own while this one watches the simulation's event
+/// count. Handler code is bounded by the JS engine's limits, but its loop limit counts
+/// per call frame: a loop calling a function that loops can run for hours. The page
+/// restarts its worker then; here, an event that runs for `WATCHDOG_SECS` of real time
+/// ends the run with an error (exit 3) instead of hanging.
+fn run_watched(
+    load: impl FnOnce() -> Result<Sim, String> + Send + 'static,
+    work: impl FnOnce(&mut Sim) -> Result<(), String> + Send + 'static,
+) -> Result<(), String> {
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    let limit = std::env::var("PLAYGROUND_WATCHDOG_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(WATCHDOG_SECS);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (ptx, prx) = std::sync::mpsc::channel();
+    // The engine is not Send (its JS contexts are not): it is built, run and dropped
+    // on the run's thread; only the event counter is shared.
+    std::thread::Builder::new()
+        .name("run".into())
+        // As deep as the main thread's stack, and more: handlers recurse.
+        .stack_size(64 << 20)
+        .spawn(move || {
+            let mut sim = match load() {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
+            let _ = ptx.send(sim.progress());
+            let _ = tx.send(work(&mut sim));
+        })
+        .map_err(|e| format!("cannot start the run: {e}"))?;
+    let progress = match prx.recv() {
+        Ok(p) => p,
+        // Loading failed: its error is waiting.
+        Err(_) => {
+            return rx
+                .recv()
+                .unwrap_or_else(|_| Err("the run ended without a result".into()))
+        }
+    };
+    let (mut seen, mut since) = (u64::MAX, Instant::now());
+    loop {
+        match rx.recv_timeout(Duration::from_millis(250)) {
+            Ok(r) => return r,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err("the run ended without a result".into())
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        let now = progress.load(Ordering::Relaxed);
+        if now != seen {
+            (seen, since) = (now, Instant::now());
+        } else if since.elapsed() >= Duration::from_secs(limit) {
+            eprintln!(
+                "playground: one event has run for {limit} s of real time without returning — a handler's loop nested in function calls, which the JS engine's per-frame loop limit does not catch; the run was stopped (the page restarts its worker the same way)"
+            );
+            std::process::exit(3);
+        }
+    }
+}
+
 fn read(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
 }
@@ -66,20 +134,22 @@ fn run(args: &[String]) -> Result<(), String> {
             }
             let path = template.ok_or(USAGE)?;
             let text = read(&path)?;
-            let mut sim = Sim::load_with_seed(&text, seed).map_err(|e| format!("{path}: {e}"))?;
-            match duration {
-                Some(d) => sim.run_until(d),
-                None => sim.run_to_idle(DEFAULT_CAP_MS),
-            }
-            let report = sim.report();
-            if json {
-                let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-                // A closed pipe (`| head`) is not an error of the run.
-                let _ = writeln!(std::io::stdout().lock(), "{text}");
-            } else {
-                print_summary(&sim, &report);
-            }
-            Ok(())
+            let load = move || Sim::load_with_seed(&text, seed).map_err(|e| format!("{path}: {e}"));
+            run_watched(load, move |sim| {
+                match duration {
+                    Some(d) => sim.run_until(d),
+                    None => sim.run_to_idle(DEFAULT_CAP_MS),
+                }
+                let report = sim.report();
+                if json {
+                    let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+                    // A closed pipe (`| head`) is not an error of the run.
+                    let _ = writeln!(std::io::stdout().lock(), "{text}");
+                } else {
+                    print_summary(sim, &report);
+                }
+                Ok(())
+            })
         }
         "check" => {
             let path = args.get(1).ok_or(USAGE)?;

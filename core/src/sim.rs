@@ -45,6 +45,9 @@ pub struct Sim {
     calls: Vec<CallRecord>,
     external: BTreeMap<u64, Option<Result<Value, AwsError>>>,
     next_external: u64,
+    /// Events run so far, for a host's watchdog (the CLI's): a count that stops moving
+    /// means one event — a handler's JavaScript — is not returning.
+    progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl Sim {
@@ -150,6 +153,7 @@ impl Sim {
             calls: Vec::new(),
             external: BTreeMap::new(),
             next_external: 0,
+            progress: None,
         };
         sim.lambda.start_pollers(&mut sim.k);
         sim.lambda.start_provisioned(&mut sim.k);
@@ -190,6 +194,9 @@ impl Sim {
     /// Returns false when nothing is scheduled.
     pub fn step(&mut self) -> bool {
         let Some(s) = self.k.pop() else { return false };
+        if let Some(p) = &self.progress {
+            p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         match s.event {
             Event::Driver { index, rep } => self.fire_driver(index, rep),
             Event::Call {
@@ -217,6 +224,11 @@ impl Sim {
             Event::Events(e) => self.events.handle(&mut self.k, e),
         }
         true
+    }
+
+    /// A counter of the events run, shared with a watchdog on another thread.
+    pub fn progress(&mut self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        self.progress.get_or_insert_with(Default::default).clone()
     }
 
     /// Runs every event up to and including `t_ms`, then sets the clock to exactly `t_ms`.
