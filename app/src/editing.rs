@@ -108,12 +108,48 @@ impl Playground {
         self.outcome(edit::add_resource(&text, key, at));
     }
 
-    pub fn move_node(&self, id: &str, x: f64, y: f64) {
+    /// Starts a wire from the selected box with the keyboard (W): the next Enter on
+    /// another box draws it.
+    pub fn start_keyboard_wire(&self) {
+        match self.selected.get_untracked() {
+            Some(Selection::Node(id)) if !self.read_only() => self.kb_wire.set(Some(id)),
+            _ => self.notice.set(Some(
+                "Select the box the wire starts from first (Tab to it).".into(),
+            )),
+        }
+    }
+
+    /// Enter during keyboard wiring: the wire goes to the selected box.
+    pub fn finish_keyboard_wire(&self) -> bool {
+        let Some(from) = self.kb_wire.get_untracked() else {
+            return false;
+        };
+        match self.selected.get_untracked() {
+            Some(Selection::Node(to)) if to != from => {
+                self.kb_wire.set(None);
+                self.drop_wire(&from, &to);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Moves several boxes in one change (a dragged or nudged multi-selection).
+    pub fn move_nodes(&self, moves: Vec<(String, f64, f64)>) {
         let Some(g) = self.graph.get_untracked() else {
             return;
         };
+        if moves.is_empty() {
+            return;
+        }
         let text = self.template.get_untracked();
-        self.outcome(edit::move_node(&text, &g, id, x, y));
+        // Moving keeps the selection as it was (a change selects only its first box).
+        let (sel, multi) = (self.selected.get_untracked(), self.multi.get_untracked());
+        self.outcome(edit::move_nodes(&text, &g, &moves));
+        if moves.len() > 1 {
+            self.selected.set(sel);
+            self.multi.set(multi);
+        }
     }
 
     /// What a wire from `from` to `to` can mean (labels), or why it cannot exist.

@@ -255,6 +255,9 @@ pub struct Playground {
     pub multi: RwSignal<Vec<String>>,
     pub last_change: RwSignal<Option<LastChange>>,
     pub wire_choice: RwSignal<Option<WireChoice>>,
+    /// Wiring with the keyboard (W): the box the wire starts from, until Enter on a
+    /// target box or Escape.
+    pub kb_wire: RwSignal<Option<String>>,
     /// Earlier texts of the template (undo) and undone ones (redo).
     pub undo_stack: RwSignal<Vec<String>>,
     pub redo_stack: RwSignal<Vec<String>>,
@@ -304,6 +307,7 @@ impl Playground {
             multi: RwSignal::new(Vec::new()),
             last_change: RwSignal::new(None),
             wire_choice: RwSignal::new(None),
+            kb_wire: RwSignal::new(None),
             undo_stack: RwSignal::new(Vec::new()),
             redo_stack: RwSignal::new(Vec::new()),
             embed: RwSignal::new(None),

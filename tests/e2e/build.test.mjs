@@ -285,3 +285,65 @@ test('multi-select, copy and paste (also into another scenario), delete several 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a multi-selection moves together, by dragging one of its boxes or with the arrow keys', async () => {
+  const { context, page, errors } = await freshPage(browser);
+  await page.goto(shareLink(START));
+  await page.waitForSelector('g[data-resource="Worker"]');
+  await page.locator('g[data-resource="Inbox"] rect').click();
+  await page.locator('g[data-resource="Worker"] rect').click({ modifiers: ['Shift'] });
+  await page.waitForSelector('g[data-resource="Worker"].selected');
+  // Drag Inbox down: Worker follows while dragging and lands by the same offset.
+  const a = await center(page, 'g[data-resource="Inbox"] rect');
+  const before = await page.locator('g[data-resource="Worker"]').getAttribute('transform');
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move(a.x, a.y + 40, { steps: 4 });
+  await page.mouse.move(a.x, a.y + 80, { steps: 4 });
+  assert.notEqual(await page.locator('g[data-resource="Worker"]').getAttribute('transform'), before, 'the group moves live');
+  await page.mouse.up();
+  await page.waitForFunction(() => /Worker: \[460, 1[6-9]\d\]/.test(document.querySelector('#template').value));
+  const t = await template(page);
+  const y = (id) => Number(t.match(new RegExp(`${id}: \\[(\\d+), (\\d+)\\]`))[2]);
+  assert.equal(y('Inbox') - 100, y('Worker') - 100, 'both moved by the same offset');
+  assert.match(await page.textContent('#change-summary'), /Moved Inbox, Worker/);
+  // One undo puts both back.
+  await page.keyboard.press('Control+z');
+  await page.waitForFunction(() => document.querySelector('#template').value.includes('Worker: [460, 100]'));
+  assert.ok((await template(page)).includes('Inbox: [100, 100]'));
+  // Arrow keys nudge the whole selection (still selected after the moves).
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.querySelector('#template').value.includes('Worker: [470, 100]'));
+  assert.ok((await template(page)).includes('Inbox: [110, 100]'));
+  await page.keyboard.press('Shift+ArrowDown');
+  await page.waitForFunction(() => document.querySelector('#template').value.includes('Worker: [470, 150]'));
+  await page.screenshot({ path: `${SHOTS}/multi-move.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('wiring with the keyboard alone: W on a box, Tab to another, Enter', async () => {
+  const { context, page, errors } = await freshPage(browser);
+  await page.goto(shareLink(START));
+  await page.waitForSelector('g[data-resource="Worker"]');
+  // Tab to the queue (boxes are focusable; focus selects), start a wire with W.
+  await page.locator('g[data-resource="Inbox"]').focus();
+  await page.waitForSelector('g[data-resource="Inbox"].selected');
+  await page.keyboard.press('w');
+  await page.locator('#wire-hint', { hasText: 'Wiring from Inbox' }).waitFor();
+  // Tab on to the function: the hint says what Enter will do.
+  await page.keyboard.press('Tab');
+  await page.waitForSelector('g[data-resource="Worker"].selected');
+  await page.locator('#wire-hint', { hasText: 'Enter wires Inbox → Worker' }).waitFor();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#template').value.includes('Type: SQS'));
+  assert.match(await template(page), /Queue: !GetAtt Inbox\.Arn/);
+  assert.equal(await page.locator('#wire-hint').count(), 0, 'the hint is gone once wired');
+  // Escape cancels a keyboard wire.
+  await page.keyboard.press('w');
+  await page.locator('#wire-hint').waitFor();
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#wire-hint', { state: 'detached' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -38,6 +38,11 @@ fn all() -> Vec<Command> {
             "Ctrl+V",
         ),
         cmd("arrange", "Arrange the boxes automatically", ""),
+        cmd(
+            "wire",
+            "Wire the selected box to another (then Tab to it and press Enter)",
+            "W",
+        ),
         cmd("apply", "Apply the template text", "Ctrl+Enter"),
         cmd("zoom-in", "Zoom in", "+"),
         cmd("zoom-out", "Zoom out", "−"),
@@ -108,6 +113,7 @@ fn run(pg: Playground, id: &str) {
         "copy" => pg.copy_selected(),
         "paste" => pg.paste(),
         "arrange" => pg.arrange(),
+        "wire" => pg.start_keyboard_wire(),
         "apply" => pg.apply_edited(),
         other => {
             if let Some(t) = other.strip_prefix("tab:").and_then(Tab::from_name) {

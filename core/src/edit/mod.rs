@@ -264,12 +264,14 @@ pub fn unique_id(model: &Model, base: &str) -> String {
 
 /// Layout entries for every drawn box that has none yet, so adding or moving one box
 /// leaves the others where the user sees them.
-fn freeze_layout(model: &Model, graph: &Graph, except: &str) -> Vec<Op> {
+fn freeze_layout(model: &Model, graph: &Graph, except: &[&str]) -> Vec<Op> {
     let layout = model.playground.get("Layout").and_then(Value::as_object);
     graph
         .nodes
         .iter()
-        .filter(|n| n.id != except && !layout.is_some_and(|l| l.contains_key(&n.id)))
+        .filter(|n| {
+            !except.contains(&n.id.as_str()) && !layout.is_some_and(|l| l.contains_key(&n.id))
+        })
         .map(|n| Op::Set(layout_path(&n.id), json!([n.x.round(), n.y.round()])))
         .collect()
 }
@@ -291,7 +293,11 @@ pub fn add_resource(text: &str, key: &str, at: Option<(f64, f64)>) -> Result<Cha
     let id = unique_id(&model, kind.base_id);
     let mut ops = Vec::new();
     if let Some((x, y)) = at {
-        ops.extend(freeze_layout(&model, &crate::graph::build(&model), &id));
+        ops.extend(freeze_layout(
+            &model,
+            &crate::graph::build(&model),
+            &[id.as_str()],
+        ));
         ops.push(Op::Set(layout_path(&id), json!([x.round(), y.round()])));
     }
     let mut resource = json!({"Type": kind.resource_type, "Properties": defaults(kind, &id)});
@@ -313,10 +319,23 @@ pub fn add_resource(text: &str, key: &str, at: Option<(f64, f64)>) -> Result<Cha
 
 /// Moves a box: its position goes in `Metadata.Playground.Layout`.
 pub fn move_node(text: &str, graph: &Graph, id: &str, x: f64, y: f64) -> Result<Change, String> {
+    move_nodes(text, graph, &[(id.to_string(), x, y)])
+}
+
+/// Moves several boxes at once (a multi-selection dragged or nudged): one change.
+pub fn move_nodes(
+    text: &str,
+    graph: &Graph,
+    moves: &[(String, f64, f64)],
+) -> Result<Change, String> {
     let model = template::load(text).map_err(|e| e.to_string())?;
-    let mut ops = freeze_layout(&model, graph, id);
-    ops.push(Op::Set(layout_path(id), json!([x.round(), y.round()])));
-    checked(text, &ops, format!("Moved {id}"), Some(id.to_string()))
+    let ids: Vec<&str> = moves.iter().map(|(id, ..)| id.as_str()).collect();
+    let mut ops = freeze_layout(&model, graph, &ids);
+    for (id, x, y) in moves {
+        ops.push(Op::Set(layout_path(id), json!([x.round(), y.round()])));
+    }
+    let first = ids.first().map(|s| s.to_string());
+    checked(text, &ops, format!("Moved {}", ids.join(", ")), first)
 }
 
 /// The kinds of resource a wire can join.

@@ -40,6 +40,9 @@ pub enum Drag {
         x: f64,
         y: f64,
         moved: bool,
+        /// Where the box started, and the other selected boxes moving with it.
+        start: (f64, f64),
+        group: Vec<String>,
     },
     Wire {
         from: String,
@@ -130,12 +133,7 @@ pub fn Canvas() -> impl IntoView {
     );
     let pan = RwSignal::new((0.0_f64, 0.0_f64));
     // Where each box is drawn: its layout, or where the pointer is moving it.
-    let pos = move |id: &str| -> Option<(f64, f64)> {
-        if let Some(Drag::Move { id: m, x, y, .. }) = drag.get() {
-            if m == id {
-                return Some((x, y));
-            }
-        }
+    let laid_out = move |id: &str| -> Option<(f64, f64)> {
         pg.graph.with(|g| {
             g.as_ref()?
                 .nodes
@@ -143,6 +141,25 @@ pub fn Canvas() -> impl IntoView {
                 .find(|n| n.id == id)
                 .map(|n| (n.x, n.y))
         })
+    };
+    let pos = move |id: &str| -> Option<(f64, f64)> {
+        if let Some(Drag::Move {
+            id: m,
+            x,
+            y,
+            start,
+            group,
+            ..
+        }) = drag.get()
+        {
+            if m == id {
+                return Some((x, y));
+            }
+            if group.iter().any(|g| g == id) {
+                return laid_out(id).map(|(gx, gy)| (gx + x - start.0, gy + y - start.1));
+            }
+        }
+        laid_out(id)
     };
     let fit = Memo::new(move |_| {
         pg.graph.with(|g| {
@@ -275,6 +292,13 @@ pub fn Canvas() -> impl IntoView {
             }));
         } else if let Some(id) = attr_of(&el, "data-resource").filter(|_| editable) {
             let (nx, ny) = pos(&id).unwrap_or((x, y));
+            // Pressing a box of a multi-selection moves the whole selection.
+            let ids = pg.selected_ids();
+            let group = if ids.len() > 1 && ids.contains(&id) {
+                ids.into_iter().filter(|i| *i != id).collect()
+            } else {
+                Vec::new()
+            };
             drag.set(Some(Drag::Move {
                 id,
                 dx: x - nx,
@@ -282,6 +306,8 @@ pub fn Canvas() -> impl IntoView {
                 x: nx,
                 y: ny,
                 moved: false,
+                start: (nx, ny),
+                group,
             }));
         } else if let (Some(from), Some(to)) = (attr_of(&el, "data-from"), attr_of(&el, "data-to"))
         {
@@ -313,6 +339,8 @@ pub fn Canvas() -> impl IntoView {
                 x: ox,
                 y: oy,
                 moved,
+                start,
+                group,
             } => {
                 let (nx, ny) = (x - dx, y - dy);
                 let moved = moved || (nx - ox).abs() + (ny - oy).abs() > 3.0;
@@ -323,6 +351,8 @@ pub fn Canvas() -> impl IntoView {
                     x: nx,
                     y: ny,
                     moved,
+                    start,
+                    group,
                 }
             }
             Drag::Wire {
@@ -370,8 +400,18 @@ pub fn Canvas() -> impl IntoView {
                 x,
                 y,
                 moved: true,
+                group,
+                start,
                 ..
-            } => pg.move_node(&id, x, y),
+            } => {
+                let mut moves = vec![(id, x, y)];
+                for g in group {
+                    if let Some((gx, gy)) = laid_out(&g) {
+                        moves.push((g, gx + x - start.0, gy + y - start.1));
+                    }
+                }
+                pg.move_nodes(moves);
+            }
             Drag::Move { id, .. } if ev.shift_key() => pg.toggle_selected(id),
             Drag::Move { id, .. } => {
                 pg.multi.set(Vec::new());
@@ -434,11 +474,34 @@ pub fn Canvas() -> impl IntoView {
                 ev.prevent_default();
                 pg.delete_selected();
             }
+            "w" | "W" if !ctrl => pg.start_keyboard_wire(),
+            // Enter during keyboard wiring draws the wire to the selected box.
+            "Enter" if !ctrl && pg.finish_keyboard_wire() => ev.prevent_default(),
             "Escape" => {
                 drag.set(None);
+                pg.kb_wire.set(None);
                 pg.wire_choice.set(None);
                 pg.selected.set(None);
                 pg.multi.set(Vec::new());
+            }
+            // Arrow keys move the selected boxes (Shift: further), one undo step each.
+            k @ ("ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight")
+                if !ctrl && !pg.read_only() && !pg.selected_ids().is_empty() =>
+            {
+                ev.prevent_default();
+                let step = if ev.shift_key() { 50.0 } else { 10.0 };
+                let (dx, dy) = match k {
+                    "ArrowUp" => (0.0, -step),
+                    "ArrowDown" => (0.0, step),
+                    "ArrowLeft" => (-step, 0.0),
+                    _ => (step, 0.0),
+                };
+                let moves = pg
+                    .selected_ids()
+                    .into_iter()
+                    .filter_map(|id| laid_out(&id).map(|(x, y)| (id, x + dx, y + dy)))
+                    .collect();
+                pg.move_nodes(moves);
             }
             "+" | "=" if !ctrl => zoom.update(|z| *z = (*z * 1.25).min(4.0)),
             "-" if !ctrl => zoom.update(|z| *z = (*z / 1.25).max(0.25)),
@@ -483,7 +546,21 @@ pub fn Canvas() -> impl IntoView {
             Err(e) => (false, e),
         }),
         Some(Drag::Wire { .. }) => Some((true, "Drop on a resource to wire it".to_string())),
-        _ => None,
+        // Wiring with the keyboard: where Enter would draw the wire.
+        _ => pg.kb_wire.get().map(|from| match pg.selected.get() {
+            Some(Selection::Node(to)) if to != from => match pg.wire_options(&from, &to) {
+                Ok(l) if l.len() == 1 => (true, format!("Enter wires {from} → {to} (Esc cancels)")),
+                Ok(l) => (
+                    true,
+                    format!("Enter chooses what {from} → {to} means ({} ways)", l.len()),
+                ),
+                Err(e) => (false, e),
+            },
+            _ => (
+                true,
+                format!("Wiring from {from}: Tab to the target box, then Enter (Esc cancels)"),
+            ),
+        }),
     };
     let selected_wire = move |key: &str| matches!(pg.selected.get(), Some(Selection::Wire(f, t)) if format!("{f}->{t}") == key);
     view! {
@@ -496,7 +573,7 @@ pub fn Canvas() -> impl IntoView {
                 <button id="arrange" title="Arrange the boxes automatically (removes Metadata.Playground.Layout)" on:click=move |_| pg.arrange()>"Arrange"</button>
             </div>
             <svg viewBox=view_box xmlns="http://www.w3.org/2000/svg" role="application"
-                aria-label="The scenario's resources and wires. Drag a box's right port to another box to wire them; Delete removes the selection."
+                aria-label="The scenario's resources and wires. Drag a box's right port to another box to wire them, or press W on a selected box, Tab to another and press Enter; arrow keys move the selection; Delete removes it."
                 on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up
                 on:dragover=move |ev: web_sys::DragEvent| ev.prevent_default()
                 on:drop=on_drop on:wheel=on_wheel>

@@ -79,6 +79,10 @@ pub fn NodeView(node: Node) -> impl IntoView {
     let transform = move || {
         let (x, y) = match drag.get() {
             Some(Drag::Move { id, x, y, .. }) if id == move_id => (x, y),
+            // A box of the selection moving with the pressed one.
+            Some(Drag::Move {
+                x, y, start, group, ..
+            }) if group.contains(&move_id) => (x0 + x - start.0, y0 + y - start.1),
             _ => (x0, y0),
         };
         format!("translate({x}, {y})")
