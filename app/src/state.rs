@@ -258,6 +258,10 @@ pub struct Playground {
     /// Wiring with the keyboard (W): the box the wire starts from, until Enter on a
     /// target box or Escape.
     pub kb_wire: RwSignal<Option<String>>,
+    /// The activity worker in the inspector: the task it holds (token, input) and the
+    /// last answer it got.
+    pub worker_task: RwSignal<Option<(String, String)>>,
+    pub worker_result: RwSignal<Option<(bool, String)>>,
     /// Earlier texts of the template (undo) and undone ones (redo).
     pub undo_stack: RwSignal<Vec<String>>,
     pub redo_stack: RwSignal<Vec<String>>,
@@ -308,6 +312,8 @@ impl Playground {
             last_change: RwSignal::new(None),
             wire_choice: RwSignal::new(None),
             kb_wire: RwSignal::new(None),
+            worker_task: RwSignal::new(None),
+            worker_result: RwSignal::new(None),
             undo_stack: RwSignal::new(Vec::new()),
             redo_stack: RwSignal::new(Vec::new()),
             embed: RwSignal::new(None),
@@ -497,6 +503,15 @@ impl Playground {
         engine::send(json!({"type": "advance", "to_ms": self.clock_ms.get_untracked().floor()}));
     }
 
+    /// The activity worker (inspector of an `AWS::StepFunctions::Activity`): a
+    /// GetActivityTask or SendTask* call as a worker process would make it.
+    pub fn worker_call(&self, action: &str, params: Value) {
+        self.worker_result.set(Some((true, format!("{action}…"))));
+        engine::send(json!({"type": "call", "id": 0, "purpose": "worker",
+            "action": action, "params": params}));
+        engine::send(json!({"type": "advance", "to_ms": self.clock_ms.get_untracked().floor()}));
+    }
+
     /// Shows an execution in the executions panel and fetches its history.
     pub fn select_execution(&self, arn: String) {
         self.selected_exec.set(Some(arn.clone()));
@@ -560,6 +575,38 @@ impl Playground {
                     .as_ref()
                     .is_ok_and(|r| r.get("FunctionError").is_none());
                 self.invoke_result.set(Some((ok, text)));
+            }
+            Some("worker") => {
+                let action = msg["action"].as_str().unwrap_or("");
+                match &answer {
+                    Ok(r) if action == "states:GetActivityTask" => {
+                        let token = r["taskToken"].as_str().unwrap_or("");
+                        if token.is_empty() {
+                            self.worker_task.set(None);
+                            self.worker_result.set(Some((true, "No task was waiting: GetActivityTask returned an empty token after its 60-second long poll.".into())));
+                        } else {
+                            let input = r["input"].as_str().unwrap_or("{}").to_string();
+                            self.worker_task.set(Some((token.to_string(), input)));
+                            self.worker_result
+                                .set(Some((true, "Got a task: send its result.".into())));
+                        }
+                    }
+                    Ok(_) => {
+                        self.worker_result
+                            .set(Some((true, format!("{action}: done"))));
+                        if action != "states:SendTaskHeartbeat" {
+                            self.worker_task.set(None);
+                        }
+                    }
+                    Err(e) => self.worker_result.set(Some((
+                        false,
+                        format!(
+                            "{action}: {}: {}",
+                            e["code"].as_str().unwrap_or(""),
+                            e["message"].as_str().unwrap_or("")
+                        ),
+                    ))),
+                }
             }
             Some("history") => {
                 if let Ok(r) = answer {

@@ -596,6 +596,18 @@ impl Sim {
                 json!({"running": self.sfn.running(mi), "executions": self.sfn.recent(mi, 20)}),
             );
         }
+        for a in self
+            .sfn
+            .activities
+            .iter()
+            .filter(|a| !a.logical_id.is_empty())
+        {
+            let (tasks, pollers) = a.waiting();
+            res.insert(
+                a.logical_id.clone(),
+                json!({"tasks_waiting": tasks, "workers_polling": pollers}),
+            );
+        }
         json!({ "clock_ms": self.now_ms_f64(), "resources": res })
     }
 }

@@ -3,7 +3,7 @@
 // console answers AWS CLI commands against the running scenario.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, nodeIds, SHOTS } from './helpers.mjs';
+import { launch, openPage, nodeIds, shareLink, SHOTS } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -111,6 +111,52 @@ test('the state machine graph: lit by an execution, errors located while editing
   await page.click('#save-definition');
   await page.waitForFunction(() => document.querySelector('#template').value.includes('        StartAt: A\n'));
   assert.match(await page.textContent('#change-summary'), /Saved OrderFlow's definition/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+const ACTIVITY = `Metadata:
+  Playground:
+    Layout: { Review: [80, 120], Flow: [420, 120] }
+    Drivers:
+      - { At: 1s, Action: "states:StartExecution", Target: Flow, Params: { name: needs-review, input: '{"doc": "d-1"}' } }
+Resources:
+  Review:
+    Type: AWS::StepFunctions::Activity
+    Properties: { Name: review }
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      StateMachineName: flow
+      Definition:
+        StartAt: Human review
+        States:
+          Human review: { Type: Task, Resource: !Ref Review, TimeoutSeconds: 3600, End: true }
+`;
+
+test('an activity box is a worker: get the waiting task, send its result', async () => {
+  const { page, errors } = await openPage(browser, shareLink(ACTIVITY));
+  await page.waitForSelector('g[data-resource="Review"]');
+  await page.click('#play');
+  await page.click('[data-speed="max"]');
+  await page.click('#tab-executions');
+  await page.locator('.exec[data-execution="needs-review"]', { hasText: 'RUNNING' }).waitFor({ timeout: 20000 });
+  await page.click('#play');
+  await page.locator('g[data-resource="Review"] .badge', { hasText: '1 task waiting · 0 workers polling' }).waitFor({ timeout: 10000 });
+  await page.locator('g[data-resource="Review"] rect').click();
+  await page.click('#worker-poll');
+  await page.locator('#worker-input', { hasText: '"doc":"d-1"' }).waitFor({ timeout: 20000 });
+  await page.locator('g[data-resource="Review"] .badge', { hasText: '0 tasks waiting' }).waitFor({ timeout: 10000 });
+  await page.fill('#worker-output', '{"approved": true}');
+  await page.click('#worker-heartbeat');
+  await page.locator('#worker-result', { hasText: 'SendTaskHeartbeat: done' }).waitFor({ timeout: 10000 });
+  await page.click('#worker-success');
+  await page.locator('#worker-result', { hasText: 'SendTaskSuccess: done' }).waitFor({ timeout: 10000 });
+  await page.locator('.exec[data-execution="needs-review"]', { hasText: 'SUCCEEDED' }).waitFor({ timeout: 20000 });
+  await page.screenshot({ path: `${SHOTS}activity-worker.png` });
+  // Polling again: nothing waits now.
+  await page.click('#worker-poll');
+  await page.locator('#worker-result', { hasText: 'No task was waiting' }).waitFor({ timeout: 20000 });
   assert.deepEqual(errors, []);
   await page.close();
 });

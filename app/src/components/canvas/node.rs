@@ -16,6 +16,7 @@ fn service_label(ty: &str) -> String {
             "Step Functions".into()
         }
         "AWS::Events::Rule" => "EventBridge rule".into(),
+        "AWS::StepFunctions::Activity" => "Step Functions activity".into(),
         "AWS::S3::Bucket" => "S3 bucket".into(),
         "AWS::Events::EventBus" => "EventBridge bus".into(),
         "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => "λ layer".into(),
@@ -44,6 +45,16 @@ pub fn NodeView(node: Node) -> impl IntoView {
                     t.push_str(&format!(" · {delayed} delayed"));
                 }
                 t
+            } else if let Some(t) = r.get("tasks_waiting").and_then(|v| v.as_u64()) {
+                let w = r["workers_polling"].as_u64().unwrap_or(0);
+                let n = |k: u64, one: &str, many: &str| {
+                    format!("{k} {}", if k == 1 { one } else { many })
+                };
+                format!(
+                    "{} waiting · {} polling",
+                    n(t, "task", "tasks"),
+                    n(w, "worker", "workers")
+                )
             } else if let Some(n) = r.get("running").and_then(|v| v.as_u64()) {
                 format!("{n} executions running")
             } else if let Some(b) = r.get("busy").and_then(|v| v.as_u64()) {

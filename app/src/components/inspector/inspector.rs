@@ -79,12 +79,16 @@ pub fn Inspector() -> impl IntoView {
             .map(|f| (f.name.to_string(), fields::current(&model, &id, f.name)))
             .collect();
         let physical = model.resource(&id)?.physical_name.clone();
+        let activity_arn = format!(
+            "arn:aws:states:{}:{}:activity:{physical}",
+            model.region, model.account
+        );
         let code = fields::code_of(&model, &id);
         let definition = fields::definition_of(&model, &id);
-        Some((id, ty, values, physical, code, definition))
+        Some((id, ty, values, physical, code, definition, activity_arn))
     });
     view! {
-        {move || selected.get().map(|(id, ty, values, physical, code, definition)| {
+        {move || selected.get().map(|(id, ty, values, physical, code, definition, activity_arn)| {
             let is_fn = ty.ends_with("::Function");
             let rows = fields::fields(&ty).into_iter().zip(values).map(|(f, (_, value))| {
                 let error = RwSignal::new(None::<String>);
@@ -144,9 +148,60 @@ pub fn Inspector() -> impl IntoView {
                     {code.map(|c| view! { <HandlerCode id=id.clone() code=c/> })}
                     {definition.map(|d| view! { <DefinitionEditor id=id.clone() definition=d machine=physical.clone()/> })}
                     {is_fn.then(|| view! { <TestEvents function=physical.clone()/> })}
+                    {(ty == "AWS::StepFunctions::Activity").then(|| view! { <ActivityWorker activity=activity_arn.clone()/> })}
                 </section>
             }
         })}
+    }
+}
+
+/// A worker for an activity, run by hand: poll for a task (GetActivityTask, a 60-second
+/// long poll), then send its result (SendTaskSuccess / SendTaskFailure) or a heartbeat,
+/// as a worker process would.
+#[component]
+fn ActivityWorker(activity: String) -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let output = RwSignal::new("{}".to_string());
+    let error = RwSignal::new("WorkerError".to_string());
+    let cause = RwSignal::new(String::new());
+    let poll = move |_| {
+        pg.worker_call(
+            "states:GetActivityTask",
+            serde_json::json!({"activityArn": activity.clone(), "workerName": "playground-console"}),
+        )
+    };
+    let token = move || pg.worker_task.get_untracked().map(|(t, _)| t);
+    let send = move |action: &'static str| {
+        let Some(t) = token() else { return };
+        let params = match action {
+            "states:SendTaskSuccess" => {
+                serde_json::json!({"taskToken": t, "output": output.get_untracked()})
+            }
+            "states:SendTaskFailure" => {
+                serde_json::json!({"taskToken": t, "error": error.get_untracked(), "cause": cause.get_untracked()})
+            }
+            _ => serde_json::json!({"taskToken": t}),
+        };
+        pg.worker_call(action, params);
+    };
+    view! {
+        <div class="activity-worker" aria-label="Activity worker">
+            <h3>"Worker"</h3>
+            <p class="about">"Act as the activity's worker: get the task a state machine is waiting on, then report its result."</p>
+            <button id="worker-poll" class="primary" on:click=poll>"Get a task (GetActivityTask)"</button>
+            {move || pg.worker_task.get().map(|(_, input)| view! {
+                <label>"Task input"<pre id="worker-input">{input}</pre></label>
+                <label>"Output (JSON)"<textarea id="worker-output" spellcheck="false" prop:value=move || output.get() on:input=move |ev| output.set(event_target_value(&ev))></textarea></label>
+                <button id="worker-success" on:click=move |_| send("states:SendTaskSuccess")>"Send success"</button>
+                <button id="worker-heartbeat" on:click=move |_| send("states:SendTaskHeartbeat")>"Heartbeat"</button>
+                <label>"Error"<input id="worker-error" type="text" prop:value=move || error.get() on:input=move |ev| error.set(event_target_value(&ev))/></label>
+                <label>"Cause"<input id="worker-cause" type="text" prop:value=move || cause.get() on:input=move |ev| cause.set(event_target_value(&ev))/></label>
+                <button id="worker-failure" on:click=move |_| send("states:SendTaskFailure")>"Send failure"</button>
+            })}
+            {move || pg.worker_result.get().map(|(ok, text)| view! {
+                <p id="worker-result" class=if ok { "ok" } else { "bad" } role="status">{text}</p>
+            })}
+        </div>
     }
 }
 

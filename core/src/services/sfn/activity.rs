@@ -16,10 +16,19 @@ use crate::util::req_str;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 
+impl Activity {
+    /// The canvas badge's numbers: tasks waiting for a worker, workers waiting for a task.
+    pub fn waiting(&self) -> (usize, usize) {
+        (self.tasks.len(), self.pollers.len())
+    }
+}
+
 /// How long GetActivityTask waits for a task.
 const POLL_MS: u64 = 60_000;
 
 pub(crate) struct Activity {
+    /// The template's logical id (empty for one made by CreateActivity).
+    pub logical_id: String,
     name: String,
     pub arn: String,
     /// Tasks waiting for a worker: (token, input, run).
@@ -35,6 +44,7 @@ pub(super) fn from_model(model: &Model) -> Vec<Activity> {
         .iter()
         .filter(|r| r.resource_type == "AWS::StepFunctions::Activity")
         .map(|r| Activity {
+            logical_id: r.logical_id.clone(),
             name: r.physical_name.clone(),
             arn: format!(
                 "arn:aws:states:{}:{}:activity:{}",
@@ -132,6 +142,7 @@ impl Sfn {
                 // Idempotent, as CreateActivity is for the same name.
                 if self.find_activity(&arn).is_none() {
                     self.activities.push(Activity {
+                        logical_id: String::new(),
                         name,
                         arn: arn.clone(),
                         tasks: VecDeque::new(),

@@ -89,7 +89,7 @@ pub(crate) struct Sfn {
     names: BTreeMap<String, String>,
     region: String,
     account: String,
-    activities: Vec<activity::Activity>,
+    pub activities: Vec<activity::Activity>,
     next_poll: u64,
     /// Distributed Map runs, for DescribeMapRun and ListMapRuns.
     map_runs: Vec<run::MapRunRecord>,
