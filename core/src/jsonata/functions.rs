@@ -1053,14 +1053,36 @@ fn f_type(_: &mut Ctx, a: A) -> R {
 
 fn no_picture(a: &A, from: usize) -> Result<(), Error> {
     if (from..a.len()).any(|i| arg(a, i).is_some()) {
-        return Err(fail("U1000", "Picture strings and time zones in date functions are not supported by the playground's JSONata yet; the default ISO 8601 form is"));
+        return Err(fail("U1000", "Parsing a timestamp with a picture string is not supported by the playground's JSONata yet; ISO 8601 timestamps are"));
     }
     Ok(())
 }
 
+/// A timestamp in the default ISO 8601 form, or with a picture and a `±HHMM` zone.
+fn timestamp(ms: i64, a: &A, from: usize) -> R {
+    let picture = s_arg(a, from)?;
+    let tz = s_arg(a, from + 1)?;
+    let offset = match &tz {
+        Some(t) => super::datetime::offset(t).ok_or_else(|| {
+            fail(
+                "D3134",
+                format!("The time zone '{t}' is not of the form ±HHMM"),
+            )
+        })?,
+        None => 0,
+    };
+    let picture = match picture {
+        None if offset == 0 && ms >= 0 => return string(crate::util::iso8601(ms as u64)),
+        None => "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01]".into(),
+        Some(p) => p,
+    };
+    super::datetime::format(ms, &picture, offset)
+        .map(|s| Some(V::str(s)))
+        .map_err(|e| fail("D3135", e))
+}
+
 fn f_now(ctx: &mut Ctx, a: A) -> R {
-    no_picture(&a, 0)?;
-    string(crate::util::iso8601(ctx.now_ms))
+    timestamp(ctx.now_ms as i64, &a, 0)
 }
 fn f_millis(ctx: &mut Ctx, _: A) -> R {
     num(ctx.now_ms as f64)
@@ -1069,14 +1091,7 @@ fn f_from_millis(_: &mut Ctx, a: A) -> R {
     let Some(ms) = n_arg(&a, 0)? else {
         return Ok(None);
     };
-    no_picture(&a, 1)?;
-    if ms < 0.0 {
-        return Err(fail(
-            "U1000",
-            "Dates before 1970 are not supported by the playground's JSONata yet",
-        ));
-    }
-    string(crate::util::iso8601(ms as u64))
+    timestamp(ms as i64, &a, 1)
 }
 fn f_to_millis(_: &mut Ctx, a: A) -> R {
     let Some(s) = s_arg(&a, 0)? else {
@@ -1240,9 +1255,9 @@ builtins! {
     "error", false, 0, 1, f_error;
     "assert", false, 1, 2, f_assert;
     "type", false, 1, 1, f_type;
-    "now", false, 0, 0, f_now;
+    "now", false, 0, 2, f_now;
     "millis", false, 0, 0, f_millis;
-    "fromMillis", true, 1, 1, f_from_millis;
+    "fromMillis", true, 1, 3, f_from_millis;
     "toMillis", true, 1, 1, f_to_millis;
     "partition", false, 2, 2, f_partition;
     "range", false, 2, 3, f_range;

@@ -3,9 +3,10 @@
 //! expressions and reads the wall clock and ambient randomness). [`compile`] parses an
 //! expression once; [`Expression::evaluate`] runs it against JSON input with variable
 //! bindings, the virtual clock and the seeded generator. Unsupported corners (the parent
-//! `%`, positional `#`/`@` bindings, transforms, partial application, date pictures) are
+//! `%`, positional `#`/`@` bindings, transforms, partial application, parsing dates by a picture) are
 //! refused with a clear error rather than evaluated wrongly.
 
+mod datetime;
 pub mod eval;
 pub mod functions;
 mod parse;

@@ -1,0 +1,261 @@
+//! Date and time picture strings (XPath `format-dateTime`, which JSONata's
+//! `$fromMillis` and `$now` use): `[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001]`, month
+//! and day names (`[MNn]`, `[FNn,*-3]`), 12-hour clocks (`[h]:[m01] [P]`), day of the
+//! year, widths, `[[` and `]]` for brackets, and a `±HHMM` time zone.
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+struct Civil {
+    year: i64,
+    month: u32,
+    day: u32,
+    yday: u32,
+    /// 0 = Monday.
+    wday: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    millis: u32,
+}
+
+fn civil(ms: i64) -> Civil {
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    const BEFORE: [u32; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+    let yday = BEFORE[(m - 1) as usize] + d as u32 + u32::from(leap && m > 2);
+    Civil {
+        year: y,
+        month: m as u32,
+        day: d as u32,
+        yday,
+        // 1970-01-01 was a Thursday.
+        wday: ((days + 3).rem_euclid(7)) as u32,
+        hour: (rem / 3_600_000) as u32,
+        minute: (rem / 60_000 % 60) as u32,
+        second: (rem / 1000 % 60) as u32,
+        millis: (rem % 1000) as u32,
+    }
+}
+
+fn name(full: &str, presentation: &str, max: Option<usize>) -> String {
+    let mut s: String = match presentation {
+        "N" => full.to_uppercase(),
+        "n" => full.to_lowercase(),
+        _ => full.to_string(),
+    };
+    if let Some(m) = max {
+        s = s.chars().take(m).collect();
+    }
+    s
+}
+
+fn number(n: i64, presentation: &str, min: Option<usize>, max: Option<usize>) -> String {
+    // `o` asks for an ordinal: 1st, 2nd, 3rd, 23rd, 11th.
+    if let Some(p) = presentation.strip_suffix('o') {
+        let suffix = match (n % 10, n % 100) {
+            (_, 11..=13) => "th",
+            (1, _) => "st",
+            (2, _) => "nd",
+            (3, _) => "rd",
+            _ => "th",
+        };
+        return format!("{}{suffix}", number(n, p, min, max));
+    }
+    let digits = presentation.chars().filter(|c| c.is_ascii_digit()).count();
+    let width = min.unwrap_or(0).max(if digits > 1 { digits } else { 0 });
+    let mut s = format!("{:0width$}", n.abs());
+    if let Some(m) = max {
+        if s.len() > m {
+            s = s[s.len() - m..].to_string();
+        }
+    }
+    if n < 0 {
+        s.insert(0, '-');
+    }
+    s
+}
+
+/// Formats epoch milliseconds with an XPath picture in a time zone `offset_min` minutes
+/// east of UTC.
+pub fn format(ms: i64, picture: &str, offset_min: i64) -> Result<String, String> {
+    let c = civil(ms + offset_min * 60_000);
+    let mut out = String::new();
+    let mut rest = picture;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("[[") {
+            out.push('[');
+            rest = r;
+            continue;
+        }
+        if let Some(r) = rest.strip_prefix("]]") {
+            out.push(']');
+            rest = r;
+            continue;
+        }
+        let Some(r) = rest.strip_prefix('[') else {
+            let ch = rest.chars().next().unwrap_or(' ');
+            out.push(ch);
+            rest = &rest[ch.len_utf8()..];
+            continue;
+        };
+        let end = r.find(']').ok_or_else(|| {
+            "D3135: No matching closing bracket ']' in date/time picture string".to_string()
+        })?;
+        let spec: String = r[..end].chars().filter(|c| !c.is_whitespace()).collect();
+        rest = &r[end + 1..];
+        let (body, width) = spec.split_once(',').unwrap_or((&spec, ""));
+        let (min, max) = match width.split_once('-') {
+            Some((a, b)) => (a.parse().ok(), b.parse().ok()),
+            None => (width.parse().ok(), None),
+        };
+        let mut chars = body.chars();
+        let Some(component) = chars.next() else {
+            return Err("D3134: An empty component in a date/time picture string".into());
+        };
+        let p = chars.as_str();
+        let piece = match component {
+            'Y' => number(
+                c.year,
+                p,
+                min,
+                // A two-digit year (`[Y01]`, `[Y,2]`) is truncated, as XPath says.
+                max.or(
+                    if p.chars().filter(|x| x.is_ascii_digit()).count() == 2
+                        || (!width.contains('-') && min == Some(2))
+                    {
+                        Some(2)
+                    } else {
+                        None
+                    },
+                ),
+            ),
+            'M' if p.starts_with('N') || p.starts_with('n') => {
+                name(MONTHS[c.month as usize - 1], p, max)
+            }
+            'M' => number(c.month.into(), p, min, max),
+            'D' => number(c.day.into(), p, min, max),
+            'd' => number(c.yday.into(), p, min, max),
+            'F' if p.is_empty() || p.starts_with('N') || p.starts_with('n') => name(
+                DAYS[c.wday as usize],
+                if p.is_empty() { "n" } else { p },
+                max,
+            ),
+            'F' => number(i64::from(c.wday) + 1, p, min, max),
+            'H' => number(c.hour.into(), p, min, max),
+            'h' => number(i64::from((c.hour + 11) % 12 + 1), p, min, max),
+            'P' => name(
+                if c.hour < 12 { "am" } else { "pm" },
+                if p.is_empty() { "n" } else { p },
+                max,
+            ),
+            'm' => number(
+                c.minute.into(),
+                if p.is_empty() { "01" } else { p },
+                min,
+                max,
+            ),
+            's' => number(
+                c.second.into(),
+                if p.is_empty() { "01" } else { p },
+                min,
+                max,
+            ),
+            'f' => {
+                let digits = p
+                    .chars()
+                    .filter(|x| x.is_ascii_digit())
+                    .count()
+                    .max(min.unwrap_or(1))
+                    .max(1);
+                let frac = format!("{:03}", c.millis);
+                let mut f: String = frac
+                    .chars()
+                    .chain(std::iter::repeat('0'))
+                    .take(digits)
+                    .collect();
+                if p.is_empty() && min.is_none() {
+                    f = frac.trim_end_matches('0').to_string();
+                    if f.is_empty() {
+                        f = "0".into();
+                    }
+                }
+                f
+            }
+            'Z' | 'z' => {
+                let sign = if offset_min < 0 { '-' } else { '+' };
+                let (h, m) = (offset_min.abs() / 60, offset_min.abs() % 60);
+                let tz =
+                    if p.chars().filter(|x| x.is_ascii_digit()).count() == 4 && !p.contains(':') {
+                        format!("{sign}{h:02}{m:02}")
+                    } else {
+                        format!("{sign}{h:02}:{m:02}")
+                    };
+                if component == 'z' {
+                    format!("GMT{tz}")
+                } else if p == "Z" && offset_min == 0 {
+                    "Z".into()
+                } else {
+                    tz
+                }
+            }
+            'E' => "AD".into(),
+            'C' => "ISO".into(),
+            other => {
+                return Err(format!(
+                    "D3132: Unknown component specifier {other} in date/time picture string"
+                ))
+            }
+        };
+        out.push_str(&piece);
+    }
+    Ok(out)
+}
+
+/// A time zone argument `±HHMM` (or `±HH:MM`) as minutes east of UTC.
+pub fn offset(tz: &str) -> Option<i64> {
+    let t = tz.replace(':', "");
+    let (sign, digits) = match t.as_bytes().first()? {
+        b'+' => (1, &t[1..]),
+        b'-' => (-1, &t[1..]),
+        _ => (1, t.as_str()),
+    };
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let h: i64 = digits[..2].parse().ok()?;
+    let m: i64 = digits[2..].parse().ok()?;
+    Some(sign * (h * 60 + m))
+}
