@@ -45,6 +45,10 @@ fn by_arn(model: &Model, arn: &str) -> Option<String> {
     // A layer version ARN ends in its version: `…:layer:NAME:1`.
     let name = match arn.split_once(":layer:") {
         Some((_, rest)) => rest.split(':').next()?,
+        // Streams are named after a slash: `…:stream/NAME`, `…:deliverystream/NAME`.
+        None if arn.contains(":kinesis:") || arn.contains(":firehose:") => {
+            arn.rsplit('/').next()?
+        }
         None => arn.rsplit(':').next()?,
     };
     model

@@ -8,6 +8,8 @@ use crate::error::{AwsError, TemplateError};
 use crate::iam::Iam;
 use crate::kernel::{Kernel, US_PER_MS};
 use crate::services::events::Events;
+use crate::services::firehose::Firehose;
+use crate::services::kinesis::Kinesis;
 use crate::services::lambda::{EsmWaiter, Lambda, LambdaEvent, LambdaWaiter};
 use crate::services::s3::S3;
 use crate::services::sfn::Sfn;
@@ -41,6 +43,8 @@ pub struct Sim {
     sfn: Sfn,
     events: Events,
     s3: S3,
+    kinesis: Kinesis,
+    firehose: Firehose,
     drivers: Vec<Driver>,
     calls: Vec<CallRecord>,
     external: BTreeMap<u64, Option<Result<Value, AwsError>>>,
@@ -72,6 +76,8 @@ impl Sim {
         let sfn = Sfn::from_model(&model, names.clone())?;
         let mut events = Events::from_model(&model, names)?;
         let s3 = S3::from_model(&model)?;
+        let kinesis = Kinesis::from_model(&model)?;
+        let firehose = Firehose::from_model(&model)?;
         events.services = s3.buckets.iter().map(|b| b.logical_id.clone()).collect();
         for esm in &lambda.esms {
             let Some(qi) = sqs.find(&esm.queue_arn) else {
@@ -149,6 +155,8 @@ impl Sim {
             sfn,
             events,
             s3,
+            kinesis,
+            firehose,
             drivers,
             calls: Vec::new(),
             external: BTreeMap::new(),
@@ -222,6 +230,7 @@ impl Sim {
             Event::Lambda(e) => self.lambda.handle(&mut self.k, e),
             Event::Sfn(e) => self.sfn.handle(&mut self.k, e),
             Event::Events(e) => self.events.handle(&mut self.k, e),
+            Event::Firehose(e) => self.firehose.handle(&mut self.k, e),
         }
         true
     }
@@ -358,6 +367,21 @@ impl Sim {
         {
             return bus;
         }
+        if let Some(si) = params
+            .get("StreamName")
+            .or(params.get("StreamARN"))
+            .and_then(Value::as_str)
+            .and_then(|n| self.kinesis.find(n.rsplit('/').next().unwrap_or(n)))
+        {
+            return self.kinesis.streams[si].logical_id.clone();
+        }
+        if let Some(si) = params
+            .get("DeliveryStreamName")
+            .and_then(Value::as_str)
+            .and_then(|n| self.firehose.find(n))
+        {
+            return self.firehose.streams[si].logical_id.clone();
+        }
         if let Some(bi) = params
             .get("Bucket")
             .and_then(Value::as_str)
@@ -424,6 +448,8 @@ impl Sim {
             "states" => self.sfn.call(&mut self.k, caller, name, params, waiter),
             "events" => self.events.call(&mut self.k, caller, name, params),
             "s3" => self.s3.call(&mut self.k, caller, name, params),
+            "kinesis" => self.kinesis.call(&mut self.k, name, params),
+            "firehose" => self.firehose.call(&mut self.k, name, params),
             // An HTTP/S or email endpoint outside the account (SNS's sinks).
             "endpoint" => Outcome::Done(self.sns.endpoint_call(&mut self.k, caller, name, params)),
             other => Outcome::Done(Err(crate::services::unsupported(other, name))),
@@ -534,6 +560,20 @@ impl Sim {
                 .position(|b| b.logical_id == r.logical_id)
             {
                 self.s3.report(bi)
+            } else if let Some(si) = self
+                .kinesis
+                .streams
+                .iter()
+                .position(|s| s.logical_id == r.logical_id)
+            {
+                self.kinesis.report(si)
+            } else if let Some(si) = self
+                .firehose
+                .streams
+                .iter()
+                .position(|s| s.logical_id == r.logical_id)
+            {
+                self.firehose.report(si)
             } else if let Some(bi) = self
                 .events
                 .buses
@@ -595,6 +635,22 @@ impl Sim {
                 m.logical_id.clone(),
                 json!({"running": self.sfn.running(mi), "executions": self.sfn.recent(mi, 20)}),
             );
+        }
+        for (si, s) in self.kinesis.streams.iter().enumerate() {
+            if !s.logical_id.is_empty() {
+                res.insert(
+                    s.logical_id.clone(),
+                    json!({"records": self.kinesis.held(si)}),
+                );
+            }
+        }
+        for (si, s) in self.firehose.streams.iter().enumerate() {
+            if !s.logical_id.is_empty() {
+                res.insert(
+                    s.logical_id.clone(),
+                    json!({"buffered": self.firehose.buffered(si)}),
+                );
+            }
         }
         for a in self
             .sfn

@@ -150,16 +150,16 @@ pub const PALETTE: &[Kind] = &[
         resource_type: "AWS::Kinesis::Stream",
         label: "Kinesis data stream",
         base_id: "Stream",
-        about: "Drawn, not run yet",
-        runs: false,
+        about: "Shards, PutRecord(s), GetRecords",
+        runs: true,
     },
     Kind {
         key: "firehose",
         resource_type: "AWS::KinesisFirehose::DeliveryStream",
         label: "Data Firehose stream",
         base_id: "DeliveryStream",
-        about: "Drawn, not run yet",
-        runs: false,
+        about: "Direct PUT, buffered into S3 objects",
+        runs: true,
     },
     Kind {
         key: "http-api",
@@ -213,6 +213,15 @@ fn defaults(kind: &Kind, id: &str) -> Value {
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]
         }),
         "kinesis-stream" => json!({"ShardCount": 1}),
+        // Firehose needs a destination: a bucket to rename (or point at one of yours).
+        "firehose" => json!({
+            "DeliveryStreamType": "DirectPut",
+            "ExtendedS3DestinationConfiguration": {
+                "BucketARN": "arn:aws:s3:::my-firehose-bucket",
+                "RoleARN": {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:role/firehose-delivery"},
+                "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 5}
+            }
+        }),
         "lambda-layer" => {
             json!({"LayerName": id.to_lowercase(), "CompatibleRuntimes": ["nodejs22.x"]})
         }

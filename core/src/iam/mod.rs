@@ -643,6 +643,27 @@ impl Iam {
                     other => vec![(format!("s3:{other}"), bucket_arn)],
                 }
             }
+            "kinesis" => {
+                let from_iterator =
+                    s("ShardIterator").and_then(crate::services::kinesis::stream_of_iterator);
+                let name = s("StreamName")
+                    .or_else(|| s("StreamARN").and_then(|a| a.rsplit('/').next()))
+                    .or(from_iterator.as_deref())
+                    .unwrap_or("*");
+                let arn = if action == "ListStreams" {
+                    "*".to_string()
+                } else {
+                    format!("arn:aws:kinesis:{r}:{a}:stream/{name}")
+                };
+                one(action, arn)
+            }
+            "firehose" => {
+                let name = s("DeliveryStreamName").unwrap_or("*");
+                one(
+                    action,
+                    format!("arn:aws:firehose:{r}:{a}:deliverystream/{name}"),
+                )
+            }
             _ => Vec::new(),
         }
     }
@@ -1063,6 +1084,36 @@ const POLICY_TEMPLATES: &[(&str, &str, &[&str], &[&str])] = &[
         ],
     ),
     (
+        "KinesisStreamReadPolicy",
+        "StreamName",
+        &[
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:GetRecords",
+            "kinesis:GetShardIterator",
+        ],
+        &["arn:aws:kinesis:${Region}:${Account}:stream/${StreamName}"],
+    ),
+    (
+        "FirehoseWritePolicy",
+        "DeliveryStreamName",
+        &["firehose:PutRecord", "firehose:PutRecordBatch"],
+        &["arn:aws:firehose:${Region}:${Account}:deliverystream/${DeliveryStreamName}"],
+    ),
+    (
+        "FirehoseCrudPolicy",
+        "DeliveryStreamName",
+        &[
+            "firehose:CreateDeliveryStream",
+            "firehose:DeleteDeliveryStream",
+            "firehose:DescribeDeliveryStream",
+            "firehose:PutRecord",
+            "firehose:PutRecordBatch",
+            "firehose:UpdateDestination",
+        ],
+        &["arn:aws:firehose:${Region}:${Account}:deliverystream/${DeliveryStreamName}"],
+    ),
+    (
         "KinesisCrudPolicy",
         "StreamName",
         &[
@@ -1082,12 +1133,6 @@ const POLICY_TEMPLATES: &[(&str, &str, &[&str], &[&str])] = &[
             "kinesis:RemoveTagsFromStream",
         ],
         &["arn:aws:kinesis:${Region}:${Account}:stream/${StreamName}"],
-    ),
-    (
-        "FirehoseWritePolicy",
-        "DeliveryStreamName",
-        &["firehose:PutRecord", "firehose:PutRecordBatch"],
-        &["arn:aws:firehose:${Region}:${Account}:deliverystream/${DeliveryStreamName}"],
     ),
 ];
 

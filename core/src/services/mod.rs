@@ -4,6 +4,8 @@
 //! scheduling `Event::Call` (the API surface) or their own events through the kernel.
 
 pub(crate) mod events;
+pub(crate) mod firehose;
+pub(crate) mod kinesis;
 pub(crate) mod lambda;
 pub(crate) mod s3;
 pub(crate) mod sfn;
@@ -37,6 +39,7 @@ pub(crate) enum Event {
     Lambda(lambda::LambdaEvent),
     Sfn(sfn::SfnEvent),
     Events(events::EventsEvent),
+    Firehose(firehose::FirehoseEvent),
 }
 
 /// Who receives a deferred answer.

@@ -42,6 +42,8 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "AWS::CloudWatch::Alarm",
     "AWS::Scheduler::Schedule",
     "AWS::StepFunctions::Activity",
+    "AWS::Kinesis::Stream",
+    "AWS::KinesisFirehose::DeliveryStream",
 ];
 
 /// Account and region used for ARNs and URLs unless `Metadata.Playground` says otherwise.

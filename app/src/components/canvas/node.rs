@@ -17,6 +17,8 @@ fn service_label(ty: &str) -> String {
         }
         "AWS::Events::Rule" => "EventBridge rule".into(),
         "AWS::StepFunctions::Activity" => "Step Functions activity".into(),
+        "AWS::Kinesis::Stream" => "Kinesis stream".into(),
+        "AWS::KinesisFirehose::DeliveryStream" => "Firehose stream".into(),
         "AWS::S3::Bucket" => "S3 bucket".into(),
         "AWS::Events::EventBus" => "EventBridge bus".into(),
         "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => "λ layer".into(),
@@ -45,6 +47,10 @@ pub fn NodeView(node: Node) -> impl IntoView {
                     t.push_str(&format!(" · {delayed} delayed"));
                 }
                 t
+            } else if let Some(n) = r.get("records").and_then(|v| v.as_u64()) {
+                format!("{n} records in the stream")
+            } else if let Some(n) = r.get("buffered").and_then(|v| v.as_u64()) {
+                format!("{n} records buffered")
             } else if let Some(t) = r.get("tasks_waiting").and_then(|v| v.as_u64()) {
                 let w = r["workers_polling"].as_u64().unwrap_or(0);
                 let n = |k: u64, one: &str, many: &str| {

@@ -42,6 +42,8 @@ enum Kind {
     Sns,
     StateMachine,
     Bus,
+    Kinesis,
+    Firehose,
 }
 
 #[derive(Clone, Debug)]
@@ -62,6 +64,8 @@ pub(crate) struct Target {
     max_age_s: u64,
     dead_letter: Option<String>,
     group_id: Option<String>,
+    /// Kinesis targets: where the partition key is in the event (`KinesisParameters`).
+    partition_key_path: Option<String>,
 }
 
 pub(crate) struct Rule {
@@ -149,6 +153,8 @@ fn kind_of(arn: &str) -> Option<Kind> {
         "sns" => Kind::Sns,
         "states" => Kind::StateMachine,
         "events" if arn.contains(":event-bus/") => Kind::Bus,
+        "kinesis" if arn.contains(":stream/") => Kind::Kinesis,
+        "firehose" if arn.contains(":deliverystream/") => Kind::Firehose,
         _ => return None,
     })
 }
@@ -158,9 +164,16 @@ fn target(t: &Value, arn: &str, id: &str, path: &str) -> Result<Target, Template
     let kind = kind_of(arn).ok_or_else(|| {
         TemplateError::at(
             format!("{path}.Arn"),
-            format!("'{arn}': the playground delivers to Lambda functions, SQS queues, SNS topics, state machines and event buses so far"),
+            format!("'{arn}': the playground delivers to Lambda functions, SQS queues, SNS topics, state machines, event buses, Kinesis streams and Firehose delivery streams so far"),
         )
     })?;
+    // EventBridge writes to streams with the target's own role (PutTargets requires it).
+    if matches!(kind, Kind::Kinesis | Kind::Firehose) && t.get("RoleArn").is_none() {
+        return Err(TemplateError::at(
+            format!("{path}.RoleArn"),
+            "ValidationException: RoleArn is required for a Kinesis or Firehose target (EventBridge puts the records with that role)",
+        ));
+    }
     let given: Vec<&str> = ["Input", "InputPath", "InputTransformer"]
         .into_iter()
         .filter(|k| t.get(*k).is_some())
@@ -253,6 +266,11 @@ fn target(t: &Value, arn: &str, id: &str, path: &str) -> Result<Target, Template
         group_id: t
             .get("SqsParameters")
             .and_then(|s| s.get("MessageGroupId"))
+            .and_then(Value::as_str)
+            .map(String::from),
+        partition_key_path: t
+            .get("KinesisParameters")
+            .and_then(|s| s.get("PartitionKeyPath"))
             .and_then(Value::as_str)
             .map(String::from),
     })
@@ -934,6 +952,32 @@ impl Events {
                     "Resources": ev["resources"], "EventBusName": t.arn}]}),
                 )
             }
+            Kind::Kinesis => {
+                // The partition key: KinesisParameters.PartitionKeyPath in the event, or
+                // the event's id (EventBridge's default).
+                let ev: Value = serde_json::from_str(&d.payload).unwrap_or(Value::Null);
+                let key = t
+                    .partition_key_path
+                    .as_deref()
+                    .and_then(|p| crate::asl::path::Path::parse(p).ok())
+                    .and_then(|p| p.select(&ev))
+                    .map(|v| match v {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    })
+                    .or_else(|| ev["id"].as_str().map(String::from))
+                    .unwrap_or_else(|| "eventbridge".into());
+                (
+                    "kinesis:PutRecord",
+                    json!({"StreamARN": t.arn, "PartitionKey": key,
+                           "Data": crate::util::base64_encode(d.payload.as_bytes())}),
+                )
+            }
+            Kind::Firehose => (
+                "firehose:PutRecord",
+                json!({"DeliveryStreamName": t.arn.rsplit('/').next().unwrap_or(""),
+                       "Record": {"Data": crate::util::base64_encode(d.payload.as_bytes())}}),
+            ),
             _ => {
                 let (action, mut p) = crate::services::send_to(&t.arn, d.payload.clone())
                     .expect("target kinds are checked at load");

@@ -1,0 +1,242 @@
+//! Kinesis Data Streams and Firehose through the API: shard routing by partition key and
+//! ExplicitHashKey, the per-shard write quota, iterator types and expiry, retention, and
+//! Firehose flushing by size and by interval into S3 objects.
+
+use playground_core::Sim;
+use serde_json::{json, Value};
+
+const T: &str = r#"
+Resources:
+  S:
+    Type: AWS::Kinesis::Stream
+    Properties: { Name: s, ShardCount: 2 }
+  B:
+    Type: AWS::S3::Bucket
+    Properties: { BucketName: b }
+  F:
+    Type: AWS::KinesisFirehose::DeliveryStream
+    Properties:
+      DeliveryStreamName: f
+      S3DestinationConfiguration:
+        BucketARN: !GetAtt B.Arn
+        BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 120 }
+"#;
+
+fn b64(s: &str) -> String {
+    playground_core::util::base64_encode(s.as_bytes())
+}
+
+fn call(sim: &mut Sim, action: &str, p: Value) -> Result<Value, String> {
+    sim.call("console", action, p).map_err(|e| e.code)
+}
+
+#[test]
+fn records_route_by_key_and_read_back_by_iterator() {
+    let mut sim = Sim::load(T).unwrap();
+    let put = |sim: &mut Sim, key: &str, hash: Option<&str>| {
+        let mut p = json!({"StreamName": "s", "PartitionKey": key, "Data": b64(key)});
+        if let Some(h) = hash {
+            p["ExplicitHashKey"] = json!(h);
+        }
+        call(sim, "kinesis:PutRecord", p).unwrap()
+    };
+    let a1 = put(&mut sim, "alpha", None);
+    let a2 = put(&mut sim, "alpha", None);
+    assert_eq!(a1["ShardId"], a2["ShardId"], "one key, one shard");
+    let low = put(&mut sim, "x", Some("0"));
+    let high = put(
+        &mut sim,
+        "x",
+        Some("340282366920938463463374607431768211455"),
+    );
+    assert_eq!(low["ShardId"], "shardId-000000000000");
+    assert_eq!(high["ShardId"], "shardId-000000000001");
+    let (s1, s2): (u128, u128) = (
+        a1["SequenceNumber"].as_str().unwrap().parse().unwrap(),
+        a2["SequenceNumber"].as_str().unwrap().parse().unwrap(),
+    );
+    assert!(s2 > s1, "sequence numbers grow");
+
+    let it = |sim: &mut Sim, ty: &str, extra: Value| {
+        let mut p =
+            json!({"StreamName": "s", "ShardId": "shardId-000000000000", "ShardIteratorType": ty});
+        p.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        call(sim, "kinesis:GetShardIterator", p).unwrap()["ShardIterator"].clone()
+    };
+    let from_start = it(&mut sim, "TRIM_HORIZON", json!({}));
+    let r = call(
+        &mut sim,
+        "kinesis:GetRecords",
+        json!({"ShardIterator": from_start, "Limit": 1}),
+    )
+    .unwrap();
+    assert_eq!(r["Records"].as_array().unwrap().len(), 1);
+    let next = r["NextShardIterator"].clone();
+    let r2 = call(
+        &mut sim,
+        "kinesis:GetRecords",
+        json!({"ShardIterator": next}),
+    )
+    .unwrap();
+    let total = 1 + r2["Records"].as_array().unwrap().len();
+    let shard0 = [&a1, &a2, &low]
+        .iter()
+        .filter(|r| r["ShardId"] == "shardId-000000000000")
+        .count();
+    assert_eq!(total, shard0);
+    let after = it(
+        &mut sim,
+        "AFTER_SEQUENCE_NUMBER",
+        json!({"StartingSequenceNumber": a1["SequenceNumber"]}),
+    );
+    let r3 = call(
+        &mut sim,
+        "kinesis:GetRecords",
+        json!({"ShardIterator": after}),
+    )
+    .unwrap();
+    assert!(r3["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["SequenceNumber"] != a1["SequenceNumber"]));
+    let latest = it(&mut sim, "LATEST", json!({}));
+    let r4 = call(
+        &mut sim,
+        "kinesis:GetRecords",
+        json!({"ShardIterator": latest.clone()}),
+    )
+    .unwrap();
+    assert_eq!(r4["Records"], json!([]));
+    // Iterators expire after five minutes.
+    sim.run_until(sim.now_ms() + 301_000);
+    assert_eq!(
+        call(
+            &mut sim,
+            "kinesis:GetRecords",
+            json!({"ShardIterator": latest})
+        ),
+        Err("ExpiredIteratorException".into())
+    );
+    // Records older than the retention period (24 h) are gone.
+    sim.run_until(sim.now_ms() + 25 * 3_600_000);
+    let old = it(&mut sim, "TRIM_HORIZON", json!({}));
+    let r5 = call(
+        &mut sim,
+        "kinesis:GetRecords",
+        json!({"ShardIterator": old}),
+    )
+    .unwrap();
+    assert_eq!(r5["Records"], json!([]));
+    assert_eq!(
+        call(
+            &mut sim,
+            "kinesis:PutRecord",
+            json!({"StreamName": "nope", "PartitionKey": "k", "Data": b64("x")})
+        ),
+        Err("ResourceNotFoundException".into())
+    );
+}
+
+#[test]
+fn a_shard_takes_a_thousand_records_a_second() {
+    let mut sim = Sim::load(T).unwrap();
+    let records: Vec<Value> = (0..500)
+        .map(|_| json!({"PartitionKey": "same", "Data": b64("x")}))
+        .collect();
+    for _ in 0..2 {
+        let r = call(
+            &mut sim,
+            "kinesis:PutRecords",
+            json!({"StreamName": "s", "Records": records}),
+        )
+        .unwrap();
+        assert_eq!(r["FailedRecordCount"], 0);
+    }
+    let r = call(
+        &mut sim,
+        "kinesis:PutRecords",
+        json!({"StreamName": "s", "Records": records}),
+    )
+    .unwrap();
+    assert_eq!(r["FailedRecordCount"], 500);
+    assert_eq!(
+        r["Records"][0]["ErrorCode"],
+        "ProvisionedThroughputExceededException"
+    );
+    assert_eq!(
+        call(
+            &mut sim,
+            "kinesis:PutRecord",
+            json!({"StreamName": "s", "PartitionKey": "same", "Data": b64("x")})
+        ),
+        Err("ProvisionedThroughputExceededException".into())
+    );
+    // The next second has room again.
+    sim.run_until(sim.now_ms() + 1_000);
+    assert!(call(
+        &mut sim,
+        "kinesis:PutRecord",
+        json!({"StreamName": "s", "PartitionKey": "same", "Data": b64("x")})
+    )
+    .is_ok());
+    let report = sim.report();
+    assert_eq!(
+        report["resources"]["S"]["metrics"]["WriteProvisionedThroughputExceeded"],
+        501
+    );
+}
+
+#[test]
+fn firehose_flushes_by_size_and_by_interval() {
+    let mut sim = Sim::load(T).unwrap();
+    let big = "x".repeat(600_000);
+    for _ in 0..2 {
+        call(
+            &mut sim,
+            "firehose:PutRecord",
+            json!({"DeliveryStreamName": "f", "Record": {"Data": b64(&big)}}),
+        )
+        .unwrap();
+    }
+    sim.run_until(sim.now_ms() + 10);
+    // 1.2 MB passed SizeInMBs 1: one object at once.
+    let objects = |sim: &Sim| {
+        sim.report()["resources"]["B"]["objects"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(objects(&sim), 1);
+    call(
+        &mut sim,
+        "firehose:PutRecordBatch",
+        json!({"DeliveryStreamName": "f", "Records": [{"Data": b64("a\n")}, {"Data": b64("b\n")}]}),
+    )
+    .unwrap();
+    sim.run_until(sim.now_ms() + 119_000);
+    assert_eq!(objects(&sim), 1, "not before IntervalInSeconds");
+    sim.run_until(sim.now_ms() + 2_000);
+    assert_eq!(objects(&sim), 2);
+    let r = sim.report();
+    let key = r["resources"]["B"]["objects"][1]["Key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        key.starts_with("1970/01/01/00/f-1-1970-01-01-00-0"),
+        "{key}"
+    );
+    let body = call(&mut sim, "s3:GetObject", json!({"Bucket": "b", "Key": key})).unwrap();
+    assert_eq!(body["Body"], "a\nb\n");
+    assert_eq!(
+        call(
+            &mut sim,
+            "firehose:PutRecord",
+            json!({"DeliveryStreamName": "nope", "Record": {"Data": b64("x")}})
+        ),
+        Err("ResourceNotFoundException".into())
+    );
+}
