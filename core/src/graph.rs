@@ -247,9 +247,10 @@ pub fn build(model: &Model) -> Graph {
         }
         if let Some(events) = p.get("Events").and_then(Value::as_object) {
             for (name, ev) in events {
+                // SQS (Queue) and Kinesis (Stream) events are read by Lambda's pollers.
                 let q = ev
                     .get("Properties")
-                    .and_then(|p| p.get("Queue"))
+                    .and_then(|p| p.get("Queue").or(p.get("Stream")))
                     .and_then(Value::as_str);
                 if let Some(from) = q.and_then(|arn| by_arn(model, arn)) {
                     edges.push(Edge {

@@ -10,7 +10,7 @@ use crate::kernel::{Kernel, US_PER_MS};
 use crate::services::events::Events;
 use crate::services::firehose::Firehose;
 use crate::services::kinesis::Kinesis;
-use crate::services::lambda::{EsmWaiter, Lambda, LambdaEvent, LambdaWaiter};
+use crate::services::lambda::{EsmWaiter, Lambda, LambdaEvent, LambdaWaiter, StreamWaiter};
 use crate::services::s3::S3;
 use crate::services::sfn::Sfn;
 use crate::services::sns::Sns;
@@ -78,6 +78,15 @@ impl Sim {
         let s3 = S3::from_model(&model)?;
         let kinesis = Kinesis::from_model(&model)?;
         let firehose = Firehose::from_model(&model)?;
+        for m in &lambda.streams {
+            let name = m.stream_arn.rsplit('/').next().unwrap_or("");
+            if kinesis.find(name).is_none() {
+                return Err(TemplateError::at(
+                    &m.path,
+                    format!("InvalidParameterValueException: the event source '{}' is not a Kinesis stream of this template", m.stream_arn),
+                ));
+            }
+        }
         events.services = s3.buckets.iter().map(|b| b.logical_id.clone()).collect();
         for esm in &lambda.esms {
             let Some(qi) = sqs.find(&esm.queue_arn) else {
@@ -164,6 +173,7 @@ impl Sim {
             progress: None,
         };
         sim.lambda.start_pollers(&mut sim.k);
+        sim.lambda.start_stream_pollers(&mut sim.k);
         sim.lambda.start_provisioned(&mut sim.k);
         sim.lambda.start_deployments(&mut sim.k);
         sim.events.start(&mut sim.k);
@@ -235,6 +245,18 @@ impl Sim {
         true
     }
 
+    /// A Kinesis mapping still has records to read (its polls are idle work).
+    fn streams_have_work(&self) -> bool {
+        self.lambda.streams_starting()
+            || self
+                .lambda
+                .stream_positions()
+                .into_iter()
+                .any(|(name, shard, after, since)| {
+                    self.kinesis.has_after(name, shard, after, since)
+                })
+    }
+
     /// A counter of the events run, shared with a watchdog on another thread.
     pub fn progress(&mut self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
         self.progress.get_or_insert_with(Default::default).clone()
@@ -256,6 +278,7 @@ impl Sim {
             if self.k.only_idle_left()
                 && !self.sqs.has_deliverable_work(self.k.now())
                 && !self.sfn.has_deadlines()
+                && !self.streams_have_work()
             {
                 return;
             }
@@ -480,6 +503,21 @@ impl Sim {
             Waiter::Lambda(LambdaWaiter::Sdk { env, seq, call }) => {
                 self.lambda
                     .on_sdk_reply(&mut self.k, env, seq, call, result);
+            }
+            Waiter::Lambda(LambdaWaiter::Stream(w)) => {
+                let m = match &w {
+                    StreamWaiter::Shards { m }
+                    | StreamWaiter::Iterator { m, .. }
+                    | StreamWaiter::Records { m, .. }
+                    | StreamWaiter::Invoke { m, .. } => *m,
+                };
+                let arn = self.lambda.streams[m].stream_arn.clone();
+                let stream = self
+                    .kinesis
+                    .find(arn.rsplit('/').next().unwrap_or(""))
+                    .map(|i| self.kinesis.streams[i].logical_id.clone())
+                    .unwrap_or_default();
+                self.lambda.on_stream_reply(&mut self.k, w, result, &stream);
             }
             Waiter::Lambda(LambdaWaiter::Esm(w)) => {
                 let esm = match &w {

@@ -240,3 +240,70 @@ fn firehose_flushes_by_size_and_by_interval() {
         Err("ResourceNotFoundException".into())
     );
 }
+
+#[test]
+fn a_stream_mapping_splits_a_shard_by_key_and_resumes_from_the_failed_item() {
+    let t = r#"
+Resources:
+  S:
+    Type: AWS::Kinesis::Stream
+    Properties: { Name: s, ShardCount: 1 }
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      InlineCode: |
+        let failedOnce = false;
+        exports.handler = async (event) => {
+          await new Promise((d) => setTimeout(d, 500));
+          const items = event.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString());
+          const bad = event.Records.find((r, i) => items[i] === 'a2');
+          if (bad && !failedOnce) {
+            failedOnce = true;
+            return { batchItemFailures: [{ itemIdentifier: bad.kinesis.sequenceNumber }] };
+          }
+          console.log('got ' + items.join(','));
+          return {};
+        };
+      Events:
+        K:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt S.Arn
+            StartingPosition: TRIM_HORIZON
+            ParallelizationFactor: 2
+            FunctionResponseTypes: [ReportBatchItemFailures]
+"#;
+    let mut sim = Sim::load(t).unwrap();
+    // Two keys that fall in different lanes of the one shard.
+    let recs: Vec<Value> = ["a1", "a2", "a3"]
+        .iter()
+        .map(|d| json!({"PartitionKey": "alpha", "Data": b64(d)}))
+        .chain(
+            ["b1", "b2"]
+                .iter()
+                .map(|d| json!({"PartitionKey": "charlie", "Data": b64(d)})),
+        )
+        .collect();
+    call(
+        &mut sim,
+        "kinesis:PutRecords",
+        json!({"StreamName": "s", "Records": recs}),
+    )
+    .unwrap();
+    sim.run_to_idle(600_000);
+    let r = sim.report();
+    let f = &r["resources"]["F"];
+    assert_eq!(
+        f["metrics"]["ConcurrentExecutions"], 2,
+        "two lanes of one shard at once: {f}"
+    );
+    let logs = f["logs"].to_string();
+    // a1 went through with the failed batch; the retry starts at a2.
+    assert!(logs.contains("got a2,a3"), "{logs}");
+    assert!(!logs.contains("got a1,a2,a3"), "{logs}");
+    assert!(logs.contains("got b1,b2"), "{logs}");
+    let maps = call(&mut sim, "lambda:ListEventSourceMappings", json!({})).unwrap();
+    assert_eq!(maps["EventSourceMappings"][0]["ParallelizationFactor"], 2);
+}

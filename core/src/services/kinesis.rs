@@ -525,6 +525,25 @@ impl Kinesis {
         })
     }
 
+    /// Whether a shard holds a record after `after` (a sequence number; `None`: any
+    /// record that arrived at or after `since_s`) — a stream reader has work to do.
+    pub fn has_after(&self, name: &str, shard: &str, after: Option<&str>, since_s: f64) -> bool {
+        let Some(si) = self.find(name) else {
+            return false;
+        };
+        let s = &self.streams[si];
+        let Some(sh) = (0..s.shards.len()).find(|i| shard_id(*i) == shard) else {
+            return false;
+        };
+        let records = &s.shards[sh].records;
+        match after.and_then(|a| a.parse::<u128>().ok()) {
+            Some(n) => records.last().is_some_and(|r| r.seq > n),
+            None => records
+                .iter()
+                .any(|r| r.arrival_ms as f64 / 1000.0 >= since_s),
+        }
+    }
+
     /// The canvas badge: records held.
     pub fn held(&self, si: usize) -> usize {
         self.streams[si]

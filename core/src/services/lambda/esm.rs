@@ -84,6 +84,7 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
             )
         })?;
         if !arn.starts_with("arn:aws:sqs:") {
+            // Kinesis mappings are the stream reader's (streams.rs).
             return Err(TemplateError::at(
                 format!("{path}.{arn_key}"),
                 format!("'{arn}' is not an SQS queue ARN; only SQS event sources run in the playground yet"),
@@ -222,7 +223,7 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
                         }
                         // SNS subscriptions belong to the SNS service, rules and
                         // schedules to EventBridge.
-                        Some("SNS" | "EventBridgeRule" | "CloudWatchEvent" | "Schedule" | "ScheduleV2" | "S3") => {}
+                        Some("SNS" | "EventBridgeRule" | "CloudWatchEvent" | "Schedule" | "ScheduleV2" | "S3" | "Kinesis") => {}
                         Some(other) => {
                             return Err(TemplateError::at(
                                 format!("{path}.Type"),
@@ -233,6 +234,11 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
                     }
                 }
             }
+            "AWS::Lambda::EventSourceMapping"
+                if r.properties
+                    .get("EventSourceArn")
+                    .and_then(Value::as_str)
+                    .is_some_and(|a| a.starts_with("arn:aws:kinesis:")) => {}
             "AWS::Lambda::EventSourceMapping" => {
                 let path = format!("Resources.{}.Properties", r.logical_id);
                 let fname = r

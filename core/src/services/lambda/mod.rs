@@ -10,14 +10,18 @@ mod deploy;
 mod esm;
 mod manage;
 pub(crate) mod runtime;
+mod streams;
 
 pub(crate) use esm::EsmWaiter;
+pub(crate) use streams::StreamWaiter;
 
 /// Answers the Lambda service waits for.
 #[derive(Debug, Clone)]
 pub(crate) enum LambdaWaiter {
     /// A step of an event source mapping's poller.
     Esm(EsmWaiter),
+    /// A step of a Kinesis stream mapping's shard reader.
+    Stream(streams::StreamWaiter),
     /// An AWS call made by handler code (through the SDK shim).
     Sdk { env: usize, seq: u64, call: u32 },
     /// A destination or dead-letter delivery of an asynchronous event.
@@ -279,6 +283,8 @@ struct FunctionMetrics {
     pc_invocations: u64,
     pc_spillover: u64,
     pc_max_busy: usize,
+    /// Kinesis mappings: the largest IteratorAge seen (ms).
+    iterator_age_ms: f64,
 }
 
 #[derive(Debug)]
@@ -330,6 +336,7 @@ pub(crate) struct Lambda {
     pub functions: Vec<Function>,
     envs: Vec<ExecEnv>,
     pub(crate) esms: Vec<esm::Esm>,
+    pub(crate) streams: Vec<streams::StreamMapping>,
     account_limit: usize,
     /// The account's code storage in bytes (`Metadata.Playground.Account.CodeStorage`).
     code_storage: u64,
@@ -474,6 +481,7 @@ impl Lambda {
             functions,
             envs: Vec::new(),
             esms: Vec::new(),
+            streams: Vec::new(),
             account_limit,
             code_storage: account
                 .and_then(|a| a.get("CodeStorage"))
@@ -506,6 +514,7 @@ impl Lambda {
             ));
         }
         lambda.esms = esm::from_model(model, &lambda)?;
+        lambda.streams = streams::from_model(model, &lambda)?;
         Ok(lambda)
     }
 
@@ -553,7 +562,9 @@ impl Lambda {
             | "GetAlias"
             | "ListAliases" => Outcome::Done(self.versions_api(action, p)),
             "ListEventSourceMappings" => Outcome::Done(Ok(json!({
-                "EventSourceMappings": self.esms.iter().map(|e| e.describe(self)).collect::<Vec<_>>()
+                "EventSourceMappings": self.esms.iter().map(|e| e.describe(self))
+                    .chain((0..self.streams.len()).map(|m| self.describe_stream_mapping(m)))
+                    .collect::<Vec<_>>()
             }))),
             other => Outcome::Done(Err(super::unsupported("lambda", other))),
         }
@@ -1382,6 +1393,12 @@ impl Lambda {
         self.dispatch(k, fi, inv);
     }
 
+    /// A stream mapping's IteratorAge for a batch it hands the function.
+    fn note_iterator_age(&mut self, fi: usize, age_ms: f64) {
+        let m = &mut self.functions[fi].metrics;
+        m.iterator_age_ms = m.iterator_age_ms.max(age_ms);
+    }
+
     pub fn report(&self, fi: usize) -> Value {
         let f = &self.functions[fi];
         json!({
@@ -1395,6 +1412,7 @@ impl Lambda {
                 "AsyncEventsDropped": f.metrics.async_dropped,
                 "DeadLetterErrors": f.metrics.dead_letter_errors,
                 "DestinationDeliveryFailures": f.metrics.destination_failures,
+                "IteratorAge": f.metrics.iterator_age_ms.round(),
             },
             "executed_versions": f.by_version,
             "deployment": self.deployment_report(fi),
