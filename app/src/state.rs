@@ -90,6 +90,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         include_str!("../../public/examples/step-functions-map.yaml"),
     ),
     (
+        "kinesis-shards",
+        "Kinesis → Lambda: shards are the unit of concurrency",
+        include_str!("../../public/examples/kinesis-shards.yaml"),
+    ),
+    (
         "step-functions-jsonata",
         "Step Functions: JSONata, variables and Choice conditions",
         include_str!("../../public/examples/step-functions-jsonata.yaml"),
