@@ -43,23 +43,14 @@ struct Civil {
 fn civil(ms: i64) -> Civil {
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = crate::util::civil_from_days(days);
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     const BEFORE: [u32; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-    let yday = BEFORE[(m - 1) as usize] + d as u32 + u32::from(leap && m > 2);
+    let yday = BEFORE[(m - 1) as usize] + d + u32::from(leap && m > 2);
     Civil {
         year: y,
-        month: m as u32,
-        day: d as u32,
+        month: m,
+        day: d,
         yday,
         // 1970-01-01 was a Thursday.
         wday: ((days + 3).rem_euclid(7)) as u32,

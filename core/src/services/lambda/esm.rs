@@ -240,34 +240,41 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
                     .and_then(Value::as_str)
                     .is_some_and(|a| a.starts_with("arn:aws:kinesis:")) => {}
             "AWS::Lambda::EventSourceMapping" => {
-                let path = format!("Resources.{}.Properties", r.logical_id);
-                let fname = r
-                    .properties
-                    .get("FunctionName")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                let fi = lambda.find(fname).ok_or_else(|| {
-                    TemplateError::at(
-                        format!("{path}.FunctionName"),
-                        format!("no function named '{fname}' in this template"),
-                    )
-                })?;
+                let (path, fi, qualifier) = mapping_target(lambda, r)?;
                 add(&path, fi, &r.properties, "EventSourceArn", &mut out)?;
-                // A mapping on an alias or version invokes that qualifier.
-                if let Some(q) = fname
-                    .split_once(":function:")
-                    .and_then(|(_, n)| n.split_once(':'))
-                    .map(|(_, q)| q)
-                {
-                    if let Some(e) = out.last_mut() {
-                        e.qualifier = Some(q.to_string());
-                    }
+                if let Some(e) = out.last_mut() {
+                    e.qualifier = qualifier;
                 }
             }
             _ => {}
         }
     }
     Ok(out)
+}
+
+/// An `AWS::Lambda::EventSourceMapping`'s properties path, its function and the alias
+/// or version it invokes (a FunctionName with a qualifier).
+pub(super) fn mapping_target(
+    lambda: &Lambda,
+    r: &crate::template::Resource,
+) -> Result<(String, usize, Option<String>), TemplateError> {
+    let path = format!("Resources.{}.Properties", r.logical_id);
+    let fname = r
+        .properties
+        .get("FunctionName")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let fi = lambda.find(fname).ok_or_else(|| {
+        TemplateError::at(
+            format!("{path}.FunctionName"),
+            format!("no function named '{fname}' in this template"),
+        )
+    })?;
+    let qualifier = fname
+        .split_once(":function:")
+        .and_then(|(_, n)| n.split_once(':'))
+        .map(|(_, q)| q.to_string());
+    Ok((path, fi, qualifier))
 }
 
 impl Esm {

@@ -198,22 +198,7 @@ pub(super) fn from_model(
                 if !arn.starts_with("arn:aws:kinesis:") {
                     continue;
                 }
-                let path = format!("Resources.{}.Properties", r.logical_id);
-                let fname = r
-                    .properties
-                    .get("FunctionName")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                let fi = lambda.find(fname).ok_or_else(|| {
-                    TemplateError::at(
-                        format!("{path}.FunctionName"),
-                        format!("no function named '{fname}' in this template"),
-                    )
-                })?;
-                let qualifier = fname
-                    .split_once(":function:")
-                    .and_then(|(_, n)| n.split_once(':'))
-                    .map(|(_, q)| q.to_string());
+                let (path, fi, qualifier) = super::esm::mapping_target(lambda, r)?;
                 add(
                     &path,
                     fi,

@@ -414,19 +414,7 @@ impl Sfn {
         };
         self.runs[ri].gen += 1;
         self.runs[ri].phase = Phase::Writing { puts, output };
-        let gen = self.runs[ri].gen;
-        let lid = self.machines[self.execs[self.runs[ri].exec].machine]
-            .logical_id
-            .clone();
-        k.schedule(
-            0,
-            Event::Call {
-                caller: lid,
-                action: "s3:PutObject".into(),
-                params,
-                waiter: Waiter::Sfn(SfnWaiter { run: ri, gen }),
-            },
-        );
+        self.machine_call(k, ri, "s3:PutObject", params);
     }
 
     /// The Map Run failed (a child failed past the tolerance, or the state was stopped).

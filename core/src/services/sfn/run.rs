@@ -994,6 +994,18 @@ impl Sfn {
             max,
             reader: reader.clone(),
         };
+        self.machine_call(k, ri, action, params);
+    }
+
+    /// An API call made by a run's state machine (with its role); the answer comes back
+    /// to the run through `on_reply`.
+    pub(super) fn machine_call(
+        &mut self,
+        k: &mut Kernel<Event>,
+        ri: usize,
+        action: &str,
+        params: Value,
+    ) {
         let gen = self.runs[ri].gen;
         let lid = self.machines[self.execs[self.runs[ri].exec].machine]
             .logical_id
