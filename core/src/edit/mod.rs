@@ -360,6 +360,8 @@ enum Class {
     SamSm,
     CfnSm,
     Layer,
+    Stream,
+    Firehose,
 }
 
 fn class_of(ty: &str) -> Option<Class> {
@@ -374,6 +376,8 @@ fn class_of(ty: &str) -> Option<Class> {
         "AWS::Serverless::StateMachine" => Class::SamSm,
         "AWS::StepFunctions::StateMachine" => Class::CfnSm,
         "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => Class::Layer,
+        "AWS::Kinesis::Stream" => Class::Stream,
+        "AWS::KinesisFirehose::DeliveryStream" => Class::Firehose,
         _ => return None,
     })
 }
@@ -388,6 +392,8 @@ fn noun(c: Class) -> &'static str {
         Class::Rule => "an EventBridge rule",
         Class::SamSm | Class::CfnSm => "a state machine",
         Class::Layer => "a Lambda layer",
+        Class::Stream => "a Kinesis stream",
+        Class::Firehose => "a Firehose stream",
     }
 }
 
@@ -539,6 +545,18 @@ fn env_link(to: Class, id: &str) -> (String, Value, Option<Value>) {
         ),
         Class::Rule => ("RULE", "NAME", reference(id), Value::Null),
         Class::Layer => ("LAYER", "ARN", reference(id), Value::Null),
+        Class::Stream => (
+            "STREAM",
+            "NAME",
+            reference(id),
+            json!({"KinesisCrudPolicy": {"StreamName": reference(id)}}),
+        ),
+        Class::Firehose => (
+            "DELIVERY_STREAM",
+            "NAME",
+            reference(id),
+            json!({"FirehoseWritePolicy": {"DeliveryStreamName": reference(id)}}),
+        ),
     };
     let base = snake(id);
     let name = if base.ends_with(word) {
@@ -627,6 +645,25 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
                 "Type": "SQS", "Properties": {"Queue": getatt(from, "Arn"), "BatchSize": 10}}),
             )],
         ),
+        (Class::Stream, Class::SamFn) => add(
+            "Kinesis event source: the function reads each shard in order (batches of 100, from the oldest record)".into(),
+            vec![sam_event(
+                model,
+                to,
+                &format!("{from}Records"),
+                json!({"Type": "Kinesis", "Properties": {
+                    "Stream": getatt(from, "Arn"), "StartingPosition": "TRIM_HORIZON", "BatchSize": 100}}),
+            )],
+        ),
+        (Class::Stream, Class::CfnFn) => add(
+            "Event source mapping: the function reads each shard in order (batches of 100)".into(),
+            vec![Op::Set(
+                p(&["Resources", &unique_id(model, &format!("{from}To{to}Mapping"))]),
+                json!({"Type": "AWS::Lambda::EventSourceMapping", "Properties": {
+                    "EventSourceArn": getatt(from, "Arn"), "FunctionName": reference(to),
+                    "StartingPosition": "TRIM_HORIZON", "BatchSize": 100}}),
+            )],
+        ),
         (Class::Queue, Class::CfnFn) => add(
             "Event source mapping: the function polls the queue (batches of 10)".into(),
             vec![Op::Set(
@@ -711,7 +748,7 @@ pub fn connections(model: &Model, from: &str, to: &str) -> Result<Vec<Connection
         (Class::Rule, Class::Bucket | Class::Rule) => {}
         (Class::Rule, _) => {
             let mut target = json!({"Id": to, "Arn": arn_of(b, to)});
-            if is_sm(b) || b == Class::Bus {
+            if is_sm(b) || matches!(b, Class::Bus | Class::Stream | Class::Firehose) {
                 target["RoleArn"] =
                     json!({"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:role/events-invoke"});
             }
@@ -804,7 +841,7 @@ fn why_not(a: Class, b: Class, from: &str, to: &str) -> String {
         (Class::Queue, _) => "a queue only holds messages: a function polls it (wire queue → function) or it is another queue's dead-letter queue".into(),
         (Class::Topic, _) => "SNS delivers to queues and functions (and HTTP/S, email, SMS outside the playground)".into(),
         (Class::SamSm | Class::CfnSm, _) => "a state machine reaches other services from its Task states: edit the definition".into(),
-        (Class::Rule, _) => format!("a rule's targets can be functions, queues, topics, buses or state machines, not {}", noun(b)),
+        (Class::Rule, _) => format!("a rule's targets can be functions, queues, topics, buses, state machines, Kinesis streams or Firehose streams, not {}", noun(b)),
         (Class::Bucket, _) => "S3 notifies functions, queues and topics".into(),
         (Class::Layer, _) => "a layer is code a function uses: wire the function to the layer".into(),
         _ => "AWS has no such link".into(),

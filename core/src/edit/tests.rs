@@ -243,6 +243,8 @@ fn every_wire_draws_the_edge_it_means_and_deleting_it_restores_the_text() {
         "sam-state-machine",
         "lambda-function",
         "lambda-layer",
+        "kinesis-stream",
+        "firehose",
     ] {
         t = add_resource(&t, key, None).unwrap().text;
     }
@@ -267,6 +269,11 @@ fn every_wire_draws_the_edge_it_means_and_deleting_it_restores_the_text() {
         ("Worker", "Inbox", 3, "reference"),
         ("Function", "Queue", 0, "dead-letter"),
         ("Worker", "Layer", 0, "layer"),
+        ("Stream", "Worker", 0, "event-source"),
+        ("Stream", "Function", 0, "event-source"),
+        ("Rule", "Stream", 0, "target"),
+        ("Rule", "DeliveryStream", 0, "target"),
+        ("Worker", "Stream", 0, "reference"),
     ];
     for &(from, to, choice, kind) in cases {
         let (after, g) = wired(&t, from, to, choice);
