@@ -307,3 +307,193 @@ Resources:
     let maps = call(&mut sim, "lambda:ListEventSourceMappings", json!({})).unwrap();
     assert_eq!(maps["EventSourceMappings"][0]["ParallelizationFactor"], 2);
 }
+
+#[test]
+fn resharding_closes_parents_and_children_take_over() {
+    let mut sim = Sim::load(T).unwrap();
+    let put = |sim: &mut Sim, key: &str| {
+        call(
+            sim,
+            "kinesis:PutRecord",
+            json!({"StreamName": "s", "PartitionKey": key, "Data": b64(key)}),
+        )
+        .unwrap()
+    };
+    put(&mut sim, "before");
+    let r = call(
+        &mut sim,
+        "kinesis:UpdateShardCount",
+        json!({"StreamName": "s", "TargetShardCount": 4, "ScalingType": "UNIFORM_SCALING"}),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            r["CurrentShardCount"].as_u64(),
+            r["TargetShardCount"].as_u64()
+        ),
+        (Some(2), Some(4))
+    );
+    assert_eq!(
+        call(
+            &mut sim,
+            "kinesis:UpdateShardCount",
+            json!({"StreamName": "s", "TargetShardCount": 9, "ScalingType": "UNIFORM_SCALING"})
+        ),
+        Err("ValidationException".into()),
+        "at most double"
+    );
+    let d = call(
+        &mut sim,
+        "kinesis:DescribeStream",
+        json!({"StreamName": "s"}),
+    )
+    .unwrap();
+    let shards = d["StreamDescription"]["Shards"].as_array().unwrap().clone();
+    assert_eq!(shards.len(), 6);
+    let closed: Vec<&Value> = shards
+        .iter()
+        .filter(|s| {
+            s["SequenceNumberRange"]
+                .get("EndingSequenceNumber")
+                .is_some()
+        })
+        .collect();
+    assert_eq!(closed.len(), 2);
+    assert!(shards[2..].iter().all(|s| s["ParentShardId"].is_string()));
+    let sum = call(
+        &mut sim,
+        "kinesis:DescribeStreamSummary",
+        json!({"StreamName": "s"}),
+    )
+    .unwrap();
+    assert_eq!(sum["StreamDescriptionSummary"]["OpenShardCount"], 4);
+    // New records go to the open children only.
+    let after = put(&mut sim, "after");
+    let n: usize = after["ShardId"].as_str().unwrap()[8..].parse().unwrap();
+    assert!(n >= 2, "{after}");
+    // Reading a closed shard to its end gives no next iterator and names its children.
+    let parent = put_shard_of(&mut sim, "before");
+    let it = call(
+        &mut sim,
+        "kinesis:GetShardIterator",
+        json!({"StreamName": "s", "ShardId": parent, "ShardIteratorType": "TRIM_HORIZON"}),
+    )
+    .unwrap();
+    let r = call(
+        &mut sim,
+        "kinesis:GetRecords",
+        json!({"ShardIterator": it["ShardIterator"]}),
+    )
+    .unwrap();
+    assert_eq!(r["Records"].as_array().unwrap().len(), 1);
+    assert!(r["NextShardIterator"].is_null());
+    assert_eq!(r["ChildShards"].as_array().unwrap().len(), 2);
+    // Split and merge name their shards; closed or distant shards are refused.
+    assert_eq!(
+        call(
+            &mut sim,
+            "kinesis:SplitShard",
+            json!({"StreamName": "s", "ShardToSplit": parent, "NewStartingHashKey": "1"})
+        ),
+        Err("ResourceInUseException".into())
+    );
+    assert_eq!(
+        call(
+            &mut sim,
+            "kinesis:MergeShards",
+            json!({"StreamName": "s", "ShardToMerge": "shardId-000000000002", "AdjacentShardToMerge": "shardId-000000000004"})
+        ),
+        Err("InvalidArgumentException".into())
+    );
+    call(&mut sim, "kinesis:MergeShards", json!({"StreamName": "s", "ShardToMerge": "shardId-000000000002", "AdjacentShardToMerge": "shardId-000000000003"})).unwrap();
+    let sum = call(
+        &mut sim,
+        "kinesis:DescribeStreamSummary",
+        json!({"StreamName": "s"}),
+    )
+    .unwrap();
+    assert_eq!(sum["StreamDescriptionSummary"]["OpenShardCount"], 3);
+}
+
+/// The shard a PartitionKey's records went to before resharding (shard 0 or 1).
+fn put_shard_of(sim: &mut Sim, key: &str) -> String {
+    let d = call(sim, "kinesis:DescribeStream", json!({"StreamName": "s"})).unwrap();
+    let hash = {
+        use md5::{Digest, Md5};
+        u128::from_be_bytes(Md5::digest(key.as_bytes()).into())
+    };
+    d["StreamDescription"]["Shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            let lo: u128 = s["HashKeyRange"]["StartingHashKey"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let hi: u128 = s["HashKeyRange"]["EndingHashKey"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            s["SequenceNumberRange"]
+                .get("EndingSequenceNumber")
+                .is_some()
+                && lo <= hash
+                && hash <= hi
+        })
+        .map(|s| s["ShardId"].as_str().unwrap().to_string())
+        .unwrap()
+}
+
+#[test]
+fn a_mapping_reads_a_parent_shard_before_its_children() {
+    let t = r#"
+Resources:
+  S:
+    Type: AWS::Kinesis::Stream
+    Properties: { Name: s, ShardCount: 1 }
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      InlineCode: |
+        exports.handler = async (event) => {
+          console.log('got ' + event.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString()).join(','));
+        };
+      Events:
+        K:
+          Type: Kinesis
+          Properties: { Stream: !GetAtt S.Arn, StartingPosition: TRIM_HORIZON, BatchSize: 10 }
+"#;
+    let mut sim = Sim::load(t).unwrap();
+    let put = |sim: &mut Sim, d: &str| {
+        call(
+            sim,
+            "kinesis:PutRecord",
+            json!({"StreamName": "s", "PartitionKey": "k", "Data": b64(d)}),
+        )
+        .unwrap();
+    };
+    for d in ["1", "2", "3"] {
+        put(&mut sim, d);
+    }
+    call(
+        &mut sim,
+        "kinesis:UpdateShardCount",
+        json!({"StreamName": "s", "TargetShardCount": 2, "ScalingType": "UNIFORM_SCALING"}),
+    )
+    .unwrap();
+    for d in ["4", "5"] {
+        put(&mut sim, d);
+    }
+    sim.run_to_idle(600_000);
+    let logs = sim.report()["resources"]["F"]["logs"].to_string();
+    let (a, b) = (
+        logs.find("got 1,2,3").expect(&logs),
+        logs.find("got 4,5").expect(&logs),
+    );
+    assert!(a < b, "the parent's records first: {logs}");
+}

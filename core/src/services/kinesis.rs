@@ -38,6 +38,10 @@ struct Shard {
     records: Vec<Record>,
     /// The current second's writes: (second, records, bytes).
     window: (u64, usize, usize),
+    /// Resharding: the shards this one was split or merged from, and whether it is
+    /// closed (it keeps its records until they expire but takes no new ones).
+    parents: Vec<usize>,
+    closed: bool,
 }
 
 pub(crate) struct Stream {
@@ -60,18 +64,32 @@ pub(crate) struct Kinesis {
 }
 
 fn shards(n: usize) -> Vec<Shard> {
+    split(0, u128::MAX, n)
+}
+
+/// `n` open shards dividing the hash key range `start..=end` evenly.
+fn split(start: u128, end: u128, n: usize) -> Vec<Shard> {
     let n = n.max(1) as u128;
-    let step = u128::MAX / n;
+    // (end - start + 1) / n without overflowing on the full 2^128 range, so halves and
+    // quarters of the key space line up exactly.
+    let span = end - start;
+    let step = if n == 1 {
+        0
+    } else {
+        span / n + (span % n + 1) / n
+    };
     (0..n)
         .map(|i| Shard {
-            start: i * step,
+            start: start + i * step,
             end: if i + 1 == n {
-                u128::MAX
+                end
             } else {
-                (i + 1) * step - 1
+                start + (i + 1) * step - 1
             },
             records: Vec::new(),
             window: (u64::MAX, 0, 0),
+            parents: Vec::new(),
+            closed: false,
         })
         .collect()
 }
@@ -267,6 +285,7 @@ impl Kinesis {
                 Ok(json!({"StreamDescription": d}))
             }
             "ListShards" => Ok(json!({"Shards": self.shard_list(&self.streams[si])})),
+            "UpdateShardCount" | "SplitShard" | "MergeShards" => self.reshard(si, action, p),
             "PutRecord" => {
                 let r = self.put(si, now, p)?;
                 self.count(si, "PutRecord.Success", 1);
@@ -406,11 +425,29 @@ impl Kinesis {
                     });
                 let n = out.len() as u64;
                 let name = s.name.clone();
+                // A closed shard read to its end has no next iterator: its children follow.
+                let done = shard.closed && start + out.len() >= shard.records.len();
+                let children: Vec<Value> = if done {
+                    s.shards
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| c.parents.contains(&sh))
+                        .map(|(i, c)| json!({"ShardId": shard_id(i), "ParentShards": c.parents.iter().map(|p| shard_id(*p)).collect::<Vec<_>>(),
+                                             "HashKeyRange": {"StartingHashKey": c.start.to_string(), "EndingHashKey": c.end.to_string()}}))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 self.count(si, "GetRecords.Records", n);
                 self.count(si, "GetRecords.Success", 1);
-                Ok(
-                    json!({"Records": out, "NextShardIterator": iterator(&name, sh, next_from, now), "MillisBehindLatest": behind}),
-                )
+                let mut r = json!({"Records": out, "MillisBehindLatest": behind});
+                if done {
+                    r["NextShardIterator"] = Value::Null;
+                    r["ChildShards"] = json!(children);
+                } else {
+                    r["NextShardIterator"] = json!(iterator(&name, sh, next_from, now));
+                }
+                Ok(r)
             }
             other => Err(super::unsupported("kinesis", other)),
         }
@@ -444,7 +481,7 @@ impl Kinesis {
         let sh = s
             .shards
             .iter()
-            .position(|x| x.start <= hash && hash <= x.end)
+            .position(|x| !x.closed && x.start <= hash && hash <= x.end)
             .unwrap_or(0);
         let shard = &mut s.shards[sh];
         let second = now / 1000;
@@ -504,15 +541,27 @@ impl Kinesis {
         json!({"StreamName": s.name, "StreamARN": s.arn, "StreamStatus": "ACTIVE",
                "StreamModeDetails": {"StreamMode": if s.on_demand { "ON_DEMAND" } else { "PROVISIONED" }},
                "RetentionPeriodHours": s.retention_h, "StreamCreationTimestamp": s.created_ms as f64 / 1000.0,
-               "EncryptionType": "NONE", "OpenShardCount": s.shards.len(), "EnhancedMonitoring": [{"ShardLevelMetrics": []}]})
+               "EncryptionType": "NONE", "OpenShardCount": s.shards.iter().filter(|x| !x.closed).count(), "EnhancedMonitoring": [{"ShardLevelMetrics": []}]})
     }
 
     fn shard_list(&self, s: &Stream) -> Vec<Value> {
         s.shards
             .iter()
             .enumerate()
-            .map(|(i, sh)| json!({"ShardId": shard_id(i), "HashKeyRange": {"StartingHashKey": sh.start.to_string(), "EndingHashKey": sh.end.to_string()},
-                                  "SequenceNumberRange": {"StartingSequenceNumber": sh.records.first().map_or("0".to_string(), |r| r.seq.to_string())}}))
+            .map(|(i, sh)| {
+                let mut o = json!({"ShardId": shard_id(i), "HashKeyRange": {"StartingHashKey": sh.start.to_string(), "EndingHashKey": sh.end.to_string()},
+                                   "SequenceNumberRange": {"StartingSequenceNumber": sh.records.first().map_or("0".to_string(), |r| r.seq.to_string())}});
+                if let Some(p) = sh.parents.first() {
+                    o["ParentShardId"] = json!(shard_id(*p));
+                }
+                if let Some(p) = sh.parents.get(1) {
+                    o["AdjacentParentShardId"] = json!(shard_id(*p));
+                }
+                if sh.closed {
+                    o["SequenceNumberRange"]["EndingSequenceNumber"] = json!(sh.records.last().map_or("0".to_string(), |r| r.seq.to_string()));
+                }
+                o
+            })
             .collect()
     }
 
@@ -520,7 +569,7 @@ impl Kinesis {
         let s = &self.streams[si];
         json!({
             "metrics": s.metrics,
-            "shards": s.shards.iter().enumerate().map(|(i, sh)| json!({"ShardId": shard_id(i), "records": sh.records.len()})).collect::<Vec<_>>(),
+            "shards": s.shards.iter().enumerate().map(|(i, sh)| json!({"ShardId": shard_id(i), "records": sh.records.len(), "open": !sh.closed})).collect::<Vec<_>>(),
             "records": s.shards.iter().map(|sh| sh.records.len()).sum::<usize>(),
         })
     }
@@ -542,6 +591,96 @@ impl Kinesis {
                 .iter()
                 .any(|r| r.arrival_ms as f64 / 1000.0 >= since_s),
         }
+    }
+
+    /// UpdateShardCount (uniform scaling), SplitShard and MergeShards: the old shards
+    /// close (keeping their records until they expire) and children take over their
+    /// hash key ranges, naming them as parents.
+    fn reshard(&mut self, si: usize, action: &str, p: &Value) -> Result<Value, AwsError> {
+        let account = self.account.clone();
+        let s = &mut self.streams[si];
+        if s.on_demand && action != "UpdateShardCount" {
+            return Err(invalid(
+                "An ON_DEMAND stream is resharded by Kinesis itself",
+            ));
+        }
+        let open_shard = |s: &Stream, key: &str| -> Result<usize, AwsError> {
+            let id = crate::util::req_str(p, key)?;
+            match (0..s.shards.len()).find(|i| shard_id(*i) == id) {
+                Some(i) if !s.shards[i].closed => Ok(i),
+                Some(_) => Err(AwsError::client("ResourceInUseException", format!("Shard {id} in stream {} under account {account} has already been merged or split, and thus is not eligible for merging or splitting.", s.name))),
+                None => Err(AwsError::client("ResourceNotFoundException", format!("Could not find shard {id} in stream {} under account {account}.", s.name))),
+            }
+        };
+        let mut children: Vec<Shard>;
+        let closing: Vec<usize> = match action {
+            "SplitShard" => {
+                let i = open_shard(s, "ShardToSplit")?;
+                let key: u128 = crate::util::req_str(p, "NewStartingHashKey")?
+                    .parse()
+                    .map_err(|_| invalid("NewStartingHashKey must be a decimal hash key"))?;
+                let sh = &s.shards[i];
+                if key <= sh.start || key > sh.end {
+                    return Err(invalid(format!("NewStartingHashKey {key} used in SplitShard() on shard {} in stream {} under account {account} is not both greater than one plus the shard's StartingHashKey {} and less than the shard's EndingHashKey {}.", shard_id(i), s.name, sh.start, sh.end)));
+                }
+                let mut a = split(sh.start, key - 1, 1);
+                a.extend(split(key, sh.end, 1));
+                children = a;
+                vec![i]
+            }
+            "MergeShards" => {
+                let a = open_shard(s, "ShardToMerge")?;
+                let b = open_shard(s, "AdjacentShardToMerge")?;
+                let (lo, hi) = if s.shards[a].start < s.shards[b].start {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
+                if s.shards[lo].end.checked_add(1) != Some(s.shards[hi].start) {
+                    return Err(invalid(format!("Shards {} and {} in stream {} under account {account} are not an adjacent pair of shards eligible for merging", shard_id(a), shard_id(b), s.name)));
+                }
+                children = split(s.shards[lo].start, s.shards[hi].end, 1);
+                vec![a, b]
+            }
+            _ => {
+                let open: Vec<usize> = (0..s.shards.len())
+                    .filter(|i| !s.shards[*i].closed)
+                    .collect();
+                let target = p
+                    .get("TargetShardCount")
+                    .and_then(Value::as_u64)
+                    .ok_or_else(|| invalid("TargetShardCount is required"))?
+                    as usize;
+                if p.get("ScalingType").and_then(Value::as_str) != Some("UNIFORM_SCALING") {
+                    return Err(invalid("ScalingType must be UNIFORM_SCALING"));
+                }
+                let n = open.len();
+                if target == 0 || target > 2 * n || target * 2 < n || target > 500 {
+                    return Err(AwsError::client("ValidationException", format!("UpdateShardCount can scale from {n} shards to between {} and {} (at most double, at least half, 500 at most); {target} requested.", n.div_ceil(2), (2 * n).min(500))));
+                }
+                children = split(0, u128::MAX, target);
+                open
+            }
+        };
+        let before = s.shards.iter().filter(|x| !x.closed).count();
+        for c in &mut children {
+            c.parents = closing
+                .iter()
+                .copied()
+                .filter(|i| s.shards[*i].start <= c.end && c.start <= s.shards[*i].end)
+                .collect();
+        }
+        for i in &closing {
+            s.shards[*i].closed = true;
+        }
+        s.shards.extend(children);
+        let after = s.shards.iter().filter(|x| !x.closed).count();
+        Ok(match action {
+            "UpdateShardCount" => {
+                json!({"StreamName": s.name, "StreamARN": s.arn, "CurrentShardCount": before, "TargetShardCount": after})
+            }
+            _ => json!({}),
+        })
     }
 
     /// The canvas badge: records held.

@@ -40,6 +40,8 @@ struct Lane {
     attempts: u32,
     /// A bisected batch is retried at this size.
     limit: Option<usize>,
+    /// The shard was closed (resharding) and read to its end: its children take over.
+    finished: bool,
 }
 
 pub(crate) struct StreamMapping {
@@ -59,6 +61,8 @@ pub(crate) struct StreamMapping {
     qualifier: Option<String>,
     enabled: bool,
     lanes: Vec<Lane>,
+    /// A DescribeStream for new shards is out.
+    discovering: bool,
     region: String,
 }
 
@@ -161,6 +165,7 @@ pub(super) fn from_model(
             qualifier,
             enabled: p.get("Enabled").and_then(Value::as_bool).unwrap_or(true),
             lanes: Vec::new(),
+            discovering: true,
             region: model.region.clone(),
         });
         Ok(())
@@ -234,6 +239,20 @@ impl Lambda {
         k.schedule_idle(delay_ms * US_PER_MS, call);
     }
 
+    /// Asks for the stream's shards (at the start, and when a closed shard is finished).
+    fn discover(&mut self, k: &mut Kernel<Event>, m: usize, delay_ms: u64) {
+        self.streams[m].discovering = true;
+        let arn = self.streams[m].stream_arn.clone();
+        self.stream_call(
+            m,
+            "kinesis:DescribeStream",
+            json!({"StreamARN": arn}),
+            StreamWaiter::Shards { m },
+            delay_ms,
+            k,
+        );
+    }
+
     /// Starts every enabled stream mapping: learn the shards first.
     pub fn start_stream_pollers(&mut self, k: &mut Kernel<Event>) {
         for m in 0..self.streams.len() {
@@ -290,37 +309,54 @@ impl Lambda {
         match w {
             StreamWaiter::Shards { m } => {
                 let Ok(d) = result else {
-                    return self.stream_call(
-                        m,
-                        "kinesis:DescribeStream",
-                        json!({"StreamARN": self.streams[m].stream_arn}),
-                        StreamWaiter::Shards { m },
-                        POLL_INTERVAL_MS * 5,
-                        k,
-                    );
+                    return self.discover(k, m, POLL_INTERVAL_MS * 5);
                 };
+                // A shard gets its reader once its parents (if still in the stream) are
+                // read to their end, so a key's records stay in order across resharding.
+                let first = self.streams[m].lanes.is_empty();
                 let now_s = k.now_ms() as f64 / 1000.0;
                 let s = &mut self.streams[m];
-                for sh in d
+                s.discovering = false;
+                let listed: Vec<(String, Vec<String>)> = d
                     .pointer("/StreamDescription/Shards")
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
-                {
-                    let shard = sh["ShardId"].as_str().unwrap_or("").to_string();
+                    .map(|sh| {
+                        let parents = ["ParentShardId", "AdjacentParentShardId"]
+                            .iter()
+                            .filter_map(|k| sh[*k].as_str().map(String::from))
+                            .collect();
+                        (sh["ShardId"].as_str().unwrap_or("").to_string(), parents)
+                    })
+                    .collect();
+                let done = |s: &StreamMapping, id: &str| {
+                    let mut lanes = s.lanes.iter().filter(|l| l.shard == id).peekable();
+                    lanes.peek().is_some() && lanes.all(|l| l.finished)
+                };
+                let start = s.lanes.len();
+                for (id, parents) in &listed {
+                    let ready = parents
+                        .iter()
+                        .all(|p| !listed.iter().any(|(x, _)| x == p) || done(s, p));
+                    if s.lanes.iter().any(|l| &l.shard == id) || !ready {
+                        continue;
+                    }
                     for lane in 0..s.parallel {
                         s.lanes.push(Lane {
-                            shard: shard.clone(),
+                            shard: id.clone(),
                             lane,
                             after: None,
-                            latest_from: Some(now_s),
+                            // Shards found later are read from their start.
+                            latest_from: Some(if first { now_s } else { 0.0 }),
                             batch: Vec::new(),
                             attempts: 0,
                             limit: None,
+                            finished: false,
                         });
                     }
                 }
-                for lane in 0..self.streams[m].lanes.len() {
+                for lane in start..self.streams[m].lanes.len() {
                     self.poll_lane(k, m, lane, 0);
                 }
             }
@@ -339,6 +375,10 @@ impl Lambda {
                 None => self.poll_lane(k, m, lane, POLL_INTERVAL_MS),
             },
             StreamWaiter::Records { m, lane } => {
+                // No next iterator: the shard was closed by resharding and is read out.
+                let closed = result
+                    .as_ref()
+                    .is_ok_and(|v| v.get("NextShardIterator").is_some_and(Value::is_null));
                 let records = result
                     .ok()
                     .and_then(|v| v["Records"].as_array().cloned())
@@ -356,6 +396,10 @@ impl Lambda {
                     })
                     .take(size)
                     .collect();
+                if mine.is_empty() && closed {
+                    self.streams[m].lanes[lane].finished = true;
+                    return self.discover(k, m, 0);
+                }
                 if mine.is_empty() {
                     return self.poll_lane(k, m, lane, POLL_INTERVAL_MS);
                 }
@@ -551,7 +595,9 @@ impl Lambda {
 
     /// A mapping still learning its shards (its first DescribeStream is out).
     pub fn streams_starting(&self) -> bool {
-        self.streams.iter().any(|s| s.enabled && s.lanes.is_empty())
+        self.streams
+            .iter()
+            .any(|s| s.enabled && (s.lanes.is_empty() || s.discovering))
     }
 
     /// Each lane's stream, shard, position and start (for "is there work left?").
@@ -566,7 +612,7 @@ impl Lambda {
                     Start::AtTimestamp(t) => t,
                     Start::Latest => f64::MAX,
                 };
-                s.lanes.iter().map(move |l| {
+                s.lanes.iter().filter(|l| !l.finished).map(move |l| {
                     (
                         name,
                         l.shard.as_str(),
