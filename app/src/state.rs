@@ -91,7 +91,7 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
     ),
     (
         "kinesis-shards",
-        "Kinesis → Lambda: shards are the unit of concurrency",
+        "Kinesis → Lambda: shards, resharding and concurrency",
         include_str!("../../public/examples/kinesis-shards.yaml"),
     ),
     (
