@@ -280,6 +280,28 @@ Resources:
     // Three items in batches of two: two child executions.
     assert_eq!(d["executionCounts"]["total"], 2);
     assert_eq!(d["executionCounts"]["succeeded"], 2);
+    // The Map Run's child executions: listed by mapRunArn, each described by its ARN.
+    let children = sim
+        .call(
+            "console",
+            "states:ListExecutions",
+            json!({"mapRunArn": arn}),
+        )
+        .unwrap();
+    let list = children["executions"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let child = list[0]["executionArn"].as_str().unwrap();
+    assert!(child.contains(":express:batch/Each:"), "{child}");
+    let d = sim
+        .call(
+            "console",
+            "states:DescribeExecution",
+            json!({"executionArn": child}),
+        )
+        .unwrap();
+    assert_eq!(d["status"], "SUCCEEDED");
+    assert_eq!(d["input"], "{\"Items\":[1,2]}");
+    assert_eq!(d["mapRunArn"], arn);
     let missing = sim
         .call(
             "console",

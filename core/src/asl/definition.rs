@@ -106,6 +106,8 @@ pub enum Kind {
         result_writer: Option<Value>,
         /// The Map Run's name part: `Label`, or the state's name.
         label: String,
+        /// Distributed: the children are Express workflows (ProcessorConfig.ExecutionType).
+        express_children: bool,
     },
 }
 
@@ -1165,6 +1167,10 @@ fn state(c: &mut Checker, name: &str, v: &Value, loc: &str, top_jsonata: bool) -
                 item_reader,
                 item_batcher,
                 result_writer,
+                express_children: proc_v
+                    .pointer("/ProcessorConfig/ExecutionType")
+                    .and_then(Value::as_str)
+                    == Some("EXPRESS"),
                 label: o
                     .get("Label")
                     .and_then(Value::as_str)

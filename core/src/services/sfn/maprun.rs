@@ -39,6 +39,46 @@ pub(crate) struct MapRunRecord {
     succeeded: usize,
     failed: usize,
     written: usize,
+    /// The child executions, once each has ended (ListExecutions / DescribeExecution
+    /// with a Map Run or child ARN).
+    children: Vec<Child>,
+    machine: String,
+}
+
+/// A child workflow execution of a Map Run, as the API describes it.
+struct Child {
+    arn: String,
+    name: String,
+    failed: bool,
+    start_ms: u64,
+    stop_ms: u64,
+    input: Value,
+    /// The output, or the error output (`Error`, `Cause`).
+    out: Value,
+}
+
+/// A child execution's ARN and name: STANDARD children are `execution:MACHINE/LABEL:NAME`,
+/// EXPRESS ones `express:MACHINE/LABEL:RUN-ID:NAME`.
+fn child_arn(
+    machine_arn: &str,
+    label: &str,
+    run_id: &str,
+    i: usize,
+    express: bool,
+) -> (String, String) {
+    let name = uuid_from(run_id, i);
+    let arn = if express {
+        format!(
+            "{}/{label}:{run_id}:{name}",
+            machine_arn.replacen(":stateMachine:", ":express:", 1)
+        )
+    } else {
+        format!(
+            "{}/{label}:{name}",
+            machine_arn.replacen(":stateMachine:", ":execution:", 1)
+        )
+    };
+    (arn, name)
 }
 
 impl Sfn {
@@ -89,6 +129,8 @@ impl Sfn {
             succeeded: 0,
             failed: 0,
             written: 0,
+            children: Vec::new(),
+            machine: format!("{}/{label}", self.execs[self.runs[ri].exec].ctx.machine_arn),
         });
         self.run_event(
             k,
@@ -233,6 +275,25 @@ impl Sfn {
             return;
         };
         let results: Vec<Value> = results.into_iter().map(Option::unwrap_or_default).collect();
+        let machine_arn = self.execs[self.runs[ri].exec].ctx.machine_arn.clone();
+        let express = self.child_express(st);
+        // The children, for ListExecutions and DescribeExecution.
+        self.map_runs[run.record].children = results
+            .iter()
+            .enumerate()
+            .map(|(i, out)| {
+                let (arn, name) = child_arn(&machine_arn, label, &run.id, i, express);
+                Child {
+                    arn,
+                    name,
+                    failed: run.failed[i],
+                    start_ms: run.times[i].0,
+                    stop_ms: run.times[i].1,
+                    input: run.inputs[i].clone().unwrap_or_default(),
+                    out: out.clone(),
+                }
+            })
+            .collect();
         let Some(w) = result_writer else {
             self.runs[ri].phase = Phase::Idle;
             return self.complete(k, ri, Value::Array(results), None);
@@ -247,22 +308,9 @@ impl Sfn {
             .and_then(|c| c.get("OutputType"))
             .and_then(Value::as_str)
             == Some("JSONL");
-        let machine_arn = self.execs[self.runs[ri].exec].ctx.machine_arn.clone();
-        let express = self.child_express(st);
+
         let record = |i: usize, out: &Value| -> Value {
-            let name = uuid_from(&run.id, i);
-            let exec_arn = if express {
-                format!(
-                    "{}/{label}:{}:{name}",
-                    machine_arn.replacen(":stateMachine:", ":express:", 1),
-                    run.id
-                )
-            } else {
-                format!(
-                    "{}/{label}:{name}",
-                    machine_arn.replacen(":stateMachine:", ":execution:", 1)
-                )
-            };
+            let (exec_arn, name) = child_arn(&machine_arn, label, &run.id, i, express);
             let (start, stop) = run.times[i];
             let mut o = Map::new();
             o.insert("ExecutionArn".into(), json!(exec_arn));
@@ -435,11 +483,13 @@ impl Sfn {
     }
 
     fn child_express(&self, st: &State) -> bool {
-        st.raw
-            .get("ItemProcessor")
-            .and_then(|p| p.pointer("/ProcessorConfig/ExecutionType"))
-            .and_then(Value::as_str)
-            == Some("EXPRESS")
+        matches!(
+            st.kind,
+            Kind::Map {
+                express_children: true,
+                ..
+            }
+        )
     }
 
     pub(crate) fn describe_map_run(&self, p: &Value) -> Result<Value, AwsError> {
@@ -462,6 +512,53 @@ impl Sfn {
             o["stopDate"] = json!(s);
         }
         Ok(o)
+    }
+
+    /// ListExecutions with a `mapRunArn`: the Map Run's child executions.
+    pub(crate) fn list_children(
+        &self,
+        map_run: &str,
+        filter: Option<&str>,
+    ) -> Result<Value, AwsError> {
+        let r = self
+            .map_runs
+            .iter()
+            .find(|r| r.arn == map_run)
+            .ok_or_else(|| {
+                AwsError::client(
+                    "ResourceNotFound",
+                    format!("Map Run Does Not Exist: '{map_run}'"),
+                )
+            })?;
+        let list: Vec<Value> = r
+            .children
+            .iter()
+            .filter(|c| filter.is_none_or(|f| f == if c.failed { "FAILED" } else { "SUCCEEDED" }))
+            .map(|c| {
+                json!({"executionArn": c.arn, "stateMachineArn": r.machine, "name": c.name,
+                            "status": if c.failed { "FAILED" } else { "SUCCEEDED" },
+                            "startDate": c.start_ms, "stopDate": c.stop_ms, "mapRunArn": r.arn})
+            })
+            .collect();
+        Ok(json!({ "executions": list }))
+    }
+
+    /// DescribeExecution of a Map Run's child execution.
+    pub(crate) fn describe_child(&self, arn: &str) -> Option<Value> {
+        self.map_runs.iter().find_map(|r| {
+            let c = r.children.iter().find(|c| c.arn == arn)?;
+            let mut o = json!({"executionArn": c.arn, "stateMachineArn": r.machine, "name": c.name,
+                "status": if c.failed { "FAILED" } else { "SUCCEEDED" }, "startDate": c.start_ms, "stopDate": c.stop_ms,
+                "input": c.input.to_string(), "inputDetails": {"included": true}, "mapRunArn": r.arn, "redriveCount": 0});
+            if c.failed {
+                o["error"] = c.out.get("Error").cloned().unwrap_or_default();
+                o["cause"] = c.out.get("Cause").cloned().unwrap_or_default();
+            } else {
+                o["output"] = json!(c.out.to_string());
+                o["outputDetails"] = json!({"included": true});
+            }
+            Some(o)
+        })
     }
 
     pub(crate) fn list_map_runs(&self, p: &Value) -> Result<Value, AwsError> {

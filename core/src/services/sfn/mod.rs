@@ -297,7 +297,15 @@ impl Sfn {
                 Ok(_) => return Outcome::Pending,
                 Err(e) => Err(e),
             },
-            "DescribeExecution" => self.exec_of(p).map(|e| self.describe(e)),
+            "DescribeExecution" => match self.exec_of(p) {
+                Ok(e) => Ok(self.describe(e)),
+                // A Map Run's child execution.
+                Err(err) => p
+                    .get("executionArn")
+                    .and_then(Value::as_str)
+                    .and_then(|a| self.describe_child(a))
+                    .ok_or(err),
+            },
             "StopExecution" => self.stop(k, p),
             "ListExecutions" => self.list_executions(p),
             "GetExecutionHistory" => self.exec_of(p).map(|e| {
@@ -526,6 +534,9 @@ impl Sfn {
     }
 
     fn list_executions(&self, p: &Value) -> Result<Value, AwsError> {
+        if let Some(run) = p.get("mapRunArn").and_then(Value::as_str) {
+            return self.list_children(run, p.get("statusFilter").and_then(Value::as_str));
+        }
         let arn = req_str(p, "stateMachineArn")?;
         let mi = self
             .find_machine(arn)
