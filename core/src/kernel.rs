@@ -16,25 +16,27 @@ use std::collections::BinaryHeap;
 pub type Micros = u64;
 pub const US_PER_MS: u64 = 1_000;
 
-pub(crate) struct Scheduled<E> {
-    pub at: Micros,
-    pub seq: u64,
-    pub idle: bool,
-    pub event: E,
+/// What the heap orders: the event itself waits in a slot, so sifting moves 24 bytes
+/// rather than a whole event (API calls carry their parameters).
+struct Key {
+    at: Micros,
+    seq: u64,
+    slot: u32,
+    idle: bool,
 }
 
-impl<E> PartialEq for Scheduled<E> {
+impl PartialEq for Key {
     fn eq(&self, other: &Self) -> bool {
         self.at == other.at && self.seq == other.seq
     }
 }
-impl<E> Eq for Scheduled<E> {}
-impl<E> PartialOrd for Scheduled<E> {
+impl Eq for Key {}
+impl PartialOrd for Key {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<E> Ord for Scheduled<E> {
+impl Ord for Key {
     // BinaryHeap is a max-heap: reverse so the earliest (time, seq) pops first.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.at, other.seq).cmp(&(self.at, self.seq))
@@ -44,7 +46,10 @@ impl<E> Ord for Scheduled<E> {
 pub(crate) struct Kernel<E> {
     now: Micros,
     seq: u64,
-    queue: BinaryHeap<Scheduled<E>>,
+    queue: BinaryHeap<Key>,
+    /// The scheduled events by slot, and the slots free for reuse.
+    slots: Vec<Option<E>>,
+    free: Vec<u32>,
     busy_events: usize,
     pub rng: Rng,
     pub trace: Vec<TraceEntry>,
@@ -56,6 +61,8 @@ impl<E> Kernel<E> {
             now: 0,
             seq: 0,
             queue: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             busy_events: 0,
             rng: Rng::new(seed),
             trace: Vec::new(),
@@ -85,11 +92,21 @@ impl<E> Kernel<E> {
         if !idle {
             self.busy_events += 1;
         }
-        self.queue.push(Scheduled {
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(event);
+                i
+            }
+            None => {
+                self.slots.push(Some(event));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.queue.push(Key {
             at,
             seq: self.seq,
+            slot,
             idle,
-            event,
         });
     }
 
@@ -104,13 +121,15 @@ impl<E> Kernel<E> {
     }
 
     /// Pops the next event and advances the clock to it.
-    pub fn pop(&mut self) -> Option<Scheduled<E>> {
-        let s = self.queue.pop()?;
-        if !s.idle {
+    pub fn pop(&mut self) -> Option<E> {
+        let k = self.queue.pop()?;
+        if !k.idle {
             self.busy_events -= 1;
         }
-        self.now = s.at;
-        Some(s)
+        self.now = k.at;
+        let event = self.slots[k.slot as usize].take()?;
+        self.free.push(k.slot);
+        Some(event)
     }
 
     /// Moves the clock forward without an event (run_until with a quiet stretch).
@@ -150,7 +169,7 @@ mod tests {
         k.schedule(5, "b");
         k.schedule(1, "a");
         k.schedule(5, "c");
-        let order: Vec<_> = std::iter::from_fn(|| k.pop().map(|s| s.event)).collect();
+        let order: Vec<_> = std::iter::from_fn(|| k.pop()).collect();
         assert_eq!(order, vec!["a", "b", "c"]);
         assert_eq!(k.now(), 5);
     }

@@ -211,11 +211,13 @@ impl Sim {
     /// event, and events at the same time run in the order they were scheduled.
     /// Returns false when nothing is scheduled.
     pub fn step(&mut self) -> bool {
-        let Some(s) = self.k.pop() else { return false };
+        let Some(event) = self.k.pop() else {
+            return false;
+        };
         if let Some(p) = &self.progress {
             p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        match s.event {
+        match event {
             Event::Driver { index, rep } => self.fire_driver(index, rep),
             Event::Call {
                 caller,

@@ -323,7 +323,8 @@ pub(crate) enum Detail {
     State {
         entered: bool,
         name: String,
-        text: String,
+        /// Shared: a state's output text is the next state's input text.
+        text: Rc<str>,
     },
     Json(&'static str, Value),
 }
@@ -344,7 +345,7 @@ impl HistoryEvent {
             } => {
                 e.insert(
                     "stateEnteredEventDetails".into(),
-                    json!({"name": name, "input": text, "inputDetails": {"truncated": false}}),
+                    json!({"name": name, "input": &**text, "inputDetails": {"truncated": false}}),
                 );
             }
             Detail::State {
@@ -354,7 +355,7 @@ impl HistoryEvent {
             } => {
                 e.insert(
                     "stateExitedEventDetails".into(),
-                    json!({"name": name, "output": text, "outputDetails": {"truncated": false}}),
+                    json!({"name": name, "output": &**text, "outputDetails": {"truncated": false}}),
                 );
             }
             Detail::Json(key, d) => {
@@ -432,6 +433,8 @@ pub(crate) struct Run {
     entered_id: u64,
     /// JSONata: the Choice rule taken (its Output and Assign apply).
     choice_rule: Option<usize>,
+    /// The input as history text, when it is the previous state's output (serialised once).
+    input_text: Option<Rc<str>>,
 }
 
 impl Run {
@@ -523,7 +526,7 @@ impl Sfn {
         ri: usize,
         entered: bool,
         st: &State,
-        text: String,
+        text: Rc<str>,
     ) -> u64 {
         let ty = match (st.type_name.as_str(), entered) {
             ("Pass", true) => "PassStateEntered",
@@ -602,6 +605,7 @@ impl Sfn {
             timed: false,
             entered_id: 0,
             choice_rule: None,
+            input_text: None,
         });
         k.schedule(0, Event::Sfn(SfnEvent::Enter { run: ri }));
         ri
@@ -684,7 +688,11 @@ impl Sfn {
         r.retries = vec![0; st.retry.len()];
         r.retry_count = 0;
         r.entered_ms = k.now_ms();
-        let input = r.input.to_string();
+        // The previous state's output text, when this input is that output.
+        let input = r
+            .input_text
+            .take()
+            .unwrap_or_else(|| r.input.to_string().into());
         let id = self.state_event(k, ri, true, st, input);
         self.runs[ri].entered_id = id;
         self.execute(k, ri);
@@ -712,9 +720,22 @@ impl Sfn {
         let context = self.context(ri);
         let vars = self.runs[ri].vars.clone();
         let scope = Scope::new(&context, &vars);
-        let effective = match scope.select_path(&st.input_path, &self.runs[ri].input) {
-            Ok(v) => v,
-            Err(f) => return self.fail_state(k, ri, f),
+        // Choice, Succeed and a Pass with Parameters only read their input: with the
+        // default InputPath it is taken out of the run (a Pass puts it back for its
+        // ResultPath) rather than copied.
+        let borrowable = matches!(st.input_path, PathField::Default)
+            && match &st.kind {
+                Kind::Choice { .. } | Kind::Succeed => true,
+                Kind::Pass { result: None } => st.parameters.is_some(),
+                _ => false,
+            };
+        let effective = if borrowable {
+            std::mem::take(&mut self.runs[ri].input)
+        } else {
+            match scope.select_path(&st.input_path, &self.runs[ri].input) {
+                Ok(v) => v,
+                Err(f) => return self.fail_state(k, ri, f),
+            }
         };
         let with_params = |scope: &Scope, rng: &mut crate::rng::Rng| match &st.parameters {
             Some(p) => scope.template(p, &effective, rng),
@@ -724,7 +745,13 @@ impl Sfn {
             Kind::Pass { result } => {
                 let r = match (result, &st.parameters) {
                     (Some(r), _) => Ok(r.clone()),
-                    (None, Some(_)) => with_params(&scope, &mut k.rng),
+                    (None, Some(_)) => {
+                        let r = with_params(&scope, &mut k.rng);
+                        if borrowable {
+                            self.runs[ri].input = effective;
+                        }
+                        r
+                    }
                     (None, None) => Ok(effective),
                 };
                 match r {
@@ -781,7 +808,6 @@ impl Sfn {
                         Err(f) => return self.fail_state(k, ri, f),
                     }
                 }
-                self.runs[ri].effective = effective.clone();
                 match next {
                     Some(n) => self.complete(k, ri, effective, Some(n)),
                     None => self.fail_state(
@@ -833,10 +859,7 @@ impl Sfn {
                     Err(f) => self.fail_state(k, ri, f),
                 }
             }
-            Kind::Succeed => {
-                self.runs[ri].effective = effective.clone();
-                self.complete(k, ri, effective, None);
-            }
+            Kind::Succeed => self.complete(k, ri, effective, None),
             Kind::Fail {
                 error,
                 cause,
@@ -1330,13 +1353,16 @@ impl Sfn {
             }
             Err(f) => return self.fail_state(k, ri, f),
         };
-        let text = output.to_string();
+        let text: Rc<str> = output.to_string().into();
         if let Err(f) = asl::check_len(text.len(), "state output") {
             return self.fail_state(k, ri, f);
         }
-        self.state_event(k, ri, false, st, text);
+        self.state_event(k, ri, false, st, text.clone());
         match next.or_else(|| st.next.clone()) {
-            Some(n) => self.transition(k, ri, &n, output),
+            Some(n) => {
+                self.transition(k, ri, &n, output);
+                self.runs[ri].input_text = Some(text);
+            }
             None => self.end_run(k, ri, Ok(output)),
         }
     }
@@ -1388,6 +1414,7 @@ impl Sfn {
         let r = &mut self.runs[ri];
         r.state = r.set.get(next).unwrap_or(r.state);
         r.input = input;
+        r.input_text = None;
         r.phase = Phase::Idle;
         r.token = None;
         k.schedule(0, Event::Sfn(SfnEvent::Enter { run: ri }));
@@ -1433,7 +1460,7 @@ impl Sfn {
             if st.jsonata {
                 return match self.jsonata_catch(k, ri, st, c, &f) {
                     Ok(output) => {
-                        self.state_event(k, ri, false, st, output.to_string());
+                        self.state_event(k, ri, false, st, output.to_string().into());
                         self.transition(k, ri, &c.next, output)
                     }
                     Err(e) => self.end_run(k, ri, Err(e)),
@@ -1452,7 +1479,7 @@ impl Sfn {
             match Scope::result_path(&c.result_path, &self.runs[ri].input, f.output()) {
                 Ok(output) => {
                     let text = output.to_string();
-                    self.state_event(k, ri, false, st, text);
+                    self.state_event(k, ri, false, st, text.into());
                     return self.transition(k, ri, &c.next, output);
                 }
                 Err(e) => return self.end_run(k, ri, Err(e)),
