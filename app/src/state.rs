@@ -267,6 +267,9 @@ pub struct Playground {
     /// last answer it got.
     pub worker_task: RwSignal<Option<(String, String)>>,
     pub worker_result: RwSignal<Option<(bool, String)>>,
+    /// The data-flow view's TestState answer (the newest request's), and that request.
+    pub test_state_result: RwSignal<Option<Result<Value, String>>>,
+    test_state_id: StoredValue<u64>,
     /// Earlier texts of the template (undo) and undone ones (redo).
     pub undo_stack: RwSignal<Vec<String>>,
     pub redo_stack: RwSignal<Vec<String>>,
@@ -319,6 +322,8 @@ impl Playground {
             kb_wire: RwSignal::new(None),
             worker_task: RwSignal::new(None),
             worker_result: RwSignal::new(None),
+            test_state_result: RwSignal::new(None),
+            test_state_id: StoredValue::new(0),
             undo_stack: RwSignal::new(Vec::new()),
             redo_stack: RwSignal::new(Vec::new()),
             embed: RwSignal::new(None),
@@ -517,6 +522,18 @@ impl Playground {
         engine::send(json!({"type": "advance", "to_ms": self.clock_ms.get_untracked().floor()}));
     }
 
+    /// Runs TestState on one state in the engine worker (`states:TestState`).
+    pub fn test_state(&self, state: &Value, input: Value, mock: Option<Value>) {
+        let id = self.next_id();
+        self.test_state_id.set_value(id);
+        let mut params = json!({"definition": state, "input": input});
+        if let Some(m) = mock {
+            params["mock"] = m;
+        }
+        engine::send(json!({"type": "call", "id": id, "purpose": "teststate",
+            "action": "states:TestState", "params": params}));
+    }
+
     /// Shows an execution in the executions panel and fetches its history.
     pub fn select_execution(&self, arn: String) {
         self.selected_exec.set(Some(arn.clone()));
@@ -580,6 +597,17 @@ impl Playground {
                     .as_ref()
                     .is_ok_and(|r| r.get("FunctionError").is_none());
                 self.invoke_result.set(Some((ok, text)));
+            }
+            Some("teststate") => {
+                if msg["id"].as_u64() == Some(self.test_state_id.get_value()) {
+                    self.test_state_result.set(Some(answer.map_err(|e| {
+                        format!(
+                            "{}: {}",
+                            e["code"].as_str().unwrap_or(""),
+                            e["message"].as_str().unwrap_or("")
+                        )
+                    })));
+                }
             }
             Some("worker") => {
                 let action = msg["action"].as_str().unwrap_or("");

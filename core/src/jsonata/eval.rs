@@ -133,7 +133,7 @@ impl<'a> Ctx<'a> {
             Node::Str(s) => Some(V::Str(s.clone())),
             Node::Bool(b) => Some(V::Bool(*b)),
             Node::Null => Some(V::Null),
-            Node::Regex(r, _) => Some(V::Regex(r.clone())),
+            Node::Regex(p, f) => Some(V::Regex(compile_regex(p, f)?)),
             Node::Name(k) => lookup(input, k),
             Node::Var(name) => match &**name {
                 "" => input.cloned(),
@@ -776,4 +776,37 @@ fn overflow() -> Error {
         "U1001",
         "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.",
     )
+}
+
+/// Compiled regex literals by (pattern, flags).
+type RegexCache = HashMap<(Rc<str>, Rc<str>), Rc<regress::Regex>>;
+
+thread_local! {
+    static REGEXES: std::cell::RefCell<RegexCache> = std::cell::RefCell::new(HashMap::new());
+}
+
+/// A regex literal compiled (once per thread) with JavaScript's semantics.
+fn compile_regex(pattern: &Rc<str>, flags: &Rc<str>) -> Result<Rc<regress::Regex>, Error> {
+    let key = (pattern.clone(), flags.clone());
+    if let Some(re) = REGEXES.with(|c| c.borrow().get(&key).cloned()) {
+        return Ok(re);
+    }
+    let mut all = flags.to_string();
+    all.push('u');
+    let re = Rc::new(
+        regress::Regex::with_flags(pattern, all.as_str()).map_err(|e| {
+            fail(
+                "S0303",
+                format!("Invalid regular expression /{pattern}/: {e}"),
+            )
+        })?,
+    );
+    REGEXES.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() > 500 {
+            c.clear();
+        }
+        c.insert(key, re.clone());
+    });
+    Ok(re)
 }

@@ -58,7 +58,9 @@ pub enum Node {
     Str(Rc<str>),
     Bool(bool),
     Null,
-    Regex(Rc<regress::Regex>, Rc<str>),
+    /// A regular expression literal: its pattern and flags, compiled when evaluated
+    /// (so a page that only validates definitions carries no regex engine).
+    Regex(Rc<str>, Rc<str>),
     Name(Rc<str>),
     /// `$name`; `$` (the context) is the empty name, `$$` (the root) is `$`.
     Var(Rc<str>),

@@ -385,14 +385,7 @@ impl Parser<'_> {
                 keep_array: false,
             },
             Tok::Var(v) => Node::Var(v.into()),
-            Tok::Regex(p, f) => {
-                let mut flags = f.clone();
-                flags.push('u');
-                let re = regress::Regex::with_flags(&p, flags.as_str()).map_err(|e| {
-                    err("S0303", at, format!("Invalid regular expression /{p}/: {e}"))
-                })?;
-                Node::Regex(Rc::new(re), format!("/{p}/{f}").into())
-            }
+            Tok::Regex(p, f) => Node::Regex(p.into(), f.into()),
             Tok::End => return Err(err("S0207", at, "Unexpected end of expression".into())),
             Tok::Op(op) => match op {
                 "-" => Node::Neg(Box::new(self.expression(70)?)),

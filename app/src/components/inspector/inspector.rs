@@ -494,12 +494,25 @@ fn DataFlow(
                 }
             }),
     );
-    let stages = Memo::new(move |_| {
+    let pg = expect_context::<Playground>();
+    // A new state starts with no answer shown.
+    pg.test_state_result.set(None);
+    // TestState runs in the engine worker (the page carries no ASL or JSONata evaluator):
+    // each edit of the input or the mock asks again; the answer lands in `test_state`.
+    Effect::new(move |_| {
         let parsed: Result<serde_json::Value, String> =
             input.with(|t| serde_json::from_str(t).map_err(|e| format!("input: {e}")));
         let m: Option<serde_json::Value> = mock.with(|t| serde_json::from_str(t).ok());
-        parsed.and_then(|i| playground_core::asl::teststate::run(&state, &i, m.as_ref(), 1))
+        match parsed {
+            Ok(i) => pg.test_state(&state, i, m),
+            Err(e) => pg.test_state_result.set(Some(Err(e))),
+        }
     });
+    let stages = move || {
+        pg.test_state_result
+            .get()
+            .unwrap_or_else(|| Err("running TestState…".into()))
+    };
     // JSONPath states show the first six, JSONata states input, afterArguments, result
     // and the variables they assign.
     const STAGES: [&str; 11] = [
@@ -522,7 +535,7 @@ fn DataFlow(
             {(is_task || is_fan).then(|| view! {
                 <label>{if is_fan { "Result (mock: an array, one entry per branch or item)" } else { "Task result (mock)" }}<textarea id="dataflow-mock" spellcheck="false" prop:value=move || mock.get() on:input=move |ev| mock.set(event_target_value(&ev))></textarea></label>
             })}
-            {move || match stages.get() {
+            {move || match stages() {
                 Ok(r) => {
                     let data = r["inspectionData"].clone();
                     view! {
