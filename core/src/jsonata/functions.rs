@@ -1130,7 +1130,7 @@ fn f_partition(_: &mut Ctx, a: A) -> R {
     )))
 }
 
-fn f_range(ctx: &mut Ctx, a: A) -> R {
+fn f_range(_: &mut Ctx, a: A) -> R {
     let (Some(start), Some(end)) = (n_arg(&a, 0)?, n_arg(&a, 1)?) else {
         return Err(sig(0));
     };
@@ -1146,7 +1146,6 @@ fn f_range(ctx: &mut Ctx, a: A) -> R {
         return Err(fail("D2014", "The range would hold more than 1e7 items"));
     }
     let count = count.max(0.0) as usize;
-    let _ = ctx;
     Ok(Some(V::arr(
         (0..count)
             .map(|i| V::Num(start + step * i as f64))

@@ -142,13 +142,8 @@ pub(super) fn from_model(
         }
         out.push(StreamMapping {
             path: path.to_string(),
-            uuid: format!(
-                "{:08x}-kin-{:04}-{:04}-{:012}",
-                function,
-                out.len(),
-                0,
-                out.len()
-            ),
+            // Deterministic, UUID-shaped: the function's index and the mapping's.
+            uuid: format!("{function:08x}-0000-4000-8000-{:012x}", out.len()),
             function,
             stream_arn: arn,
             batch_size: int(p, "BatchSize", path, 1, 10_000, 100)? as usize,
