@@ -223,6 +223,57 @@ impl<'a> Query<'a> {
         Ok(got)
     }
 
+    /// A Choice state's rule to take: the first whose `Condition` holds.
+    pub fn choose(&self, choices: &[Value], rng: &mut Rng) -> Result<Option<usize>, Failure> {
+        for (i, rule) in choices.iter().enumerate() {
+            let holds = match rule.get("Condition") {
+                Some(Value::Bool(b)) => *b,
+                Some(v) => self.typed(v, "Condition", "boolean", rng)? == Value::Bool(true),
+                None => false,
+            };
+            if holds {
+                return Ok(Some(i));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A Fail state's Error or Cause: literal text, or an expression giving a string.
+    pub fn text(&self, v: &Option<String>, field: &str, rng: &mut Rng) -> Result<String, Failure> {
+        Ok(match v {
+            Some(t) if expr_text(t).is_some() => self
+                .typed(&Value::String(t.clone()), field, "string", rng)?
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            Some(t) => t.clone(),
+            None => String::new(),
+        })
+    }
+
+    /// A state's output and assignments: `output` evaluated (else `default`) and every
+    /// `Assign` given (the state's, then the Choice rule's), all reading the variables as
+    /// they were when the state began.
+    pub fn output_and_assign(
+        &self,
+        output: Option<&Value>,
+        assigns: [Option<&Value>; 2],
+        default: &Value,
+        rng: &mut Rng,
+    ) -> Result<(Value, Map<String, Value>), Failure> {
+        let out = match output {
+            Some(t) => self.template(t, "Output", rng)?,
+            None => default.clone(),
+        };
+        let mut assigned = Map::new();
+        for a in assigns.into_iter().flatten() {
+            if let Value::Object(o) = self.template(a, "Assign", rng)? {
+                assigned.extend(o);
+            }
+        }
+        Ok((out, assigned))
+    }
+
     /// A whole-number field such as TimeoutSeconds or MaxConcurrency.
     pub fn count(&self, v: &Value, field: &str, rng: &mut Rng) -> Result<u64, Failure> {
         let n = self.typed(v, field, "number", rng)?;

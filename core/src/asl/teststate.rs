@@ -275,19 +275,12 @@ fn jsonata_flow(
             Some(r)
         }
         Kind::Choice { choices, default } => {
-            let mut next = None;
-            for c in choices {
-                let yes = match c.get("Condition") {
-                    Some(Value::Bool(b)) => *b,
-                    Some(v) => q.typed(v, "Condition", "boolean", rng)? == Value::Bool(true),
-                    None => false,
-                };
-                if yes {
-                    next = c.get("Next").and_then(Value::as_str).map(String::from);
-                    rule = Some(c);
-                    break;
-                }
-            }
+            let chosen = q.choose(choices, rng)?;
+            rule = chosen.map(|i| &choices[i]);
+            let next = rule
+                .and_then(|c| c.get("Next"))
+                .and_then(Value::as_str)
+                .map(String::from);
             let to = next
                 .or_else(|| default.clone())
                 .ok_or_else(|| Failure::new("States.NoChoiceMatched", "No Matches!"))?;
@@ -295,19 +288,8 @@ fn jsonata_flow(
             None
         }
         Kind::Fail { error, cause, .. } => {
-            let mut pick = |v: &Option<String>, field: &str| -> Result<String, Failure> {
-                match v {
-                    Some(t) if super::query::expr_text(t).is_some() => Ok(q
-                        .typed(&Value::String(t.clone()), field, "string", rng)?
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string()),
-                    Some(t) => Ok(t.clone()),
-                    None => Ok(String::new()),
-                }
-            };
-            let error = pick(error, "Error")?;
-            return Err(Failure::new(&error, pick(cause, "Cause")?));
+            let error = q.text(error, "Error", rng)?;
+            return Err(Failure::new(&error, q.text(cause, "Cause", rng)?));
         }
         Kind::Parallel { .. } => {
             let r = fan_result(mock, "Parallel")?;
@@ -346,19 +328,13 @@ fn jsonata_flow(
         Some(r) => q.with("result", r),
         None => q,
     };
-    let output = match rule.and_then(|r| r.get("Output")).or(s.output.as_ref()) {
-        Some(t) => q.template(t, "Output", rng)?,
-        None => result.clone().unwrap_or_else(|| input.clone()),
-    };
-    let mut assigned = Map::new();
-    for a in [s.assign.as_ref(), rule.and_then(|r| r.get("Assign"))]
-        .into_iter()
-        .flatten()
-    {
-        if let Value::Object(o) = q.template(a, "Assign", rng)? {
-            assigned.extend(o);
-        }
-    }
+    let default = result.clone().unwrap_or_else(|| input.clone());
+    let (output, assigned) = q.output_and_assign(
+        rule.and_then(|r| r.get("Output")).or(s.output.as_ref()),
+        [s.assign.as_ref(), rule.and_then(|r| r.get("Assign"))],
+        &default,
+        rng,
+    )?;
     if !assigned.is_empty() {
         data.insert("variables".into(), text(&Value::Object(assigned)));
     }

@@ -96,20 +96,7 @@ impl Sfn {
                 self.start_task(k, ri, resource, params, timeout, heartbeat);
             }
             Kind::Choice { choices, default } => {
-                let mut chosen = None;
-                for (i, rule) in choices.iter().enumerate() {
-                    let yes = match rule.get("Condition") {
-                        Some(Value::Bool(b)) => *b,
-                        Some(v) => {
-                            q.typed(v, "Condition", "boolean", &mut k.rng)? == Value::Bool(true)
-                        }
-                        None => false,
-                    };
-                    if yes {
-                        chosen = Some(i);
-                        break;
-                    }
-                }
+                let chosen = q.choose(choices, &mut k.rng)?;
                 let next = chosen
                     .and_then(|i| choices[i].get("Next"))
                     .and_then(Value::as_str)
@@ -156,19 +143,8 @@ impl Sfn {
                 );
             }
             Kind::Fail { error, cause, .. } => {
-                let mut pick = |v: &Option<String>, field: &str| -> Result<String, Failure> {
-                    match v {
-                        Some(s) if expr_text(s).is_some() => {
-                            let v =
-                                q.typed(&Value::String(s.clone()), field, "string", &mut k.rng)?;
-                            Ok(v.as_str().unwrap_or_default().to_string())
-                        }
-                        Some(s) => Ok(s.clone()),
-                        None => Ok(String::new()),
-                    }
-                };
-                let error = pick(error, "Error")?;
-                let cause = pick(cause, "Cause")?;
+                let error = q.text(error, "Error", &mut k.rng)?;
+                let cause = q.text(cause, "Cause", &mut k.rng)?;
                 self.end_run(k, ri, Err(Failure { error, cause }));
             }
             Kind::Parallel { branches } => {
@@ -275,29 +251,19 @@ impl Sfn {
         if let Some(r) = result {
             q = q.with("result", r);
         }
-        let r = (|| {
-            let output = match rule
-                .as_ref()
-                .and_then(|r| r.get("Output"))
-                .or(st.output.as_ref())
-            {
-                Some(t) => q.template(t, "Output", &mut k.rng)?,
-                None => result.unwrap_or(input).clone(),
-            };
-            let mut assigned = Map::new();
-            for a in [
-                st.assign.as_ref(),
-                rule.as_ref().and_then(|r| r.get("Assign")),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                if let Value::Object(o) = q.template(a, "Assign", &mut k.rng)? {
-                    assigned.extend(o);
-                }
-            }
-            Ok((output, (!assigned.is_empty()).then_some(assigned)))
-        })();
+        let r = q
+            .output_and_assign(
+                rule.as_ref()
+                    .and_then(|r| r.get("Output"))
+                    .or(st.output.as_ref()),
+                [
+                    st.assign.as_ref(),
+                    rule.as_ref().and_then(|r| r.get("Assign")),
+                ],
+                result.unwrap_or(input),
+                &mut k.rng,
+            )
+            .map(|(o, a)| (o, (!a.is_empty()).then_some(a)));
         if let Err(f) = &r {
             let at = q.failed_at.borrow().clone();
             self.evaluation_failed(k, ri, f, &at);
@@ -321,22 +287,15 @@ impl Sfn {
         let q = self
             .query(ri, st, &input, &context, &vars, k)
             .with("errorOutput", &error);
-        let r = (|| {
-            let output = match &c.output {
-                Some(t) => q.template(t, "Output", &mut k.rng)?,
-                None => error.clone(),
-            };
-            let assigned = match &c.assign {
-                Some(a) => q.template(a, "Assign", &mut k.rng)?,
-                None => Value::Null,
-            };
-            Ok((output, assigned))
-        })();
+        let r = q.output_and_assign(
+            c.output.as_ref(),
+            [c.assign.as_ref(), None],
+            &error,
+            &mut k.rng,
+        );
         match r {
             Ok((output, assigned)) => {
-                if let Value::Object(o) = assigned {
-                    self.runs[ri].vars.extend(o);
-                }
+                self.runs[ri].vars.extend(assigned);
                 Ok(output)
             }
             Err(e) => {
