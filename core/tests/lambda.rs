@@ -155,6 +155,21 @@ fn await_on_a_timer_takes_virtual_time() {
 }
 
 fn assert_timed_out(code: &str) {
+    let mut sim = assert_times_out_once(code);
+    // The environment is gone: the next invocation is a cold start, and it works.
+    let r2 = invoke(&mut sim, json!({}));
+    assert_eq!(
+        r2["FunctionError"], "Unhandled",
+        "the same code times out again"
+    );
+    let reports: Vec<String> = logs(&sim)
+        .into_iter()
+        .filter(|x| x.starts_with("REPORT"))
+        .collect();
+    assert!(reports[1].contains("Init Duration"));
+}
+
+fn assert_times_out_once(code: &str) -> Sim {
     // Room enough that the chain of promises an endless await keeps is not killed for
     // its memory first (with 128 MB it is: see tests/memory.rs).
     let mut sim = function(code, "      MemorySize: 2048\n");
@@ -177,22 +192,32 @@ fn assert_timed_out(code: &str) {
         report.contains("Duration: 3000.00 ms") && report.ends_with("Status: timeout"),
         "{report}"
     );
-    // The environment is gone: the next invocation is a cold start, and it works.
-    let r2 = invoke(&mut sim, json!({}));
-    assert_eq!(
-        r2["FunctionError"], "Unhandled",
-        "the same code times out again"
-    );
-    let reports: Vec<String> = logs(&sim)
-        .into_iter()
-        .filter(|x| x.starts_with("REPORT"))
-        .collect();
-    assert!(reports[1].contains("Init Duration"));
+    sim
 }
 
 #[test]
 fn an_endless_loop_times_out_instead_of_hanging() {
     assert_timed_out("exports.handler = async () => { while (true) {} };");
+}
+
+#[test]
+fn a_loop_calling_a_looping_function_times_out_even_if_caught() {
+    // boa counts iterations per call frame: neither loop alone passes its limit, and
+    // the uncatchable tick budget ends the pair (and a `try` around it cannot help).
+    assert_timed_out("const inner = () => { let s = 0; for (let i = 0; i < 5e6; i++) s += i; return s; };\nexports.handler = async () => { for (;;) { try { inner(); } catch (e) {} } };");
+}
+
+#[test]
+fn branching_recursion_without_loops_times_out() {
+    // (Arrow bodies get their tick too: see instrument.rs.)
+    assert_times_out_once("function f(n) { return n === 0 ? 1 : f(n - 1) + f(n - 1); }\nexports.handler = async () => f(60);");
+}
+
+#[test]
+fn a_loop_over_a_function_with_an_unbraced_for_of_times_out() {
+    // The unbraced `for … of` ticks through its iterable (each call of `sum` is far
+    // below boa's own per-frame limit, and there is no block to put a tick in).
+    assert_times_out_once("const a = new Array(100000).fill(1);\nfunction sum() { let s = 0; for (const x of a) s += x; return s; }\nexports.handler = async () => { let n = 0; while (true) n += sum(); };");
 }
 
 #[test]

@@ -70,6 +70,16 @@ fn allocating_by_size_past_memory_size_is_killed_even_if_caught() {
 }
 
 #[test]
+fn a_string_doubled_in_a_loop_is_killed_before_it_takes_the_host() {
+    // `s += s` calls no builtin: the loop's tick watches the memory.
+    let mut sim = function(
+        128,
+        "exports.handler = async () => {\n  let s = 'x';\n  try { for (let i = 0; i < 40; i++) s += s; } catch (e) { return 'survived'; }\n  return s.length;\n};",
+    );
+    assert!(killed(&invoke(&mut sim)));
+}
+
+#[test]
 fn a_growing_array_is_killed_and_the_next_invocation_is_a_cold_start() {
     let mut sim = function(
         128,

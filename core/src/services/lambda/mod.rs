@@ -8,6 +8,7 @@
 mod asynchronous;
 mod deploy;
 mod esm;
+pub(crate) mod instrument;
 mod manage;
 pub(crate) mod runtime;
 mod streams;

@@ -361,6 +361,20 @@
   function requireBuiltin(name) {
     return requireFrom('/var/task', '/var/task/index.js', name);
   }
+  // An unbraced `for (x of xs) stmt` in handler code iterates `__pg_it(xs)`, which
+  // ticks per item (see instrument.rs): the items, the order and the closing of the
+  // underlying iterator are the same.
+  const tick = globalThis.__pg_t;
+  Object.defineProperty(globalThis, '__pg_it', {
+    value: (iterable) => {
+      const it = iterable[Symbol.iterator]();
+      return {
+        [Symbol.iterator]() { return this; },
+        next(v) { tick(); return it.next(v); },
+        return(v) { return typeof it.return === 'function' ? it.return(v) : { done: true, value: v }; },
+      };
+    },
+  });
   Object.defineProperty(globalThis, '__pg_require', { value: requireBuiltin });
   Object.defineProperty(globalThis, '__pg_builtins', { value: builtins });
   // For `import … from '…'`: the names a module exports (throws like require if unknown).

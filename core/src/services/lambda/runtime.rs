@@ -31,6 +31,33 @@ pub const LOOP_ITERATION_LIMIT: u64 = 10_000_000;
 pub const RECURSION_LIMIT: usize = 2_000;
 /// Promise jobs one run may execute before it counts as an endless await chain.
 pub const JOB_BUDGET: u64 = 200_000;
+/// Ticks (function entries and loop iterations of instrumented code, see
+/// `instrument.rs`) one stretch of JS may run before it counts as spinning, wherever the
+/// loops are nested (boa: about a second of function calls).
+pub const TICK_BUDGET: u64 = 5_000_000;
+
+thread_local! {
+    /// What the running stretch has left of its tick budget.
+    static TICKS_LEFT: Cell<u64> = const { Cell::new(TICK_BUDGET) };
+    /// The live bytes past which the running stretch is out of memory.
+    static MEM_CEILING: Cell<isize> = const { Cell::new(isize::MAX) };
+}
+
+/// `__pg_t()`: written into handler code at function entries and loop heads. Running out
+/// of ticks stops the stretch as boa's own loop limit does (uncatchable, so `try` cannot
+/// swallow it); passing the memory ceiling marks the environment out of memory.
+fn native_tick(_: &JsValue, _: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let left = TICKS_LEFT.get();
+    if left == 0 {
+        return Err(RuntimeLimitError::LoopIteration.into());
+    }
+    TICKS_LEFT.set(left - 1);
+    if crate::memory::live_bytes() > MEM_CEILING.get() {
+        host(ctx).borrow_mut().oom = true;
+        return Err(RuntimeLimitError::LoopIteration.into());
+    }
+    Ok(JsValue::undefined())
+}
 
 /// The virtual clock the JS context reads (Date.now, new Date()).
 struct VirtualClock {
@@ -430,6 +457,12 @@ impl JsEnv {
             .build();
         ctx.register_global_property(js_string!("__pg_native"), native, Attribute::all())
             .map_err(|e| e.to_string())?;
+        ctx.register_global_builtin_callable(
+            js_string!("__pg_t"),
+            0,
+            NativeFunction::from_fn_ptr(native_tick),
+        )
+        .map_err(|e| e.to_string())?;
         ctx.eval(
             Source::from_bytes(RUNTIME_JS)
                 .with_path(std::path::Path::new("file:///var/runtime/index.mjs")),
@@ -468,11 +501,19 @@ impl JsEnv {
         let mut h = self.host.borrow_mut();
         h.mem_start = crate::memory::live_bytes();
         h.mem_heap = self.heap;
+        TICKS_LEFT.set(TICK_BUDGET);
+        let room = h.mem_limit.saturating_sub(h.mem_heap);
+        MEM_CEILING.set(
+            h.mem_start
+                .saturating_add(isize::try_from(room).unwrap_or(isize::MAX)),
+        );
     }
 
     /// Ends a stretch of JS: what it kept joins the heap; past the limit the
     /// environment is out of memory, whatever the code did meanwhile.
     fn end(&mut self, state: RunState) -> RunState {
+        TICKS_LEFT.set(TICK_BUDGET);
+        MEM_CEILING.set(isize::MAX);
         let h = self.host.borrow();
         self.heap = h.memory_in_use().max(0);
         if h.oom || self.heap > h.mem_limit {
@@ -491,9 +532,17 @@ impl JsEnv {
         if files.is_empty() {
             return Ok(());
         }
+        // Layer code runs through runtime.js's CommonJS wrapper: instrumented the same way.
         let map: serde_json::Map<String, serde_json::Value> = files
             .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+            .map(|(k, v)| {
+                let code = if k.ends_with(".js") || k.ends_with(".cjs") {
+                    super::instrument::cjs_body(v)
+                } else {
+                    v.clone()
+                };
+                (k.clone(), serde_json::Value::from(code))
+            })
             .collect();
         let json = serde_json::Value::Object(map).to_string();
         let script =
@@ -523,6 +572,7 @@ impl JsEnv {
             message: format!("SyntaxError: {e}"),
         };
         let exports: JsObject = if esm {
+            let code = super::instrument::instrument(code, true);
             let source = Source::from_bytes(code.as_bytes())
                 .with_path(std::path::Path::new("/var/task/index.mjs"));
             let module = Module::parse(source, None, &mut self.ctx).map_err(syntax)?;
@@ -543,9 +593,7 @@ impl JsEnv {
             module.namespace(&mut self.ctx)
         } else {
             // Like Node's CommonJS wrapper, on the code's first line so line numbers match.
-            let wrapped = format!(
-                "(function (exports, require, module, __filename, __dirname) {{{code}\n}})"
-            );
+            let wrapped = super::instrument::cjs_wrapped(code);
             let source = Source::from_bytes(wrapped.as_bytes())
                 .with_path(std::path::Path::new("/var/task/index.js"));
             let f = self.ctx.eval(source).map_err(syntax)?;
