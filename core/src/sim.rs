@@ -114,7 +114,7 @@ impl Sim {
             // The poller reads the queue with the function's execution role.
             let principal = &lambda.functions[esm.function].logical_id;
             for action in ["ReceiveMessage", "DeleteMessage", "GetQueueAttributes"] {
-                if !iam.permits(principal, &format!("sqs:{action}"), &esm.queue_arn) {
+                if !iam.permits(principal, &format!("sqs:{action}"), &esm.queue_arn, 0) {
                     return Err(TemplateError::at(
                         &esm.path,
                         format!("InvalidParameterValueException: The provided execution role does not have permissions to call {action} on SQS (the managed policy AWSLambdaSQSQueueExecutionRole or SAM's SQSPollerPolicy grants it)"),
@@ -445,7 +445,14 @@ impl Sim {
             .get("taskToken")
             .and_then(Value::as_str)
             .and_then(|t| self.sfn.machine_of_token(t));
-        if let Err(denied) = self.iam.check(caller, service, name, params, token_machine) {
+        if let Err(denied) = self.iam.check(
+            caller,
+            service,
+            name,
+            params,
+            token_machine,
+            self.k.now_ms(),
+        ) {
             let to = self.target_of(params);
             self.k.record(
                 TraceKind::Failure,

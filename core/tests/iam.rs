@@ -324,3 +324,108 @@ Resources:
     ));
     assert_eq!(ok["status"], "SUCCEEDED", "{ok}");
 }
+
+#[test]
+fn conditions_are_evaluated_against_the_request_context() {
+    // Region, principal and virtual time: a grant that holds only in another region
+    // grants nothing; one scoped to this function's ARN does; one that ends a minute
+    // into the run stops granting then (aws:CurrentTime is virtual time).
+    let grant = |cond: &str| {
+        format!("      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: [sqs:SendMessage, sns:Publish]\n              Resource: '*'\n              Condition: {cond}")
+    };
+    let mut sim = Sim::load(&sender(
+        &grant("{ StringEquals: { 'aws:RequestedRegion': eu-west-1 } }"),
+        "",
+    ))
+    .unwrap();
+    assert_eq!(invoke(&mut sim)["sqs"]["name"], "AccessDenied");
+    let mut sim = Sim::load(&sender(
+        &grant("{ ArnLike: { 'lambda:SourceFunctionArn': 'arn:aws:lambda:*:*:function:fn' }, Bool: { 'aws:SecureTransport': true } }"),
+        "",
+    ))
+    .unwrap();
+    assert_eq!(invoke(&mut sim), json!({"sqs": "sent", "sns": "sent"}));
+    let mut sim = Sim::load(&sender(
+        &grant("{ DateLessThan: { 'aws:CurrentTime': '1970-01-01T00:01:00Z' } }"),
+        "",
+    ))
+    .unwrap();
+    assert_eq!(invoke(&mut sim)["sqs"], "sent");
+    sim.run_until(90_000);
+    assert_eq!(invoke(&mut sim)["sqs"]["name"], "AccessDenied");
+}
+
+#[test]
+fn a_deny_with_a_negated_condition_and_bad_conditions() {
+    // A Deny for principals outside an account: StringNotEquals holds (and denies)
+    // only when the principal's account is another one.
+    let p = "      Policies:\n        - AmazonSQSFullAccess\n        - AmazonSNSFullAccess\n        - Statement:\n            - Effect: Deny\n              Action: '*'\n              Resource: '*'\n              Condition: { StringNotEquals: { 'aws:PrincipalAccount': '123456789012' } }";
+    let mut sim = Sim::load(&sender(p, "")).unwrap();
+    assert_eq!(invoke(&mut sim), json!({"sqs": "sent", "sns": "sent"}));
+    let p = p.replace("123456789012", "111111111111");
+    let mut sim = Sim::load(&sender(&p, "")).unwrap();
+    assert!(invoke(&mut sim)["sqs"]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("with an explicit deny in an identity-based policy"));
+    // An operator IAM does not know is refused where it is written.
+    let bad = "      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: sqs:SendMessage\n              Resource: '*'\n              Condition: { StringEqual: { 'aws:RequestedRegion': us-east-1 } }";
+    let e = Sim::load(&sender(bad, "")).err().unwrap().to_string();
+    assert!(
+        e.contains("Policies[0].Statement[0].Condition.StringEqual")
+            && e.contains("Invalid Condition type : StringEqual"),
+        "{e}"
+    );
+    // A key the playground never sets is absent, and the template is told so.
+    let unknown = "      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: sqs:SendMessage\n              Resource: '*'\n              Condition: { StringEquals: { 'aws:SourceVpc': vpc-1 } }";
+    let mut sim = Sim::load(&sender(unknown, "")).unwrap();
+    assert_eq!(invoke(&mut sim)["sqs"]["name"], "AccessDenied");
+    let warnings = sim.report()["warnings"].to_string();
+    assert!(
+        warnings.contains("Condition on aws:SourceVpc"),
+        "{warnings}"
+    );
+}
+
+#[test]
+fn a_queue_policy_naming_the_role_allows_on_its_own_and_its_deny_wins() {
+    // In one account, a resource-based policy that names the role is enough (IAM's
+    // evaluation logic: the identity and resource policies are a union there).
+    let extra = |effect: &str| {
+        format!(
+            r#"
+  FnRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: bare-role
+      AssumeRolePolicyDocument:
+        Statement: [{{ Effect: Allow, Principal: {{ Service: lambda.amazonaws.com }}, Action: sts:AssumeRole }}]
+      Policies:
+        - PolicyName: all
+          PolicyDocument:
+            Statement: [{{ Effect: Allow, Action: sns:Publish, Resource: '*' }}]
+  OutPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Out]
+      PolicyDocument:
+        Statement:
+          - Effect: {effect}
+            Principal: {{ AWS: !GetAtt FnRole.Arn }}
+            Action: sqs:SendMessage
+            Resource: !GetAtt Out.Arn
+"#
+        )
+    };
+    let mut sim = Sim::load(&sender("      Role: !GetAtt FnRole.Arn", &extra("Allow"))).unwrap();
+    assert_eq!(invoke(&mut sim), json!({"sqs": "sent", "sns": "sent"}));
+    let mut sim = Sim::load(&sender("      Role: !GetAtt FnRole.Arn", &extra("Deny"))).unwrap();
+    let msg = invoke(&mut sim)["sqs"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.ends_with("with an explicit deny in a resource-based policy"),
+        "{msg}"
+    );
+}

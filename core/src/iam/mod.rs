@@ -10,15 +10,23 @@
 //! `AWS::IAM::ManagedPolicy` resources attached to it by `Roles`). Evaluation is IAM's for
 //! one account: an explicit `Deny` wins, then any `Allow`, else the implicit deny.
 //! Actions and resources match with `*` and `?`, actions case-insensitively. `Condition`
-//! blocks are not evaluated (a statement with one applies as if it held) — the README says
-//! so. A role defined outside the template cannot be seen, so it is not enforced.
+//! blocks are evaluated (`condition.rs`) against the request context a call from the role
+//! carries: the principal (`aws:PrincipalArn`, `aws:userid`, …), the region, virtual
+//! time (`aws:CurrentTime`, `aws:EpochTime`), `lambda:SourceFunctionArn` for calls made
+//! with a function's credentials, and the service keys of the request (`s3:prefix`,
+//! `sns:Protocol`, `events:source`, …); a key the playground does not set is absent, and
+//! the template gets a warning naming it. A role defined outside the template cannot be
+//! seen, so it is not enforced.
 //!
 //! A denied call fails with the code each service uses (`AccessDenied` for SQS and S3,
 //! `AuthorizationError` for SNS, `AccessDeniedException` elsewhere) and AWS's message
 //! naming the assumed role, the action and the resource; `hint` names the SAM policy
 //! template that would grant it. `Metadata.Playground.Iam: off` switches checks off.
 
+mod condition;
 mod resource;
+
+use condition::{Condition, RequestContext};
 
 use crate::error::{AwsError, TemplateError};
 use crate::template::{Model, Resource};
@@ -33,10 +41,12 @@ struct Statement {
     not_actions: Vec<String>,
     resources: Vec<String>,
     not_resources: Vec<String>,
+    condition: Condition,
 }
 
 impl Statement {
-    fn applies(&self, action: &str, resource: &str) -> bool {
+    /// Whether the statement applies to one action on one resource in this request.
+    fn applies(&self, action: &str, resource: &str, ctx: &RequestContext) -> bool {
         let action_ok = if self.not_actions.is_empty() {
             self.actions.iter().any(|p| wildcard(p, action, true))
         } else {
@@ -50,32 +60,28 @@ impl Statement {
                 .iter()
                 .any(|p| wildcard(p, resource, false))
         };
-        action_ok && resource_ok
+        action_ok && resource_ok && self.condition.holds(ctx)
     }
 }
 
 /// A statement of a resource policy (queue policy, topic policy, Lambda permission):
-/// who may do what to the resource, from which source.
+/// who may do what to the resource, under which condition.
 #[derive(Clone, Debug)]
 struct Grant {
     allow: bool,
-    /// `*`, or service principals (`sns.amazonaws.com`).
+    /// `*`, service principals (`sns.amazonaws.com`), role ARNs, account roots.
     principals: Vec<String>,
     actions: Vec<String>,
-    /// `aws:SourceArn` patterns the statement's condition names (empty: any source).
-    sources: Vec<String>,
-    /// `aws:SourceAccount` the condition names.
-    source_account: Option<String>,
+    condition: Condition,
 }
 
 impl Grant {
-    fn applies(&self, principal: &str, action: &str, source: &str, account: &str) -> bool {
+    fn applies(&self, principal: &str, action: &str, ctx: &RequestContext) -> bool {
         self.principals
             .iter()
             .any(|p| p == "*" || p.eq_ignore_ascii_case(principal))
             && self.actions.iter().any(|a| wildcard(a, action, true))
-            && (self.sources.is_empty() || self.sources.iter().any(|p| wildcard(p, source, false)))
-            && self.source_account.as_deref().is_none_or(|a| a == account)
+            && self.condition.holds(ctx)
     }
 }
 
@@ -133,6 +139,8 @@ pub struct Iam {
     roles: BTreeMap<String, Role>,
     /// Physical name → logical id, so a hint can say `!GetAtt Shipping.QueueName`.
     logical: BTreeMap<String, String>,
+    /// Principal → the function ARN its calls carry as `lambda:SourceFunctionArn`.
+    function_arns: BTreeMap<String, String>,
     account: String,
     region: String,
 }
@@ -165,6 +173,7 @@ impl Iam {
                 .iter()
                 .map(|r| (r.physical_name.clone(), r.logical_id.clone()))
                 .collect(),
+            function_arns: BTreeMap::new(),
             account: model.account.clone(),
             region: model.region.clone(),
         };
@@ -226,6 +235,23 @@ impl Iam {
             } else {
                 r.physical_name.clone()
             };
+            if let Some(st) = &role.statements {
+                for key in st.iter().flat_map(|s| s.condition.unknown_keys()) {
+                    let w = format!("{base}: the role {} has a Condition on {key}, which the playground does not put in requests; it is evaluated as if the key were absent", role.name);
+                    if !warnings.contains(&w) {
+                        warnings.push(w);
+                    }
+                }
+            }
+            if r.resource_type.contains("Function") {
+                iam.function_arns.insert(
+                    r.logical_id.clone(),
+                    format!(
+                        "arn:aws:lambda:{}:{}:function:{}",
+                        model.region, model.account, r.physical_name
+                    ),
+                );
+            }
             iam.principals.insert(r.logical_id.clone(), (role, session));
         }
         iam.roles = roles;
@@ -237,6 +263,13 @@ impl Iam {
         let role = known_role(&self.roles, role_arn);
         self.principals
             .insert(function_name.to_string(), (role, function_name.to_string()));
+        self.function_arns.insert(
+            function_name.to_string(),
+            format!(
+                "arn:aws:lambda:{}:{}:function:{function_name}",
+                self.region, self.account
+            ),
+        );
     }
 
     fn sub(&self, pattern: &str) -> String {
@@ -353,22 +386,100 @@ impl Iam {
 
     /// Whether `principal`'s role allows one IAM action on one resource (a principal
     /// with no role the template defines, or enforcement off: yes).
-    pub fn permits(&self, principal: &str, iam_action: &str, resource: &str) -> bool {
+    pub fn permits(&self, principal: &str, iam_action: &str, resource: &str, now_ms: u64) -> bool {
         match self.principals.get(principal) {
             Some((
-                Role {
+                role @ Role {
                     statements: Some(st),
                     ..
                 },
-                _,
+                session,
             )) if self.enforce => {
+                let mut ctx = self.context(principal, role, session, now_ms);
+                ctx.set("aws:ResourceAccount", account_of(resource, &self.account));
                 decide(
                     st.iter()
-                        .filter(|s| s.applies(iam_action, resource))
+                        .filter(|s| s.applies(iam_action, resource, &ctx))
                         .map(|s| s.allow),
                 ) == Verdict::Allowed
             }
             _ => true,
+        }
+    }
+
+    /// The request context of a call `principal` makes with `role` (without the
+    /// request's own keys).
+    fn context(&self, principal: &str, role: &Role, session: &str, now_ms: u64) -> RequestContext {
+        let mut c = RequestContext::default();
+        c.set(
+            "aws:PrincipalArn",
+            format!("arn:aws:iam::{}:role/{}", self.account, role.name),
+        );
+        c.set("aws:PrincipalAccount", self.account.clone());
+        c.set("aws:PrincipalType", "AssumedRole");
+        // A role's unique id starts AROA; ours is derived from its name.
+        let id: String = format!("{:016X}", crate::util::fnv1a(role.name.as_bytes()))
+            .chars()
+            .take(17)
+            .collect();
+        c.set("aws:userid", format!("AROA{id}:{session}"));
+        c.set("aws:RequestedRegion", self.region.clone());
+        c.set("aws:SecureTransport", "true");
+        c.set("aws:ViaAWSService", "false");
+        c.set("aws:CurrentTime", crate::util::iso8601(now_ms));
+        c.set("aws:EpochTime", (now_ms / 1000).to_string());
+        if let Some(arn) = self.function_arns.get(principal) {
+            c.set("lambda:SourceFunctionArn", arn.clone());
+        }
+        c
+    }
+
+    /// The service's own condition keys of a request.
+    fn request_keys(&self, c: &mut RequestContext, service: &str, action: &str, p: &Value) {
+        let s = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
+        match (service, action) {
+            ("s3", "ListObjectsV2" | "ListObjects") => {
+                c.set("s3:prefix", s("Prefix").unwrap_or_default());
+                if let Some(d) = s("Delimiter") {
+                    c.set("s3:delimiter", d);
+                }
+                let max = p.get("MaxKeys").and_then(Value::as_u64).unwrap_or(1000);
+                c.set("s3:max-keys", max.to_string());
+            }
+            ("sns", "Subscribe") => {
+                if let Some(v) = s("Protocol") {
+                    c.set("sns:Protocol", v);
+                }
+                if let Some(v) = s("Endpoint") {
+                    c.set("sns:Endpoint", v);
+                }
+            }
+            ("lambda", "CreateEventSourceMapping" | "UpdateEventSourceMapping") => {
+                if let Some(f) = s("FunctionName") {
+                    let arn = if f.starts_with("arn:") {
+                        f
+                    } else {
+                        format!(
+                            "arn:aws:lambda:{}:{}:function:{f}",
+                            self.region, self.account
+                        )
+                    };
+                    c.set("lambda:FunctionArn", arn);
+                }
+            }
+            ("events", "PutEvents") => {
+                let entries = p.get("Entries").and_then(Value::as_array);
+                let field = |k: &str| -> Vec<String> {
+                    entries
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|e| e.get(k).and_then(Value::as_str).map(str::to_string))
+                        .collect()
+                };
+                c.set_many("events:source", field("Source"));
+                c.set_many("events:detail-type", field("DetailType"));
+            }
+            _ => {}
         }
     }
 
@@ -382,6 +493,7 @@ impl Iam {
         action: &str,
         params: &Value,
         token_machine: Option<&str>,
+        now_ms: u64,
     ) -> Result<(), Denied> {
         if !self.enforce {
             return Ok(());
@@ -393,15 +505,38 @@ impl Iam {
         let Some(statements) = &role.statements else {
             return Ok(());
         };
+        let mut ctx = self.context(caller, role, session, now_ms);
+        self.request_keys(&mut ctx, service, action, params);
+        let role_arn = format!("arn:aws:iam::{}:role/{}", self.account, role.name);
         for (iam_action, resource) in self.requested(service, action, params, token_machine) {
-            let verdict = decide(
+            ctx.set("aws:ResourceAccount", account_of(&resource, &self.account));
+            let identity = decide(
                 statements
                     .iter()
-                    .filter(|s| s.applies(&iam_action, &resource))
+                    .filter(|s| s.applies(&iam_action, &resource, &ctx))
                     .map(|s| s.allow),
             );
-            if verdict != Verdict::Allowed {
-                let denied = verdict == Verdict::ExplicitDeny;
+            // In one account, a resource policy naming the role allows on its own.
+            let key = if service == "lambda" {
+                self.function_arn(&resource)
+            } else {
+                resource.clone()
+            };
+            let by_resource = decide(
+                self.grants
+                    .get(&key)
+                    .into_iter()
+                    .flatten()
+                    .filter(|g| g.applies(&role_arn, &iam_action, &ctx))
+                    .map(|g| g.allow),
+            );
+            let verdict = match (identity, by_resource) {
+                (Verdict::ExplicitDeny, _) => Some("an identity-based policy"),
+                (_, Verdict::ExplicitDeny) => Some("a resource-based policy"),
+                (Verdict::Allowed, _) | (_, Verdict::Allowed) => None,
+                _ => Some(""),
+            };
+            if let Some(policy) = verdict {
                 return Err(self.denied(
                     caller,
                     role,
@@ -409,7 +544,7 @@ impl Iam {
                     service,
                     &iam_action,
                     &resource,
-                    denied,
+                    (!policy.is_empty()).then_some(policy),
                 ));
             }
         }
@@ -425,7 +560,7 @@ impl Iam {
         service: &str,
         iam_action: &str,
         resource: &str,
-        explicit: bool,
+        explicit: Option<&str>,
     ) -> Denied {
         let user = format!(
             "arn:aws:sts::{}:assumed-role/{}/{}",
@@ -436,8 +571,8 @@ impl Iam {
             Some(("sns", a)) => format!("SNS:{a}"),
             _ => iam_action.to_string(),
         };
-        let why = if explicit {
-            "with an explicit deny in an identity-based policy".to_string()
+        let why = if let Some(policy) = explicit {
+            format!("with an explicit deny in {policy}")
         } else {
             format!("because no identity-based policy allows the {shown} action")
         };
@@ -450,11 +585,17 @@ impl Iam {
             "lambda" => ("AccessDeniedException", 403),
             _ => ("AccessDeniedException", 400),
         };
-        let hint = if explicit {
-            format!(
-                "A Deny statement in the role {} refuses {iam_action}.",
-                role.name
-            )
+        let hint = if let Some(policy) = explicit {
+            if policy.contains("resource") {
+                format!(
+                    "A Deny statement in the resource policy of {resource} refuses {iam_action}."
+                )
+            } else {
+                format!(
+                    "A Deny statement in the role {} refuses {iam_action}.",
+                    role.name
+                )
+            }
         } else {
             match self.granting_template(iam_action, resource) {
                 Some(t) if role.sam => format!(
@@ -491,7 +632,7 @@ impl Iam {
                 None => name.clone(),
             };
             st.iter()
-                .any(|s| s.applies(iam_action, resource))
+                .any(|s| s.applies(iam_action, resource, &RequestContext::default()))
                 .then(|| format!("{t}: {{ {param}: {value} }}"))
         })
     }
@@ -827,6 +968,7 @@ fn document(doc: &Value, path: &str) -> Result<Vec<Statement>, TemplateError> {
                 not_actions: strings(s.get("NotAction")),
                 resources: strings(s.get("Resource")),
                 not_resources: strings(s.get("NotResource")),
+                condition: Condition::parse(s.get("Condition"), &format!("{at}.Condition"))?,
             };
             if st.actions.is_empty() && st.not_actions.is_empty() {
                 return Err(TemplateError::at(
@@ -843,6 +985,14 @@ fn document(doc: &Value, path: &str) -> Result<Vec<Statement>, TemplateError> {
             Ok(st)
         })
         .collect()
+}
+
+/// The account of a resource ARN (`arn:aws:sqs:REGION:ACCOUNT:…`), else the caller's.
+fn account_of(arn: &str, default: &str) -> String {
+    match arn.split(':').nth(4) {
+        Some(a) if !a.is_empty() && a != "*" => a.to_string(),
+        _ => default.to_string(),
+    }
 }
 
 /// A policy field that is one string or a list of strings (Action, Resource, …).
@@ -864,6 +1014,7 @@ fn allow(actions: &[&str], resources: Vec<String>) -> Statement {
         not_actions: Vec::new(),
         resources,
         not_resources: Vec::new(),
+        condition: Condition::default(),
     }
 }
 

@@ -3,24 +3,30 @@
 //! queue accepts them only if its `AWS::SQS::QueuePolicy` allows `sqs:SendMessage`, a
 //! topic only with an `AWS::SNS::TopicPolicy`, a function only with an
 //! `AWS::Lambda::Permission` — which SAM adds itself for a function's SNS, S3 and
-//! EventBridge events. `aws:SourceArn` (ArnEquals / ArnLike / StringEquals / StringLike)
-//! and `aws:SourceAccount` conditions are evaluated; others are not. S3 checks its
-//! destinations when the notification configuration is put, so a missing permission
-//! fails the template as it fails the stack.
+//! EventBridge events. Conditions are evaluated as in identity policies, with the keys a
+//! service's delivery carries (`aws:SourceArn`, `aws:SourceAccount`, `aws:SourceOwner`,
+//! `aws:PrincipalIsAWSService`, `aws:PrincipalServiceName`). A statement naming a role
+//! of the template as its principal allows that role's calls on its own (one account).
+//! S3 checks its destinations when the notification configuration is put, so a missing
+//! permission fails the template as it fails the stack.
 
-use super::{decide, strings, Denied, Grant, Iam, Verdict};
+use super::{decide, strings, Condition, Denied, Grant, Iam, RequestContext, Verdict};
 use crate::error::{AwsError, TemplateError};
 use crate::template::Model;
 use serde_json::Value;
 
-/// The principals of a statement: `*`, `{AWS: *}`, `{Service: …}`.
+/// The principals of a statement: `*`, `{AWS: * | ARN | account}`, `{Service: …}`.
 fn principals(p: Option<&Value>) -> Vec<String> {
     match p {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Object(o)) => {
             let mut out = strings(o.get("Service"));
-            if strings(o.get("AWS")).iter().any(|a| a == "*") {
-                out.push("*".into());
+            for a in strings(o.get("AWS")) {
+                if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) {
+                    out.push(format!("arn:aws:iam::{a}:root"));
+                } else {
+                    out.push(a);
+                }
             }
             out
         }
@@ -28,40 +34,51 @@ fn principals(p: Option<&Value>) -> Vec<String> {
     }
 }
 
-/// A policy document's statements as grants.
-fn grants_of(doc: &Value) -> Vec<Grant> {
+/// A policy document's statements as grants; `at` is the document's template path.
+fn grants_of(doc: &Value, at: &str) -> Result<Vec<Grant>, TemplateError> {
     let list = match doc.get("Statement") {
         Some(Value::Array(a)) => a.clone(),
         Some(o @ Value::Object(_)) => vec![o.clone()],
         _ => Vec::new(),
     };
     list.iter()
-        .map(|s| {
-            let cond = s.get("Condition");
-            let mut sources = Vec::new();
-            let mut account = None;
-            for op in ["ArnEquals", "ArnLike", "StringEquals", "StringLike"] {
-                if let Some(c) = cond.and_then(|c| c.get(op)) {
-                    sources.extend(strings(c.get("aws:SourceArn")));
-                    if let Some(a) = strings(c.get("aws:SourceAccount")).first() {
-                        account = Some(a.clone());
-                    }
-                }
-            }
-            Grant {
+        .enumerate()
+        .map(|(i, s)| {
+            Ok(Grant {
                 allow: s.get("Effect").and_then(Value::as_str) != Some("Deny"),
                 principals: principals(s.get("Principal")),
                 actions: strings(s.get("Action")),
-                sources,
-                source_account: account,
-            }
+                condition: Condition::parse(
+                    s.get("Condition"),
+                    &format!("{at}.Statement[{i}].Condition"),
+                )?,
+            })
         })
         .collect()
 }
 
+/// `AWS::Lambda::Permission`'s SourceArn and SourceAccount, as the condition Lambda
+/// writes into the function's policy.
+fn permission_condition(source_arn: Option<&str>, account: Option<&str>) -> Condition {
+    let mut c = serde_json::Map::new();
+    if let Some(arn) = source_arn {
+        c.insert(
+            "ArnLike".into(),
+            serde_json::json!({ "AWS:SourceArn": arn }),
+        );
+    }
+    if let Some(a) = account {
+        c.insert(
+            "StringEquals".into(),
+            serde_json::json!({ "AWS:SourceAccount": a }),
+        );
+    }
+    Condition::parse(Some(&Value::Object(c)), "").unwrap_or_default()
+}
+
 impl Iam {
     /// A function ARN without its qualifier, from a name, partial or full ARN.
-    fn function_arn(&self, f: &str) -> String {
+    pub(super) fn function_arn(&self, f: &str) -> String {
         let full = if f.starts_with("arn:") {
             f.to_string()
         } else if f.contains(":function:") {
@@ -96,8 +113,7 @@ impl Iam {
             allow: true,
             principals: vec![service.to_string()],
             actions: vec!["*".into()],
-            sources: vec![source_arn.to_string()],
-            source_account: None,
+            condition: permission_condition(Some(source_arn), None),
         });
     }
 
@@ -138,7 +154,10 @@ impl Iam {
                     } else {
                         ("Topics", false)
                     };
-                    let grants = grants_of(p.get("PolicyDocument").unwrap_or(&Value::Null));
+                    let grants = grants_of(
+                        p.get("PolicyDocument").unwrap_or(&Value::Null),
+                        &format!("Resources.{}.Properties.PolicyDocument", r.logical_id),
+                    )?;
                     for target in strings(p.get(list)) {
                         let arn = if queue {
                             self.queue_arn(&target)
@@ -153,15 +172,24 @@ impl Iam {
                         continue;
                     };
                     let arn = self.function_arn(f);
+                    let principal = strings(p.get("Principal"))
+                        .into_iter()
+                        .map(|a| {
+                            if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) {
+                                format!("arn:aws:iam::{a}:root")
+                            } else {
+                                a
+                            }
+                        })
+                        .collect();
                     self.grants.entry(arn).or_default().push(Grant {
                         allow: true,
-                        principals: strings(p.get("Principal")),
+                        principals: principal,
                         actions: strings(p.get("Action")),
-                        sources: strings(p.get("SourceArn")),
-                        source_account: p
-                            .get("SourceAccount")
-                            .and_then(Value::as_str)
-                            .map(String::from),
+                        condition: permission_condition(
+                            p.get("SourceArn").and_then(Value::as_str),
+                            p.get("SourceAccount").and_then(Value::as_str),
+                        ),
                     });
                 }
                 "AWS::Serverless::Function" => {
@@ -252,12 +280,26 @@ impl Iam {
 
     fn resource_allows(&self, resource: &str, service: &str, action: &str, source: &str) -> bool {
         let grants = self.grants.get(resource).map(Vec::as_slice).unwrap_or(&[]);
+        let ctx = self.service_context(service, source);
         decide(
             grants
                 .iter()
-                .filter(|g| g.applies(service, action, source, &self.account))
+                .filter(|g| g.applies(service, action, &ctx))
                 .map(|g| g.allow),
         ) == Verdict::Allowed
+    }
+
+    /// The request context of a delivery a service makes on behalf of `source`.
+    fn service_context(&self, service: &str, source: &str) -> RequestContext {
+        let mut c = RequestContext::default();
+        c.set("aws:SourceArn", source);
+        c.set("aws:SourceAccount", self.account.clone());
+        c.set("aws:SourceOwner", self.account.clone());
+        c.set("aws:PrincipalIsAWSService", "true");
+        c.set("aws:PrincipalServiceName", service);
+        c.set("aws:SecureTransport", "true");
+        c.set("aws:RequestedRegion", self.region.clone());
+        c
     }
 
     /// A delivery by a service (caller a topic, bucket or rule) to a queue, topic or
@@ -337,27 +379,33 @@ mod tests {
 
     #[test]
     fn statements_with_service_principals_and_source_conditions() {
-        let g = grants_of(&json!({"Statement": [{
+        let g = grants_of(
+            &json!({"Statement": [{
             "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
             "Action": "sqs:SendMessage", "Resource": "*",
-            "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:1:t"}}}]}));
+            "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:1:t"}}}]}),
+            "PolicyDocument",
+        )
+        .unwrap();
+        let ctx = |source: &str| {
+            let mut c = RequestContext::default();
+            c.set("aws:SourceArn", source);
+            c
+        };
         assert!(g[0].applies(
             "sns.amazonaws.com",
             "sqs:SendMessage",
-            "arn:aws:sns:us-east-1:1:t",
-            "1"
+            &ctx("arn:aws:sns:us-east-1:1:t")
         ));
         assert!(!g[0].applies(
             "sns.amazonaws.com",
             "sqs:SendMessage",
-            "arn:aws:sns:us-east-1:1:other",
-            "1"
+            &ctx("arn:aws:sns:us-east-1:1:other")
         ));
         assert!(!g[0].applies(
             "events.amazonaws.com",
             "sqs:SendMessage",
-            "arn:aws:sns:us-east-1:1:t",
-            "1"
+            &ctx("arn:aws:sns:us-east-1:1:t")
         ));
         assert!(wildcard("SQS:*", "sqs:SendMessage", true));
     }
