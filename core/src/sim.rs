@@ -482,6 +482,7 @@ impl Sim {
             "s3" => self.s3.call(&mut self.k, caller, name, params),
             "kinesis" => self.kinesis.call(&mut self.k, name, params),
             "firehose" => self.firehose.call(&mut self.k, name, params),
+            "codedeploy" => self.lambda.codedeploy(&mut self.k, name, params),
             // An HTTP/S or email endpoint outside the account (SNS's sinks).
             "endpoint" => Outcome::Done(self.sns.endpoint_call(&mut self.k, caller, name, params)),
             other => Outcome::Done(Err(crate::services::unsupported(other, name))),

@@ -368,3 +368,120 @@ fn each_deployment_alarm_counts_the_errors_of_its_own_period() {
         "Stopped"
     );
 }
+
+/// The fixed canary example with lifecycle hooks: `pre` and `post` are the hooks'
+/// handler bodies (they get `event` and `cd`, a CodeDeploy client, and report through
+/// `report(status)`).
+fn with_hooks(pre_name: &str, pre: &str, post: &str, allow: bool) -> String {
+    let policy = if allow {
+        "      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: codedeploy:PutLifecycleEventHookExecutionStatus\n              Resource: !Sub 'arn:aws:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentgroup:${ServerlessDeploymentApplication}/*'\n            - Effect: Allow\n              Action: lambda:InvokeFunction\n              Resource: '*'\n"
+    } else {
+        ""
+    };
+    let hook = |logical: &str, name: &str, body: &str| {
+        format!(
+            "  {logical}:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: {name}\n      Runtime: nodejs22.x\n      Handler: index.handler\n{policy}      InlineCode: |\n        const {{ CodeDeployClient, PutLifecycleEventHookExecutionStatusCommand }} = require('@aws-sdk/client-codedeploy');\n        const cd = new CodeDeployClient({{}});\n        exports.handler = async (event) => {{\n          const report = (status) => cd.send(new PutLifecycleEventHookExecutionStatusCommand({{ deploymentId: event.DeploymentId, lifecycleEventHookExecutionId: event.LifecycleEventHookExecutionId, status }}));\n          {body}\n        }};\n"
+        )
+    };
+    include_str!("../../public/examples/canary-deployment.yaml")
+        .replace(
+            "if (event.cart % 3 === 0) throw new Error(`cannot price cart ${event.cart}`);",
+            "",
+        )
+        .replace(
+            "        Alarms:\n          - !Ref CheckoutErrors\n",
+            "        Alarms:\n          - !Ref CheckoutErrors\n        Hooks:\n          PreTraffic: !Ref PreHook\n          PostTraffic: !Ref PostHook\n",
+        )
+        + &hook("PreHook", pre_name, pre)
+        + &hook("PostHook", "CodeDeployHook_post", post)
+}
+
+fn deployment(t: &str, until_ms: u64) -> (Value, Value) {
+    let mut sim = Sim::load(t).unwrap_or_else(|e| panic!("{e}"));
+    sim.run_until(until_ms);
+    let r = sim.report()["resources"]["Checkout"].clone();
+    let trace: Vec<String> = sim
+        .trace()
+        .iter()
+        .filter(|e| e.from == "codedeploy")
+        .map(|e| e.summary.clone())
+        .collect();
+    (r["deployment"].clone(), json!(trace))
+}
+
+#[test]
+fn lifecycle_hooks_gate_the_traffic_shift() {
+    // The CodeDeploy user guide's Lambda hooks: BeforeAllowTraffic before any shift,
+    // AfterAllowTraffic once it is complete; each reports through
+    // PutLifecycleEventHookExecutionStatus.
+    let t = with_hooks(
+        "CodeDeployHook_pre",
+        "await report('Succeeded');",
+        "await report('Succeeded');",
+        true,
+    );
+    let (d, trace) = deployment(&t, 480_000);
+    assert_eq!(d["Status"], "Succeeded", "{trace:#}");
+    let trace = trace.to_string();
+    for step in [
+        "BeforeAllowTraffic hook of Checkout's deployment d-",
+        "live sends 10% to version 2",
+        "live sends 100% to version 2; AfterAllowTraffic next",
+        "AfterAllowTraffic hook",
+        "succeeded, live → version 2 (100%)",
+    ] {
+        assert!(trace.contains(step), "{step}: {trace}");
+    }
+    // A failing AfterAllowTraffic hook rolls the alias back after the shift.
+    let t = with_hooks(
+        "CodeDeployHook_pre",
+        "await report('Succeeded');",
+        "await report('Failed');",
+        true,
+    );
+    let (d, trace) = deployment(&t, 480_000);
+    assert_eq!(d["Status"], "Failed");
+    assert!(
+        trace
+            .to_string()
+            .contains("AfterAllowTraffic hook reported Failed; live rolled back to version 1"),
+        "{trace}"
+    );
+}
+
+#[test]
+fn a_hook_that_cannot_run_or_report_fails_the_deployment() {
+    // SAM's CodeDeploy role may invoke only CodeDeployHook_* functions.
+    let t = with_hooks("pre-check", "await report('Succeeded');", "", true);
+    let (d, trace) = deployment(&t, 10_000);
+    assert_eq!(d["Status"], "Failed");
+    assert!(
+        trace
+            .to_string()
+            .contains("may invoke only functions named CodeDeployHook_*"),
+        "{trace}"
+    );
+    // A hook whose role may not report waits out CodeDeploy's hour; no traffic moved.
+    let t = with_hooks(
+        "CodeDeployHook_pre",
+        "try { await report('Succeeded'); } catch (e) { console.log(e.name); }",
+        "",
+        false,
+    );
+    let mut sim = Sim::load(&t).unwrap();
+    sim.run_until(3_500_000);
+    assert_eq!(
+        sim.report()["resources"]["Checkout"]["deployment"]["Status"],
+        "InProgress"
+    );
+    let logs = sim.report()["resources"]["PreHook"]["logs"].to_string();
+    assert!(logs.contains("AccessDeniedException"), "{logs}");
+    sim.run_until(3_700_000);
+    let r = sim.report()["resources"]["Checkout"].clone();
+    assert_eq!(r["deployment"]["Status"], "Failed");
+    assert!(
+        r["executed_versions"].get("2").is_none(),
+        "{}",
+        r["executed_versions"]
+    );
+}

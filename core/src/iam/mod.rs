@@ -141,6 +141,8 @@ pub struct Iam {
     logical: BTreeMap<String, String>,
     /// Principal → the function ARN its calls carry as `lambda:SourceFunctionArn`.
     function_arns: BTreeMap<String, String>,
+    /// SAM DeploymentPreference deployments: id → `APPLICATION/GROUP`.
+    deployment_groups: BTreeMap<String, String>,
     account: String,
     region: String,
 }
@@ -174,6 +176,21 @@ impl Iam {
                 .map(|r| (r.physical_name.clone(), r.logical_id.clone()))
                 .collect(),
             function_arns: BTreeMap::new(),
+            deployment_groups: model
+                .resources
+                .iter()
+                .filter(|r| r.properties.get("DeploymentPreference").is_some())
+                .map(|r| {
+                    (
+                        crate::template::deployment_id(&r.logical_id),
+                        format!(
+                            "{}/{}DeploymentGroup",
+                            crate::template::deployment_application(&model.stack_name),
+                            r.logical_id
+                        ),
+                    )
+                })
+                .collect(),
             account: model.account.clone(),
             region: model.region.clone(),
         };
@@ -803,6 +820,16 @@ impl Iam {
                 one(
                     action,
                     format!("arn:aws:firehose:{r}:{a}:deliverystream/{name}"),
+                )
+            }
+            "codedeploy" => {
+                let group = s("deploymentId")
+                    .and_then(|d| self.deployment_groups.get(d))
+                    .cloned()
+                    .unwrap_or_else(|| "*".into());
+                one(
+                    action,
+                    format!("arn:aws:codedeploy:{r}:{a}:deploymentgroup:{group}"),
                 )
             }
             _ => Vec::new(),

@@ -9,7 +9,7 @@ pub(crate) mod parse;
 mod resolve;
 
 pub use parse::parse_template_text;
-pub(crate) use resolve::suffix;
+pub(crate) use resolve::{deployment_application, deployment_id, suffix};
 
 use crate::error::TemplateError;
 use serde_json::{Map, Value};

@@ -48,7 +48,21 @@ fn identity(ty: &str) -> Option<Identity> {
     Some(Identity { name_prop, service })
 }
 
-/// A stable 12-character suffix, as CloudFormation appends to generated names.
+/// The name of the CodeDeploy application SAM creates for DeploymentPreference
+/// (`!Ref ServerlessDeploymentApplication`).
+pub(crate) fn deployment_application(stack: &str) -> String {
+    format!(
+        "{stack}-ServerlessDeploymentApplication-{}",
+        suffix("ServerlessDeploymentApplication")
+    )
+}
+
+/// The id of the CodeDeploy deployment of a function's DeploymentPreference: `d-` and
+/// nine capital letters or digits.
+pub(crate) fn deployment_id(function: &str) -> String {
+    format!("d-{}", &suffix(&format!("{function}Deployment"))[..9])
+}
+
 /// The 12-character suffix CloudFormation-style generated names end with (stable per id).
 pub(crate) fn suffix(logical_id: &str) -> String {
     let mut h = crate::util::fnv1a(logical_id.as_bytes());
@@ -475,6 +489,15 @@ impl<'a> Resolver<'a> {
         }
         if self.resources.contains_key(name) {
             return self.ref_resource(name, path).map(Some);
+        }
+        // SAM's generated CodeDeploy application, there when a function deploys gradually.
+        if name == "ServerlessDeploymentApplication"
+            && self
+                .resources
+                .values()
+                .any(|r| r.pointer("/Properties/DeploymentPreference").is_some())
+        {
+            return Ok(Some(Value::String(deployment_application(&self.stack))));
         }
         Err(TemplateError::at(
             path,

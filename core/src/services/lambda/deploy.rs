@@ -10,12 +10,21 @@
 //! function's `Metadata.Playground.PreviousCode` (the code deployed before): with it
 //! the run starts as the update is deployed — version 1 the old code, version 2 the new
 //! one. Without it this is the function's first deployment, and SAM points the alias at
-//! the new version directly. Lifecycle hooks (PreTraffic / PostTraffic) are not run.
+//! the new version directly.
+//!
+//! Lifecycle hooks run as CodeDeploy runs them: the `PreTraffic` function
+//! (BeforeAllowTraffic) is invoked asynchronously with `{DeploymentId,
+//! LifecycleEventHookExecutionId}` before any traffic shifts, the `PostTraffic` one
+//! (AfterAllowTraffic) once all of it has; each must answer through
+//! `codedeploy:PutLifecycleEventHookExecutionStatus` within an hour. `Failed` (or no
+//! answer) fails the deployment and rolls the alias back. With the role SAM creates
+//! (AWSCodeDeployRoleForLambda) CodeDeploy may invoke only functions named
+//! `CodeDeployHook_*`; a `Role` of one's own lifts that.
 
 use super::{Alias, Lambda, LambdaEvent};
-use crate::error::TemplateError;
+use crate::error::{AwsError, TemplateError};
 use crate::kernel::{Kernel, US_PER_MS};
-use crate::services::Event;
+use crate::services::{Event, Outcome, Waiter};
 use crate::template::Model;
 use crate::trace::TraceKind;
 use serde_json::{json, Value};
@@ -29,7 +38,23 @@ pub(crate) struct Deployment {
     steps: Vec<(u64, f64)>,
     alarms: Vec<Alarm>,
     pub status: &'static str,
+    /// `d-` and nine letters or digits, as CodeDeploy names deployments.
+    id: String,
+    /// The PreTraffic and PostTraffic functions (names).
+    hooks: [Option<String>; 2],
+    /// DeploymentPreference.Role given: CodeDeploy may invoke any hook function.
+    own_role: bool,
+    /// The hook CodeDeploy waits for: (0 pre / 1 post, execution id, attempt number).
+    waiting: Option<(usize, String, u64)>,
+    hook_runs: u64,
+    /// SAM's CodeDeploy application (`ServerlessDeploymentApplication`).
+    application: String,
 }
+
+/// The lifecycle events the hooks answer, as CodeDeploy names them.
+const HOOK_EVENTS: [&str; 2] = ["BeforeAllowTraffic", "AfterAllowTraffic"];
+/// How long CodeDeploy waits for a hook's status.
+const HOOK_TIMEOUT_MS: u64 = 3_600_000;
 
 #[derive(Clone, Debug)]
 struct Alarm {
@@ -176,6 +201,29 @@ impl Lambda {
                 additional: None,
             },
         );
+        let mut hooks: [Option<String>; 2] = [None, None];
+        for (i, key) in ["PreTraffic", "PostTraffic"].into_iter().enumerate() {
+            let Some(name) = pref
+                .and_then(|d| d.pointer(&format!("/Hooks/{key}")))
+                .and_then(Value::as_str)
+            else {
+                continue;
+            };
+            let exists = model.resources.iter().any(|r| {
+                r.resource_type.ends_with("Function")
+                    && (r.physical_name == name || r.logical_id == name)
+            });
+            if !exists {
+                return Err(TemplateError::at(
+                    format!("{path}.DeploymentPreference.Hooks.{key}"),
+                    format!("'{name}' is not a Lambda function of this template (e.g. !Ref PreTrafficHook)"),
+                ));
+            }
+            hooks[i] = Some(name.to_string());
+        }
+        let own_role = pref.and_then(|d| d.get("Role")).is_some();
+        let id = crate::template::deployment_id(&id);
+        let f = &mut self.functions[fi];
         f.deployment = Some(Deployment {
             alias: alias.to_string(),
             old,
@@ -183,15 +231,35 @@ impl Lambda {
             steps,
             alarms,
             status: "InProgress",
+            id,
+            hooks,
+            own_role,
+            waiting: None,
+            hook_runs: 0,
+            application: crate::template::deployment_application(&model.stack_name),
         });
         Ok(new)
     }
 
-    /// Schedules every deployment's traffic steps and alarm evaluations.
+    /// Starts every deployment: its BeforeAllowTraffic hook, or its traffic shifting.
     pub fn start_deployments(&mut self, k: &mut Kernel<Event>) {
         for fi in 0..self.functions.len() {
             let Some(d) = &self.functions[fi].deployment else {
                 continue;
+            };
+            if d.hooks[0].is_some() {
+                self.run_hook(k, fi, 0);
+            } else {
+                self.start_shifting(k, fi);
+            }
+        }
+    }
+
+    /// Schedules a deployment's traffic steps and alarm evaluations from now.
+    fn start_shifting(&mut self, k: &mut Kernel<Event>, fi: usize) {
+        {
+            let Some(d) = &self.functions[fi].deployment else {
+                return;
             };
             for (step, (at, _)) in d.steps.iter().enumerate() {
                 k.schedule(
@@ -211,6 +279,202 @@ impl Lambda {
         }
     }
 
+    /// CodeDeploy invokes a lifecycle hook function (asynchronously) and waits for its
+    /// status; `which` is 0 for PreTraffic, 1 for PostTraffic.
+    fn run_hook(&mut self, k: &mut Kernel<Event>, fi: usize, which: usize) {
+        let lid = self.functions[fi].logical_id.clone();
+        let Some(d) = self.functions[fi].deployment.as_mut() else {
+            return;
+        };
+        let Some(hook) = d.hooks[which].clone() else {
+            return;
+        };
+        let event = HOOK_EVENTS[which];
+        if !d.own_role && !hook.starts_with("CodeDeployHook_") {
+            let why = format!("{event} hook {hook} could not be invoked: CodeDeploy's role (SAM's, with AWSCodeDeployRoleForLambda) may invoke only functions named CodeDeployHook_* — rename the hook function or give DeploymentPreference a Role");
+            self.fail_deployment(k, fi, why);
+            return;
+        }
+        d.hook_runs += 1;
+        let exec = crate::util::base64_encode(
+            format!("{}:{event}:{}:{}", d.id, d.hook_runs, k.rng.uuid()).as_bytes(),
+        );
+        d.waiting = Some((which, exec.clone(), d.hook_runs));
+        let payload = json!({"DeploymentId": d.id, "LifecycleEventHookExecutionId": exec});
+        k.schedule(
+            0,
+            Event::Call {
+                caller: "codedeploy".into(),
+                action: "lambda:Invoke".into(),
+                params: json!({"FunctionName": hook, "InvocationType": "Event", "Payload": payload.to_string()}),
+                waiter: Waiter::Nobody,
+            },
+        );
+        k.schedule(
+            HOOK_TIMEOUT_MS * US_PER_MS,
+            Event::Lambda(LambdaEvent::HookTimeout {
+                function: fi,
+                run: d.hook_runs,
+            }),
+        );
+        let to = self
+            .find(&hook)
+            .map_or(hook.clone(), |h| self.functions[h].logical_id.clone());
+        let d = self.functions[fi].deployment.as_ref().expect("deploying");
+        k.record(
+            TraceKind::Delivery,
+            "codedeploy",
+            &to,
+            format!(
+                "CodeDeploy: {event} hook of {lid}'s deployment {} → {hook}",
+                d.id
+            ),
+            json!({"deployment": d.id, "hook": event}),
+        );
+    }
+
+    /// No status an hour after the hook was invoked: the deployment fails.
+    pub(super) fn hook_timeout(&mut self, k: &mut Kernel<Event>, fi: usize, run: u64) {
+        let Some(d) = &self.functions[fi].deployment else {
+            return;
+        };
+        if let Some((which, _, r)) = &d.waiting {
+            if *r == run && d.status == "InProgress" {
+                let why = format!(
+                    "{} hook {} did not report a status within an hour",
+                    HOOK_EVENTS[*which],
+                    d.hooks[*which].clone().unwrap_or_default()
+                );
+                self.fail_deployment(k, fi, why);
+            }
+        }
+    }
+
+    /// The deployment fails: the alias goes back to the old version, all of it.
+    fn fail_deployment(&mut self, k: &mut Kernel<Event>, fi: usize, why: String) {
+        let lid = self.functions[fi].logical_id.clone();
+        let f = &mut self.functions[fi];
+        let Some(d) = f.deployment.as_mut() else {
+            return;
+        };
+        d.status = "Failed";
+        d.waiting = None;
+        let (alias, old) = (d.alias.clone(), d.old.clone());
+        f.aliases.insert(
+            alias.clone(),
+            Alias {
+                version: old.clone(),
+                additional: None,
+            },
+        );
+        k.record(
+            TraceKind::Failure,
+            "codedeploy",
+            &lid,
+            format!("CodeDeploy: deployment failed — {why}; {alias} rolled back to version {old}"),
+            json!({"alias": alias, "reason": why}),
+        );
+    }
+
+    /// `codedeploy:*`: what handler code (a hook) may ask CodeDeploy.
+    pub fn codedeploy(&mut self, k: &mut Kernel<Event>, action: &str, p: &Value) -> Outcome {
+        let s = |key: &str| p.get(key).and_then(Value::as_str).unwrap_or("");
+        let id = s("deploymentId");
+        let fi = self
+            .functions
+            .iter()
+            .position(|f| f.deployment.as_ref().is_some_and(|d| d.id == id));
+        let not_found = || {
+            AwsError::client(
+                "DeploymentDoesNotExistException",
+                format!("The deployment {id} could not be found."),
+            )
+        };
+        match action {
+            "GetDeployment" => Outcome::Done(match fi {
+                None => Err(not_found()),
+                Some(fi) => {
+                    let f = &self.functions[fi];
+                    let d = f.deployment.as_ref().expect("found by its deployment");
+                    Ok(json!({"deploymentInfo": {
+                        "deploymentId": d.id,
+                        "applicationName": d.application,
+                        "deploymentGroupName": format!("{}DeploymentGroup", f.logical_id),
+                        "status": d.status,
+                        "computePlatform": "Lambda",
+                    }}))
+                }
+            }),
+            "PutLifecycleEventHookExecutionStatus" => {
+                let Some(fi) = fi else {
+                    return Outcome::Done(Err(not_found()));
+                };
+                let exec = s("lifecycleEventHookExecutionId").to_string();
+                let status = s("status");
+                let d = self.functions[fi].deployment.as_ref().expect("found");
+                let Some((which, waiting, _)) = d.waiting.clone().filter(|w| w.1 == exec) else {
+                    return Outcome::Done(Err(if d.status != "InProgress" {
+                        AwsError::client(
+                            "LifecycleEventAlreadyCompletedException",
+                            format!("The lifecycle event {exec} has already completed."),
+                        )
+                    } else {
+                        AwsError::client(
+                            "InvalidLifecycleEventHookExecutionIdException",
+                            format!("The lifecycle event hook execution ID {exec} is not valid."),
+                        )
+                    }));
+                };
+                match status {
+                    "Succeeded" => {
+                        self.functions[fi]
+                            .deployment
+                            .as_mut()
+                            .expect("found")
+                            .waiting = None;
+                        if which == 0 {
+                            self.start_shifting(k, fi);
+                        } else {
+                            self.succeed_deployment(k, fi);
+                        }
+                    }
+                    "Failed" => {
+                        let why = format!("{} hook reported Failed", HOOK_EVENTS[which]);
+                        self.fail_deployment(k, fi, why);
+                    }
+                    other => {
+                        return Outcome::Done(Err(AwsError::client(
+                            "InvalidLifecycleEventHookExecutionStatusException",
+                            format!("{other} is not a valid status: Succeeded or Failed."),
+                        )))
+                    }
+                }
+                Outcome::Done(Ok(json!({"lifecycleEventHookExecutionId": waiting})))
+            }
+            other => Outcome::Done(Err(crate::services::unsupported("codedeploy", other))),
+        }
+    }
+
+    fn succeed_deployment(&mut self, k: &mut Kernel<Event>, fi: usize) {
+        let lid = self.functions[fi].logical_id.clone();
+        let Some(d) = self.functions[fi].deployment.as_mut() else {
+            return;
+        };
+        d.status = "Succeeded";
+        let summary = format!(
+            "CodeDeploy: deployment {} succeeded, {} → version {} (100%)",
+            d.id, d.alias, d.new
+        );
+        let alias = d.alias.clone();
+        k.record(
+            TraceKind::Delivery,
+            "codedeploy",
+            &lid,
+            summary,
+            json!({"alias": alias, "weight": 1.0}),
+        );
+    }
+
     pub(super) fn deployment_step(&mut self, k: &mut Kernel<Event>, fi: usize, step: usize) {
         let lid = self.functions[fi].logical_id.clone();
         let f = &mut self.functions[fi];
@@ -223,7 +487,6 @@ impl Lambda {
         let weight = d.steps[step].1;
         let alias = d.alias.clone();
         let summary = if weight >= 1.0 {
-            d.status = "Succeeded";
             f.aliases.insert(
                 alias.clone(),
                 Alias {
@@ -231,10 +494,24 @@ impl Lambda {
                     additional: None,
                 },
             );
-            format!(
-                "CodeDeploy: deployment succeeded, {alias} → version {} (100%)",
-                d.new
-            )
+            if d.hooks[1].is_some() {
+                // All traffic shifted: the AfterAllowTraffic hook decides.
+                let summary = format!(
+                    "CodeDeploy: {alias} sends 100% to version {}; AfterAllowTraffic next",
+                    d.new
+                );
+                k.record(
+                    TraceKind::Delivery,
+                    "codedeploy",
+                    &lid,
+                    summary,
+                    json!({"alias": alias, "weight": weight}),
+                );
+                self.run_hook(k, fi, 1);
+            } else {
+                self.succeed_deployment(k, fi);
+            }
+            return;
         } else {
             f.aliases.insert(
                 alias.clone(),
@@ -311,7 +588,7 @@ impl Lambda {
     /// The deployment as the report shows it.
     pub(super) fn deployment_report(&self, fi: usize) -> Option<Value> {
         self.functions[fi].deployment.as_ref().map(|d| {
-            json!({"Alias": d.alias, "FromVersion": d.old, "ToVersion": d.new, "Status": d.status})
+            json!({"DeploymentId": d.id, "Alias": d.alias, "FromVersion": d.old, "ToVersion": d.new, "Status": d.status})
         })
     }
 }

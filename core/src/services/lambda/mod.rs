@@ -91,6 +91,11 @@ pub(crate) enum LambdaEvent {
         function: usize,
         alarm: usize,
     },
+    /// A lifecycle hook's hour to report its status is over.
+    HookTimeout {
+        function: usize,
+        run: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -1113,6 +1118,7 @@ impl Lambda {
                 self.deployment_step(k, function, step)
             }
             LambdaEvent::AlarmCheck { function, alarm } => self.alarm_check(k, function, alarm),
+            LambdaEvent::HookTimeout { function, run } => self.hook_timeout(k, function, run),
         }
     }
 

@@ -548,6 +548,7 @@
     'client-s3': ['s3', 'S3', ['GetObject', 'PutObject', 'HeadObject', 'DeleteObject', 'CopyObject', 'ListObjectsV2', 'ListBuckets', 'PutBucketVersioning', 'GetBucketVersioning', 'ListObjectVersions']],
     'client-kinesis': ['kinesis', 'Kinesis', ['PutRecord', 'PutRecords', 'GetRecords', 'GetShardIterator', 'DescribeStream', 'ListShards']],
     'client-firehose': ['firehose', 'Firehose', ['PutRecord', 'PutRecordBatch', 'DescribeDeliveryStream']],
+    'client-codedeploy': ['codedeploy', 'CodeDeploy', ['PutLifecycleEventHookExecutionStatus', 'GetDeployment']],
   };
   const sdkModules = {};
   function sdkModule(pkg) {
