@@ -1,6 +1,6 @@
-//! `playground run` never hangs on handler code: code made at run time (`new Function`,
-//! `eval`) is not instrumented with the runtime's ticks, so a loop calling such a
-//! looping function outlasts the tick budget and the JS engine's per-frame loop limit;
+//! `playground run` never hangs on handler code: code made at run time with `eval` is
+//! not instrumented with the runtime's ticks, so a loop calling such a looping function
+//! outlasts the tick budget and the JS engine's per-frame loop limit;
 //! the CLI's watchdog stops the run with an error (exit 3) once one event has run for
 //! PLAYGROUND_WATCHDOG_SECS.
 
@@ -19,7 +19,7 @@ Resources:
       Runtime: nodejs22.x
       Handler: index.handler
       InlineCode: |
-        const inner = new Function('let x = 0; for (let i = 0; i < 100000; i++) { x += i; } return x;');
+        const inner = (0, eval)('(() => { let x = 0; for (let i = 0; i < 100000; i++) { x += i; } return x; })');
         exports.handler = async () => { let t = 0; while (true) { t += inner(); } };
 "#;
 

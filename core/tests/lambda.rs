@@ -208,6 +208,11 @@ fn a_loop_calling_a_looping_function_times_out_even_if_caught() {
 }
 
 #[test]
+fn a_loop_calling_a_function_built_at_run_time_times_out() {
+    assert_times_out_once("const inner = new Function('n', 'let x = 0; for (let i = 0; i < n; i++) x += i; return x;');\nexports.handler = async () => { const ok = inner instanceof Function && inner.constructor === Function && inner(4) === 6; if (!ok) return 'broken'; for (;;) inner(1e6); };");
+}
+
+#[test]
 fn branching_recursion_without_loops_times_out() {
     // (Arrow bodies get their tick too: see instrument.rs.)
     assert_times_out_once("function f(n) { return n === 0 ? 1 : f(n - 1) + f(n - 1); }\nexports.handler = async () => f(60);");

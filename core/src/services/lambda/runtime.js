@@ -11,6 +11,21 @@
   // function's MemorySize (Lambda's out-of-memory kill). Builtins that allocate by a
   // size ask first; growing an array asks every 4,096 pushes. ----
   const askMemory = N.mem;
+
+  // ---- `new Function(…, body)` builds code at run time: its body is instrumented as
+  // handler code is (a tick per loop iteration and call), so it cannot outrun the
+  // limits either. Same prototype, so `instanceof Function` and `.constructor` hold. ----
+  {
+    const Original = Function;
+    const instrument = N.instrument;
+    const Instrumented = function Function(...args) {
+      if (args.length) args[args.length - 1] = instrument(String(args[args.length - 1]));
+      return Original(...args);
+    };
+    Instrumented.prototype = Original.prototype;
+    Object.defineProperty(Original.prototype, 'constructor', { value: Instrumented, writable: true, configurable: true });
+    Object.defineProperty(globalThis, 'Function', { value: Instrumented, writable: true, configurable: true });
+  }
   const num0 = (v) => (typeof v === 'number' && v > 0 ? v : 0);
   {
     const ask = askMemory;

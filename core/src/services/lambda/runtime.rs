@@ -361,6 +361,19 @@ fn native_random(_: &JsValue, _: &[JsValue], ctx: &mut Context) -> JsResult<JsVa
 /// `__pg_native.mem(bytes)`: may the code allocate this much more? Past the limit the
 /// environment is out of memory for good (the error thrown here ends the stretch;
 /// catching it does not save the invocation).
+/// `new Function(…, body)`: the body gets the ticks handler code gets (instrument.rs).
+fn native_instrument(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let body = args
+        .first()
+        .cloned()
+        .unwrap_or_default()
+        .to_string(ctx)?
+        .to_std_string_escaped();
+    Ok(JsValue::from(boa_engine::JsString::from(
+        super::instrument::cjs_body(&body).as_str(),
+    )))
+}
+
 fn native_mem(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let need = args.first().and_then(JsValue::as_number).unwrap_or(0.0);
     let h = host(ctx);
@@ -452,6 +465,11 @@ impl JsEnv {
             .function(
                 NativeFunction::from_fn_ptr(native_mem),
                 js_string!("mem"),
+                1,
+            )
+            .function(
+                NativeFunction::from_fn_ptr(native_instrument),
+                js_string!("instrument"),
                 1,
             )
             .build();
