@@ -132,6 +132,71 @@ Resources:
     assert_eq!(m["Invocations"], 400);
 }
 
+#[test]
+fn provisioned_mode_starts_with_its_minimum_pollers_and_scales_faster() {
+    // Lambda developer guide, "Configuring scaling behavior for SQS event source
+    // mappings": provisioned mode keeps MinimumPollers event pollers (ten concurrent
+    // invokes each) ready and scales by up to 1,000 concurrent invokes a minute.
+    let t = |config: &str| {
+        format!(
+            r#"
+Resources:
+  Q: {{ Type: AWS::SQS::Queue, Properties: {{ QueueName: q, VisibilityTimeout: 60 }} }}
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      Timeout: 30
+      Events: {{ Jobs: {{ Type: SQS, Properties: {{ Queue: !GetAtt Q.Arn, BatchSize: 1, {config} }} }} }}
+      InlineCode: "exports.handler = () => new Promise((r) => setTimeout(r, 5000));"
+"#
+        )
+    };
+    let mut sim = Sim::load(&t(
+        "ProvisionedPollerConfig: { MinimumPollers: 3, MaximumPollers: 10 }",
+    ))
+    .unwrap();
+    for i in 0..400 {
+        sim.call(
+            "console",
+            "sqs:SendMessage",
+            json!({"QueueUrl": URL, "MessageBody": format!("{i}")}),
+        )
+        .unwrap();
+    }
+    sim.run_until(1_000);
+    let at = |sim: &Sim| {
+        sim.report()["resources"]["Worker"]["metrics"]["ConcurrentExecutions"]
+            .as_u64()
+            .unwrap()
+    };
+    let first = at(&sim);
+    assert!((30..=47).contains(&first), "30 ready at once: {first}");
+    sim.run_until(10_000);
+    assert_eq!(at(&sim), 100, "MaximumPollers 10 caps it at 100 invokes");
+    sim.run_to_idle(playground_core::DEFAULT_CAP_MS);
+    assert_eq!(
+        sim.report()["resources"]["Worker"]["metrics"]["Invocations"],
+        400
+    );
+    let r = sim
+        .call("console", "lambda:ListEventSourceMappings", json!({}))
+        .unwrap();
+    assert_eq!(
+        r["EventSourceMappings"][0]["ProvisionedPollerConfig"],
+        json!({"MinimumPollers": 3, "MaximumPollers": 10})
+    );
+    for (config, says) in [
+        ("ProvisionedPollerConfig: { MinimumPollers: 1 }", "MinimumPollers must be between 2 and 200"),
+        ("ProvisionedPollerConfig: { MinimumPollers: 20, MaximumPollers: 10 }", "MaximumPollers must be between MinimumPollers (20) and 2000"),
+        ("ProvisionedPollerConfig: { MinimumPollers: 2 }, ScalingConfig: { MaximumConcurrency: 5 }", "cannot be used together"),
+    ] {
+        let e = Sim::load(&t(config)).err().unwrap().to_string();
+        assert!(e.contains(says) && e.contains("ProvisionedPollerConfig"), "{e}");
+    }
+}
+
 /// A mapping with a batching window: (time of each invocation in ms, records in it).
 fn windowed(batch: usize, window_s: u64, messages: usize) -> Vec<(u64, usize)> {
     let t = format!(

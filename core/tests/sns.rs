@@ -573,3 +573,101 @@ fn delivery_policies_on_the_subscription_or_the_topic() {
         "unless the topic forbids overrides"
     );
 }
+
+#[test]
+fn fifo_throughput_scope_sets_the_quota_and_the_deduplication() {
+    // SNS developer guide, FIFO topic quotas and FifoThroughputScope: Topic scope allows
+    // 3,000 messages a second per topic and deduplicates across it; MessageGroup scope
+    // allows 300 a second per group and deduplicates within each group.
+    let arn = "arn:aws:sns:us-east-1:123456789012:orders.fifo";
+    let publish = |sim: &mut Sim, m: &str, g: &str| {
+        sim.call(
+            "console",
+            "sns:Publish",
+            json!({"TopicArn": arn, "Message": m, "MessageGroupId": g}),
+        )
+    };
+    let mut sim = Sim::load(FIFO).unwrap();
+    for i in 0..3_000 {
+        publish(&mut sim, &format!("m{i}"), &format!("g{}", i % 20)).unwrap();
+    }
+    let e = publish(&mut sim, "one more", "g0").unwrap_err();
+    assert_eq!((e.code.as_str(), e.status), ("Throttled", 429));
+    assert_eq!(e.message, "Rate exceeded");
+    // A second later the quota is there again; the same body in another group is a
+    // duplicate across the topic.
+    sim.run_until(1_000);
+    let first = publish(&mut sim, "same", "a").unwrap();
+    assert!(first.get("SequenceNumber").is_some());
+    assert!(publish(&mut sim, "same", "b")
+        .unwrap()
+        .get("SequenceNumber")
+        .is_none());
+
+    let scoped = FIFO.replace(
+        "ContentBasedDeduplication: true }",
+        "ContentBasedDeduplication: true, FifoThroughputScope: MessageGroup }",
+    );
+    let mut sim = Sim::load(&scoped).unwrap();
+    for i in 0..300 {
+        publish(&mut sim, &format!("m{i}"), "hot").unwrap();
+    }
+    assert_eq!(
+        publish(&mut sim, "m300", "hot").unwrap_err().code,
+        "Throttled"
+    );
+    publish(&mut sim, "m300", "cold").unwrap();
+    assert!(
+        publish(&mut sim, "m0", "cold")
+            .unwrap()
+            .get("SequenceNumber")
+            .is_some(),
+        "deduplication is per group"
+    );
+    let bad = FIFO.replace(
+        "ContentBasedDeduplication: true }",
+        "ContentBasedDeduplication: true, FifoThroughputScope: Everything }",
+    );
+    assert!(Sim::load(&bad)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("FifoThroughputScope is Topic or MessageGroup"));
+}
+
+#[test]
+fn publish_batch_publishes_each_entry_and_reports_failures_apart() {
+    let mut sim = Sim::load(FIFO).unwrap();
+    let arn = "arn:aws:sns:us-east-1:123456789012:orders.fifo";
+    let r = sim
+        .call(
+            "console",
+            "sns:PublishBatch",
+            json!({"TopicArn": arn, "PublishBatchRequestEntries": [
+                {"Id": "1", "Message": "open", "MessageGroupId": "o"},
+                {"Id": "2", "Message": "no group"},
+                {"Id": "3", "Message": "pay", "MessageGroupId": "o"}
+            ]}),
+        )
+        .unwrap();
+    let ok: Vec<&str> = r["Successful"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ok, ["1", "3"]);
+    assert_eq!(r["Failed"][0]["Id"], "2");
+    assert_eq!(r["Failed"][0]["Code"], "InvalidParameter");
+    assert_eq!(r["Failed"][0]["SenderFault"], true);
+    sim.run_to_idle(60_000);
+    assert_eq!(bodies(&sim, "Ledger").len(), 2);
+    let e = sim
+        .call(
+            "console",
+            "sns:PublishBatch",
+            json!({"TopicArn": arn, "PublishBatchRequestEntries": (0..11).map(|i| json!({"Id": i.to_string(), "Message": "x", "MessageGroupId": "g"})).collect::<Vec<_>>()}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "TooManyEntriesInBatchRequest");
+}

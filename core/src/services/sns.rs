@@ -6,7 +6,11 @@
 //! function receives (asynchronously). Each delivery is an API call through the engine.
 //! FIFO topics (`.fifo`, FifoTopic): MessageGroupId required, deduplication for five
 //! minutes by MessageDeduplicationId or the body's SHA-256 (ContentBasedDeduplication),
-//! sequence numbers, deliveries to SQS queues only, in order within a group.
+//! sequence numbers, deliveries to SQS queues only, in order within a group;
+//! FifoThroughputScope `Topic` (3,000 messages and 20 MB a second per topic,
+//! deduplication across the topic) or `MessageGroup` (300 a second per group within the
+//! regional 30,000, deduplication per group) — past the quota Publish is `Throttled`.
+//! PublishBatch publishes up to ten entries, each succeeding or failing on its own.
 //!
 //! HTTP/S and email subscriptions reach the world outside the account, which the
 //! playground stands in for with *sinks* that record what arrives: an HTTP endpoint
@@ -55,6 +59,12 @@ pub(crate) struct Topic {
 /// What a FIFO topic adds.
 struct FifoTopic {
     content_dedup: bool,
+    /// FifoThroughputScope `MessageGroup`: deduplication within each message group and
+    /// the regional throughput; `Topic` (the default): across the topic, 3,000 messages
+    /// and 20 MB a second.
+    group_scope: bool,
+    /// Publishes in the current second: (second, messages, bytes, per message group).
+    window: (u64, u64, u64, std::collections::BTreeMap<String, u64>),
     /// Deduplication ids seen, with the time (ms) until which they count.
     seen: std::collections::BTreeMap<String, u64>,
     next_sequence: u64,
@@ -62,6 +72,13 @@ struct FifoTopic {
 
 /// FIFO deduplication interval: five minutes.
 const DEDUP_MS: u64 = 5 * 60 * 1000;
+/// FIFO topic quotas (SNS developer guide, FIFO topic quotas): Topic scope 3,000
+/// messages and 20 MB per second per topic; MessageGroup scope the regional maximum
+/// (30,000 messages per second in us-east-1) and 300 per second per message group.
+const FIFO_TOPIC_TPS: u64 = 3_000;
+const FIFO_TOPIC_BYTES_PER_S: u64 = 20 * 1024 * 1024;
+const FIFO_REGIONAL_TPS: u64 = 30_000;
+const FIFO_GROUP_TPS: u64 = 300;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Protocol {
@@ -175,9 +192,27 @@ impl Sns {
             }
             let path = format!("Resources.{}.Properties", r.logical_id);
             let delivery_policy = json_prop(&r.properties, "DeliveryPolicy", &path)?;
+            let group_scope = match r.properties.get("FifoThroughputScope").and_then(Value::as_str) {
+                None | Some("Topic") => false,
+                Some("MessageGroup") if fifo => true,
+                Some("MessageGroup") => {
+                    return Err(TemplateError::at(
+                        format!("{path}.FifoThroughputScope"),
+                        "Invalid parameter: FifoThroughputScope is only valid for FIFO topics",
+                    ))
+                }
+                Some(other) => {
+                    return Err(TemplateError::at(
+                        format!("{path}.FifoThroughputScope"),
+                        format!("Invalid parameter: FifoThroughputScope is Topic or MessageGroup, found {other}"),
+                    ))
+                }
+            };
             topics.push(Topic {
                 delivery_policy,
                 fifo: fifo.then(|| FifoTopic {
+                    group_scope,
+                    window: (0, 0, 0, Default::default()),
                     content_dedup: truthy(r.properties.get("ContentBasedDeduplication")),
                     seen: Default::default(),
                     next_sequence: 10_000_000_000_000_000_000,
@@ -435,6 +470,7 @@ impl Sns {
     ) -> Outcome {
         Outcome::Done(match action {
             "Publish" => self.publish(k, caller, p),
+            "PublishBatch" => self.publish_batch(k, caller, p),
             "ListTopics" => Ok(
                 json!({"Topics": self.topics.iter().map(|t| json!({"TopicArn": t.arn})).collect::<Vec<_>>()}),
             ),
@@ -455,6 +491,78 @@ impl Sns {
             }
             other => Err(super::unsupported("sns", other)),
         })
+    }
+
+    /// PublishBatch: up to ten entries, each published as Publish would (its own
+    /// failure in `Failed`), the whole request at most 256 KB.
+    fn publish_batch(
+        &mut self,
+        k: &mut Kernel<Event>,
+        caller: &str,
+        p: &Value,
+    ) -> Result<Value, AwsError> {
+        let arn = req_str(p, "TopicArn")?.to_string();
+        self.find_topic(&arn).ok_or_else(not_found)?;
+        let entries = p
+            .get("PublishBatchRequestEntries")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if entries.is_empty() {
+            return Err(AwsError::client(
+                "EmptyBatchRequest",
+                "The batch request doesn't contain any entries.",
+            ));
+        }
+        if entries.len() > 10 {
+            return Err(AwsError::client(
+                "TooManyEntriesInBatchRequest",
+                "The batch request contains more entries than permissible.",
+            ));
+        }
+        let ids: Vec<&str> = entries
+            .iter()
+            .map(|e| e.get("Id").and_then(Value::as_str).unwrap_or(""))
+            .collect();
+        if ids.iter().enumerate().any(|(i, id)| ids[..i].contains(id)) {
+            return Err(AwsError::client(
+                "BatchEntryIdsNotDistinct",
+                "Two or more batch entries in the request have the same Id.",
+            ));
+        }
+        let total: usize = entries
+            .iter()
+            .map(|e| {
+                let attrs = e.get("MessageAttributes").and_then(Value::as_object);
+                e.get("Message").and_then(Value::as_str).map_or(0, str::len)
+                    + attrs.map_or(0, crate::util::message_attributes_size)
+            })
+            .sum();
+        if total > MAX_MESSAGE_BYTES {
+            return Err(AwsError::client(
+                "BatchRequestTooLong",
+                "The length of all the messages put together is more than the limit.",
+            ));
+        }
+        let (mut ok, mut failed) = (Vec::new(), Vec::new());
+        for (e, id) in entries.iter().zip(ids) {
+            let mut one = e.clone();
+            if let Some(o) = one.as_object_mut() {
+                o.remove("Id");
+                o.insert("TopicArn".into(), Value::String(arn.clone()));
+            }
+            match self.publish(k, caller, &one) {
+                Ok(mut r) => {
+                    r["Id"] = json!(id);
+                    ok.push(r);
+                }
+                Err(err) => failed.push(json!({
+                    "Id": id, "Code": err.code, "Message": err.message,
+                    "SenderFault": err.status < 500,
+                })),
+            }
+        }
+        Ok(json!({"Successful": ok, "Failed": failed}))
     }
 
     fn publish(
@@ -588,11 +696,35 @@ impl Sns {
             None => return Err(invalid("Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")),
         };
         let now = k.now_ms();
+        // The throughput quota of this second (a throttled publish is not accepted).
+        let second = now / 1000;
+        if f.window.0 != second {
+            f.window = (second, 0, 0, Default::default());
+        }
+        let bytes = message.len() as u64;
+        let in_group = f.window.3.get(&group).copied().unwrap_or(0);
+        let over = if f.group_scope {
+            f.window.1 >= FIFO_REGIONAL_TPS || in_group >= FIFO_GROUP_TPS
+        } else {
+            f.window.1 >= FIFO_TOPIC_TPS || f.window.2 + bytes > FIFO_TOPIC_BYTES_PER_S
+        };
+        if over {
+            return Err(AwsError::new("Throttled", "Rate exceeded", 429));
+        }
+        f.window.1 += 1;
+        f.window.2 += bytes;
+        f.window.3.insert(group.clone(), in_group + 1);
         f.seen.retain(|_, until| *until > now);
-        if f.seen.contains_key(&dedup) {
+        // MessageGroup scope deduplicates within the group only.
+        let key = if f.group_scope {
+            format!("{group}\u{0}{dedup}")
+        } else {
+            dedup.clone()
+        };
+        if f.seen.contains_key(&key) {
             return Ok(None);
         }
-        f.seen.insert(dedup.clone(), now + DEDUP_MS);
+        f.seen.insert(key, now + DEDUP_MS);
         f.next_sequence += 1;
         Ok(Some(Some(FifoNote {
             group,

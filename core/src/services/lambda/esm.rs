@@ -4,8 +4,14 @@
 //! fails (where the queue's RedrivePolicy may move it to a dead-letter queue). Every
 //! step is an API call through the engine, so each one is traced.
 //!
-//! The mapping starts with five pollers, as Lambda does for standard queues; scaling
-//! beyond that is not modelled yet.
+//! Each poller here is one concurrent batch. In the default (standard) mode a mapping
+//! starts with five, adds up to 300 a minute while messages keep coming, to at most
+//! 1,250 (or ScalingConfig.MaximumConcurrency), and an empty poll retires one above
+//! five. In provisioned mode (ProvisionedPollerConfig) MinimumPollers event pollers
+//! (2–200, default 2) are ready from the start, each carrying up to ten concurrent
+//! invokes; they scale by up to 1,000 concurrent invokes a minute to MaximumPollers
+//! (2–2,000, default 200; at most 20,000 invokes) and back to the minimum — Lambda's
+//! "Configuring scaling behavior for SQS event source mappings".
 
 use super::Lambda;
 use crate::error::TemplateError;
@@ -18,9 +24,15 @@ use serde_json::{json, Map, Value};
 /// Concurrent batches (pollers) an SQS mapping starts with.
 pub const INITIAL_POLLERS: usize = 5;
 /// Scale-up (Lambda developer guide, 2026): while messages keep coming, up to 300 more
-/// concurrent batches per minute (older guides say 60), to at most 1,000.
+/// concurrent invokes per minute (older guides say 60), to at most 1,250 (the guide's
+/// "maximum number of invokes that an event source mapping can process simultaneously").
 pub const SCALE_UP_PER_MINUTE: f64 = 300.0;
-pub const MAX_POLLERS: usize = 1_000;
+pub const MAX_POLLERS: usize = 1_250;
+/// Provisioned mode: concurrent invokes per event poller, the scale-up rate, and the
+/// most invokes a mapping reaches.
+pub const INVOKES_PER_EVENT_POLLER: usize = 10;
+pub const PROVISIONED_SCALE_UP_PER_MINUTE: f64 = 1_000.0;
+pub const PROVISIONED_MAX_INVOKES: usize = 20_000;
 
 /// The synchronous invocation payload limit a batch must fit in (6 MB).
 const MAX_BATCH_BYTES: usize = 6 * 1024 * 1024;
@@ -43,6 +55,8 @@ pub(crate) struct Esm {
     qualifier: Option<String>,
     /// ScalingConfig.MaximumConcurrency.
     max_concurrency: Option<usize>,
+    /// ProvisionedPollerConfig: (MinimumPollers, MaximumPollers) event pollers.
+    provisioned: Option<(usize, usize)>,
     /// FilterCriteria patterns (empty: every message goes to the function).
     filters: Vec<Value>,
     /// Pollers running now, and the scale-up allowance (refilled at 5 per second).
@@ -144,6 +158,30 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
                 Some(n as usize)
             }
         };
+        // ProvisionedPollerConfig (SQS: MinimumPollers 2–200, default 2; MaximumPollers
+        // 2–2,000, default 200), exclusive of ScalingConfig.MaximumConcurrency.
+        let provisioned = match p.get("ProvisionedPollerConfig") {
+            None | Some(Value::Null) => None,
+            Some(c) => {
+                let at = format!("{path}.ProvisionedPollerConfig");
+                let num = |k: &str, default: u64| -> u64 {
+                    c.get(k)
+                        .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+                        .unwrap_or(default)
+                };
+                let (min, max) = (num("MinimumPollers", 2), num("MaximumPollers", 200));
+                if !(2..=200).contains(&min) {
+                    return Err(TemplateError::at(format!("{at}.MinimumPollers"), format!("InvalidParameterValueException: MinimumPollers must be between 2 and 200 for an Amazon SQS event source, got {min}")));
+                }
+                if !(2..=2000).contains(&max) || max < min {
+                    return Err(TemplateError::at(format!("{at}.MaximumPollers"), format!("InvalidParameterValueException: MaximumPollers must be between MinimumPollers ({min}) and 2000, got {max}")));
+                }
+                if max_concurrency.is_some() {
+                    return Err(TemplateError::at(at, "InvalidParameterValueException: ScalingConfig.MaximumConcurrency and ProvisionedPollerConfig cannot be used together (provisioned mode sets its own limits)"));
+                }
+                Some((min as usize, max as usize))
+            }
+        };
         // FilterCriteria: up to 5 event patterns; a message passes if any matches.
         let mut filters = Vec::new();
         for (i, f) in p
@@ -194,6 +232,7 @@ pub(super) fn from_model(model: &Model, lambda: &Lambda) -> Result<Vec<Esm>, Tem
             region: model.region.clone(),
             qualifier: None,
             max_concurrency,
+            provisioned,
             filters,
             pollers: 0,
             scale_tokens: 0.0,
@@ -296,14 +335,43 @@ impl Esm {
     }
 
     pub fn describe(&self, lambda: &Lambda) -> Value {
-        json!({
+        let mut d = json!({
             "UUID": self.uuid,
             "EventSourceArn": self.queue_arn,
             "FunctionArn": lambda.functions[self.function].arn,
             "BatchSize": self.batch_size,
             "MaximumBatchingWindowInSeconds": self.window_s,
             "State": if self.enabled { "Enabled" } else { "Disabled" },
-        })
+        });
+        if let Some(n) = self.max_concurrency {
+            d["ScalingConfig"] = json!({"MaximumConcurrency": n});
+        }
+        if let Some((min, max)) = self.provisioned {
+            d["ProvisionedPollerConfig"] = json!({"MinimumPollers": min, "MaximumPollers": max});
+        }
+        d
+    }
+
+    /// Concurrent batches the mapping keeps when the queue is quiet.
+    fn floor(&self) -> usize {
+        match self.provisioned {
+            Some((min, _)) => min * INVOKES_PER_EVENT_POLLER,
+            None => INITIAL_POLLERS.min(self.max_concurrency.unwrap_or(INITIAL_POLLERS)),
+        }
+    }
+
+    /// Concurrent batches the mapping may scale to, and how many it adds per minute.
+    fn ceiling(&self) -> (usize, f64) {
+        match self.provisioned {
+            Some((_, max)) => (
+                (max * INVOKES_PER_EVENT_POLLER).min(PROVISIONED_MAX_INVOKES),
+                PROVISIONED_SCALE_UP_PER_MINUTE,
+            ),
+            None => (
+                self.max_concurrency.unwrap_or(MAX_POLLERS).min(MAX_POLLERS),
+                SCALE_UP_PER_MINUTE,
+            ),
+        }
     }
 
     fn receive_call(&self, esm: usize) -> Event {
@@ -398,10 +466,11 @@ impl Lambda {
             if !e.enabled {
                 continue;
             }
-            e.pollers = INITIAL_POLLERS.min(e.max_concurrency.unwrap_or(INITIAL_POLLERS));
             // MaximumConcurrency below the five starting pollers: that many pollers, so
-            // at most that many batches are with the function at once.
-            for _ in 0..INITIAL_POLLERS.min(e.max_concurrency.unwrap_or(INITIAL_POLLERS)) {
+            // at most that many batches are with the function at once. Provisioned
+            // mode: the minimum event pollers' invokes, ready at once.
+            e.pollers = e.floor();
+            for _ in 0..e.pollers {
                 k.schedule_idle(0, e.receive_call(i));
             }
         }
@@ -432,7 +501,7 @@ impl Lambda {
                 if messages.is_empty() {
                     // An empty poll above the starting five retires this poller (scale
                     // down); otherwise keep long-polling.
-                    if e.pollers > INITIAL_POLLERS && result.is_ok() {
+                    if e.pollers > e.floor() && result.is_ok() {
                         self.esms[esm].pollers -= 1;
                         return;
                     }
@@ -443,10 +512,9 @@ impl Lambda {
                 // Messages keep coming: add the pollers the scale-up rate allows.
                 {
                     let e = &mut self.esms[esm];
-                    let cap = e.max_concurrency.unwrap_or(MAX_POLLERS).min(MAX_POLLERS);
+                    let (cap, rate) = e.ceiling();
                     let elapsed_s = (k.now() - e.scale_at) as f64 / 1_000_000.0;
-                    e.scale_tokens = (e.scale_tokens + elapsed_s * SCALE_UP_PER_MINUTE / 60.0)
-                        .min(SCALE_UP_PER_MINUTE);
+                    e.scale_tokens = (e.scale_tokens + elapsed_s * rate / 60.0).min(rate);
                     e.scale_at = k.now();
                     while e.pollers < cap && e.scale_tokens >= 1.0 {
                         e.scale_tokens -= 1.0;
