@@ -4,7 +4,7 @@
 //! policies. Conditions: exact strings, numbers, booleans and null, `prefix` and `suffix`
 //! (also case-insensitive), `equals-ignore-case`, `wildcard`, `anything-but` (values, a
 //! list, or a prefix/suffix/wildcard), `numeric` (comparisons and ranges), `exists`, and
-//! `cidr` (IPv4). An array in the message matches if any of its elements matches.
+//! `cidr` (IPv4 and IPv6). An array in the message matches if any of its elements matches.
 
 use serde_json::Value;
 
@@ -234,7 +234,9 @@ fn scalar(c: &Value, v: &Value) -> bool {
                 "cidr" => text
                     .and_then(parse_ip)
                     .zip(arg.as_str().and_then(parse_cidr))
-                    .is_some_and(|(ip, (net, mask))| ip & mask == net & mask),
+                    .is_some_and(|((ip, v6), (net, mask, net_v6))| {
+                        v6 == net_v6 && ip & mask == net & mask
+                    }),
                 _ => false,
             }
         }
@@ -259,23 +261,27 @@ fn numeric(spec: &Value, x: f64) -> bool {
     })
 }
 
-fn parse_ip(s: &str) -> Option<u32> {
-    let parts: Vec<u8> = s
-        .split('.')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    (parts.len() == 4).then(|| u32::from_be_bytes([parts[0], parts[1], parts[2], parts[3]]))
+/// An IPv4 or IPv6 address as a number, and whether it is IPv6.
+fn parse_ip(s: &str) -> Option<(u128, bool)> {
+    match s.trim().parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V4(a) => Some((u32::from(a) as u128, false)),
+        std::net::IpAddr::V6(a) => Some((u128::from(a), true)),
+    }
 }
 
-fn parse_cidr(s: &str) -> Option<(u32, u32)> {
+/// A CIDR block (`10.0.0.0/24`, `2001:db8::/32`): its network, mask and family.
+fn parse_cidr(s: &str) -> Option<(u128, u128, bool)> {
     let (ip, bits) = s.split_once('/')?;
-    let bits: u32 = bits.parse().ok().filter(|b| *b <= 32)?;
+    let (net, v6) = parse_ip(ip)?;
+    let width = if v6 { 128 } else { 32 };
+    let bits: u32 = bits.parse().ok().filter(|b| *b <= width)?;
+    let all: u128 = if v6 { u128::MAX } else { u32::MAX as u128 };
     let mask = if bits == 0 {
         0
     } else {
-        u32::MAX << (32 - bits)
+        (all << (width - bits)) & all
     };
-    Some((parse_ip(ip)?, mask))
+    Some((net, mask, v6))
 }
 
 #[cfg(test)]
@@ -367,6 +373,12 @@ mod tests {
             &json!({"ip": [{"cidr": "10.0.0.0/24"}]}),
             &json!({"ip": "10.0.1.0"})
         ));
+        // IPv6 blocks (EventBridge content filtering: "IP address matching").
+        let v6 = json!({"ip": [{"cidr": "2001:db8::/32"}]});
+        assert!(matches(&v6, &json!({"ip": "2001:db8:85a3::8a2e:370:7334"})));
+        assert!(!matches(&v6, &json!({"ip": "2001:db9::1"})));
+        assert!(!matches(&v6, &json!({"ip": "10.0.0.1"})), "families differ");
+        assert!(validate_event_pattern(&json!({"ip": [{"cidr": "2001:db8::/129"}]})).is_err());
     }
 
     #[test]

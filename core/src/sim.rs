@@ -135,8 +135,17 @@ impl Sim {
             );
         }
         for r in &events.rules {
-            // EventBridge Scheduler acts with the schedule's own role, not as a service.
-            if r.arn.starts_with("arn:aws:scheduler:") {
+            // EventBridge Scheduler acts with the schedule's own role, not as a service;
+            // a rule uses its target's RoleArn for streams, state machines and buses.
+            let scheduler = r.arn.starts_with("arn:aws:scheduler:");
+            for t in &r.targets {
+                if let Some(role) = t.role_arn.as_deref() {
+                    if scheduler || t.delivers_with_role() {
+                        iam.target_role(&r.logical_id, &t.arn, role);
+                    }
+                }
+            }
+            if scheduler {
                 continue;
             }
             iam.service_source(&r.logical_id, "events.amazonaws.com", &r.arn);
@@ -144,6 +153,12 @@ impl Sim {
                 for t in &r.targets {
                     iam.grant(&t.arn, "events.amazonaws.com", &r.arn);
                 }
+            }
+        }
+        // Firehose writes to its bucket with the destination's role.
+        for (si, st) in firehose.streams.iter().enumerate() {
+            if let Some(role) = st.role_arn.as_deref() {
+                iam.target_role(&st.logical_id, &firehose.bucket_arn(si), role);
             }
         }
         let drivers = drivers::parse(&model)?;
@@ -503,6 +518,7 @@ impl Sim {
             Waiter::Sns(d) => self.sns.on_delivery(&mut self.k, *d, &result),
             Waiter::Sfn(w) => self.sfn.on_reply(&mut self.k, w, result),
             Waiter::Events(d) => self.events.on_reply(&mut self.k, *d, &result),
+            Waiter::Firehose(p) => self.firehose.on_put_reply(&mut self.k, *p, &result),
             Waiter::Lambda(LambdaWaiter::Delivery {
                 function,
                 dead_letter,

@@ -143,6 +143,10 @@ pub struct Iam {
     function_arns: BTreeMap<String, String>,
     /// SAM DeploymentPreference deployments: id → `APPLICATION/GROUP`.
     deployment_groups: BTreeMap<String, String>,
+    /// Deliveries a service makes with a role it was given (EventBridge targets with a
+    /// RoleArn, every Scheduler target, Firehose's S3 destination): caller → (target
+    /// ARN, role, session name).
+    target_roles: BTreeMap<String, Vec<(String, Role, String)>>,
     account: String,
     region: String,
 }
@@ -176,6 +180,7 @@ impl Iam {
                 .map(|r| (r.physical_name.clone(), r.logical_id.clone()))
                 .collect(),
             function_arns: BTreeMap::new(),
+            target_roles: BTreeMap::new(),
             deployment_groups: model
                 .resources
                 .iter()
@@ -273,6 +278,42 @@ impl Iam {
         }
         iam.roles = roles;
         Ok(iam)
+    }
+
+    /// `caller` (a rule, schedule or delivery stream) delivers to `target_arn` with the
+    /// role `role_arn`, as the service assumes it.
+    pub fn target_role(&mut self, caller: &str, target_arn: &str, role_arn: &str) {
+        let role = known_role(&self.roles, role_arn);
+        // The services name their sessions with ids of their own; a stable one here.
+        let session = format!(
+            "{:016x}",
+            crate::util::fnv1a(format!("{caller}{target_arn}").as_bytes())
+        );
+        self.target_roles
+            .entry(caller.to_string())
+            .or_default()
+            .push((target_arn.to_string(), role, session));
+    }
+
+    /// The role a service's delivery from `caller` to one of these resources uses.
+    fn target_role_of(
+        &self,
+        caller: &str,
+        resources: &[(String, String)],
+    ) -> Option<(&Role, &str)> {
+        self.target_roles
+            .get(caller)?
+            .iter()
+            .find_map(|(t, role, session)| {
+                resources
+                    .iter()
+                    .any(|(_, r)| {
+                        r == t
+                            || r.starts_with(&format!("{t}/"))
+                            || (r.starts_with("arn:aws:lambda:") && self.function_arn(r) == *t)
+                    })
+                    .then_some((role, session.as_str()))
+            })
     }
 
     /// A function created through the API acts with the role its request names.
@@ -516,7 +557,13 @@ impl Iam {
             return Ok(());
         }
         self.check_resource(caller, service, action, params)?;
-        let Some((role, session)) = self.principals.get(caller) else {
+        let requested = self.requested(service, action, params, token_machine);
+        let Some((role, session)) = self
+            .principals
+            .get(caller)
+            .map(|(r, s)| (r, s.as_str()))
+            .or_else(|| self.target_role_of(caller, &requested))
+        else {
             return Ok(());
         };
         let Some(statements) = &role.statements else {
@@ -525,7 +572,7 @@ impl Iam {
         let mut ctx = self.context(caller, role, session, now_ms);
         self.request_keys(&mut ctx, service, action, params);
         let role_arn = format!("arn:aws:iam::{}:role/{}", self.account, role.name);
-        for (iam_action, resource) in self.requested(service, action, params, token_machine) {
+        for (iam_action, resource) in requested {
             ctx.set("aws:ResourceAccount", account_of(&resource, &self.account));
             let identity = decide(
                 statements

@@ -7,21 +7,43 @@
 //! 300) after its first record, as one object named as Firehose names them:
 //! `PREFIX` + `YYYY/MM/DD/HH/` + `NAME-1-YYYY-MM-DD-HH-MM-SS-RANDOM`, the records' bytes
 //! concatenated. Metrics: IncomingRecords, IncomingBytes, DeliveryToS3.Records,
-//! DeliveryToS3.Bytes, DeliveryToS3.Success. Kinesis streams as a source and data
-//! transformation with Lambda are not run yet.
+//! DeliveryToS3.Bytes, DeliveryToS3.Success. The PutObject is made with the
+//! destination's RoleARN (checked by IAM when the template defines the role); when it
+//! fails, Firehose retries every 5 seconds for up to 24 hours and then discards the
+//! data, as its developer guide says for S3 destinations. Kinesis streams as a source
+//! and data transformation with Lambda are not run yet.
 
 use super::{Event, Outcome, Waiter};
 use crate::error::{AwsError, TemplateError};
 use crate::kernel::{Kernel, US_PER_MS};
 use crate::template::Model;
+use crate::trace::TraceKind;
 use crate::util::base64_decode;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 const MIB: usize = 1 << 20;
 
+/// Retry S3 delivery this often, for this long (Firehose developer guide, "Handling
+/// data delivery failure": Amazon S3).
+const RETRY_EVERY_MS: u64 = 5_000;
+const RETRY_FOR_MS: u64 = 24 * 3_600_000;
+
+/// One object on its way to the bucket (kept for retries).
+#[derive(Debug, Clone)]
+pub(crate) struct Put {
+    stream: usize,
+    key: String,
+    body: String,
+    records: usize,
+    first_ms: u64,
+    attempt: u32,
+}
+
 #[derive(Debug)]
 pub(crate) enum FirehoseEvent {
+    /// Deliver (again) an object whose PutObject failed.
+    Retry(Box<Put>),
     /// The buffer's interval ended (`gen` tells a stale timer from the current one).
     Flush { stream: usize, gen: u64 },
 }
@@ -31,6 +53,8 @@ pub(crate) struct DeliveryStream {
     pub name: String,
     pub arn: String,
     bucket: String,
+    /// The destination's RoleARN: Firehose writes to the bucket with it.
+    pub role_arn: Option<String>,
     prefix: String,
     size_bytes: usize,
     interval_ms: u64,
@@ -116,6 +140,10 @@ impl Firehose {
                 self.region, self.account
             ),
             bucket: bucket.to_string(),
+            role_arn: dest
+                .get("RoleARN")
+                .and_then(Value::as_str)
+                .map(String::from),
             prefix: dest
                 .get("Prefix")
                 .and_then(Value::as_str)
@@ -263,6 +291,73 @@ impl Firehose {
                 self.flush(k, stream)
             }
             FirehoseEvent::Flush { .. } => {}
+            FirehoseEvent::Retry(put) => self.deliver(k, *put),
+        }
+    }
+
+    /// The bucket's ARN a stream delivers to.
+    pub fn bucket_arn(&self, si: usize) -> String {
+        format!("arn:aws:s3:::{}", self.streams[si].bucket)
+    }
+
+    fn deliver(&mut self, k: &mut Kernel<Event>, put: Put) {
+        let s = &self.streams[put.stream];
+        k.schedule(
+            0,
+            Event::Call {
+                caller: s.logical_id.clone(),
+                action: "s3:PutObject".into(),
+                params: json!({"Bucket": s.bucket, "Key": put.key, "Body": put.body}),
+                waiter: Waiter::Firehose(Box::new(put)),
+            },
+        );
+    }
+
+    /// S3's answer to a delivery: counted, or retried every 5 s for 24 hours.
+    pub fn on_put_reply(
+        &mut self,
+        k: &mut Kernel<Event>,
+        put: Put,
+        result: &Result<Value, AwsError>,
+    ) {
+        let now = k.now_ms();
+        let s = &mut self.streams[put.stream];
+        match result {
+            Ok(_) => {
+                *s.metrics.entry("DeliveryToS3.Records").or_default() += put.records as u64;
+                *s.metrics.entry("DeliveryToS3.Bytes").or_default() += put.body.len() as u64;
+                *s.metrics.entry("DeliveryToS3.Success").or_default() += 1;
+            }
+            Err(e) => {
+                *s.metrics.entry("DeliveryToS3.Failures").or_default() += 1;
+                let lid = s.logical_id.clone();
+                if now.saturating_sub(put.first_ms) + RETRY_EVERY_MS > RETRY_FOR_MS {
+                    k.record(
+                        TraceKind::Failure,
+                        &lid,
+                        "",
+                        format!("Firehose gave up delivering {} to S3 after 24 hours ({}): the data is discarded", put.key, e.code),
+                        json!({"error": e.code, "message": e.message}),
+                    );
+                    return;
+                }
+                if put.attempt == 0 {
+                    k.record(
+                        TraceKind::Failure,
+                        &lid,
+                        "",
+                        format!("Firehose could not deliver {} to S3: {}: {} — retrying every 5 s for up to 24 hours", put.key, e.code, e.message),
+                        json!({"error": e.code, "message": e.message}),
+                    );
+                }
+                k.schedule(
+                    RETRY_EVERY_MS * US_PER_MS,
+                    Event::Firehose(FirehoseEvent::Retry(Box::new(Put {
+                        attempt: put.attempt + 1,
+                        ..put
+                    }))),
+                );
+            }
         }
     }
 
@@ -281,18 +376,18 @@ impl Firehose {
         let stamp = format!("{date}-{}", time.replace(':', "-"));
         let key = format!("{}{hour_path}{}-1-{stamp}-{suffix}", s.prefix, s.name);
         let body = String::from_utf8_lossy(&s.buffer).into_owned();
-        *s.metrics.entry("DeliveryToS3.Records").or_default() += s.buffered as u64;
-        *s.metrics.entry("DeliveryToS3.Bytes").or_default() += s.buffer.len() as u64;
-        *s.metrics.entry("DeliveryToS3.Success").or_default() += 1;
+        let records = s.buffered;
         s.buffer.clear();
         s.buffered = 0;
-        k.schedule(
-            0,
-            Event::Call {
-                caller: s.logical_id.clone(),
-                action: "s3:PutObject".into(),
-                params: json!({"Bucket": s.bucket, "Key": key, "Body": body}),
-                waiter: Waiter::Nobody,
+        self.deliver(
+            k,
+            Put {
+                stream: si,
+                key,
+                body,
+                records,
+                first_ms: now,
+                attempt: 0,
             },
         );
     }

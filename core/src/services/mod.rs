@@ -57,6 +57,8 @@ pub(crate) enum Waiter {
     Sfn(sfn::SfnWaiter),
     /// An EventBridge rule's delivery to one target.
     Events(Box<events::Delivery>),
+    /// A delivery stream's object on its way to S3.
+    Firehose(Box<firehose::Put>),
 }
 
 /// A call's result now, or later through `Event::Reply`.

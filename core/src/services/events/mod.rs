@@ -66,6 +66,20 @@ pub(crate) struct Target {
     group_id: Option<String>,
     /// Kinesis targets: where the partition key is in the event (`KinesisParameters`).
     partition_key_path: Option<String>,
+    /// The role EventBridge assumes to deliver (RoleArn).
+    pub role_arn: Option<String>,
+}
+
+impl Target {
+    /// Whether a rule delivers to this target with its RoleArn (streams, state machines
+    /// and buses) rather than through the target's resource policy (functions, queues,
+    /// topics). Scheduler delivers to every target with its role.
+    pub fn delivers_with_role(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Kinesis | Kind::Firehose | Kind::StateMachine | Kind::Bus
+        )
+    }
 }
 
 pub(crate) struct Rule {
@@ -256,6 +270,7 @@ fn target(t: &Value, arn: &str, id: &str, path: &str) -> Result<Target, Template
         }
     }
     Ok(Target {
+        role_arn: t.get("RoleArn").and_then(Value::as_str).map(String::from),
         id: id.to_string(),
         arn: arn.to_string(),
         kind,
@@ -361,6 +376,12 @@ impl Events {
                             "a schedule's target needs an Arn",
                         )
                     })?;
+                    if t.get("RoleArn").is_none() {
+                        return Err(TemplateError::at(
+                            format!("{base}.Target.RoleArn"),
+                            "ValidationException: RoleArn is required: Scheduler invokes the target with this role (it needs, e.g., lambda:InvokeFunction on the function)",
+                        ));
+                    }
                     rules.push(Rule {
                         logical_id: r.logical_id.clone(),
                         name: r.physical_name.clone(),
