@@ -32,7 +32,8 @@ const result = await page.evaluate(() => new Promise((resolve, reject) => {
 }));
 const secs = result.pipeline_ms / 1000;
 console.log(`wasm    sqs->lambda      ${result.messages} messages in ${secs.toFixed(3)} s = ${(result.messages / secs).toFixed(0)} messages/s`);
-console.log(`wasm    trivial handler  ${(result.invoke_ms * 1000 / result.invocations).toFixed(1)} µs per warm synchronous invocation (${result.invocations} invocations)`);
+console.log(`wasm    trivial handler  ${(result.invoke_ms * 1000 / result.invocations).toFixed(1)} µs per warm synchronous invocation = ${(result.invocations * 1000 / result.invoke_ms).toFixed(0)} invocations/s (${result.invocations} invocations)`);
+console.log(`wasm    one SQS call     ${(result.sqs_call_ms * 1000 / result.invocations).toFixed(1)} µs per warm synchronous invocation = ${(result.invocations * 1000 / result.sqs_call_ms).toFixed(0)} invocations/s (${result.invocations} invocations, each sending one message)`);
 console.log(`wasm    sqs round trip  ${result.roundtrip_messages} messages sent, received and deleted (batches of 10) in ${(result.roundtrip_ms / 1000).toFixed(3)} s = ${(result.roundtrip_messages * 1000 / result.roundtrip_ms).toFixed(0)} messages/s`);
 console.log(`wasm    burst 1000/100  1000 async invocations, reserved concurrency 100, one SQS call each: ${(result.burst_ms / 1000).toFixed(3)} s (${result.burst_throttles} throttles)`);
 for (const [label, r] of [['sfn chain ', result.sfn_chain], ['sfn map1000', result.sfn_map]]) {

@@ -49,7 +49,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         bench::invoke_trivial(&mut sim, i)?;
     }
     let per = t0.elapsed().as_secs_f64() / invocations as f64;
-    println!("native  trivial handler  {:.1} µs per warm synchronous invocation ({invocations} invocations)", per * 1e6);
+    println!("native  trivial handler  {:.1} µs per warm synchronous invocation = {:.0} invocations/s ({invocations} invocations)", per * 1e6, 1.0 / per);
+    let mut sim = bench::sqs_caller_function()?;
+    let t0 = Instant::now();
+    for i in 0..invocations {
+        bench::invoke_sqs_caller(&mut sim, i)?;
+    }
+    let per = t0.elapsed().as_secs_f64() / invocations as f64;
+    println!("native  one SQS call     {:.1} µs per warm synchronous invocation = {:.0} invocations/s ({invocations} invocations, each sending one message)", per * 1e6, 1.0 / per);
     let t0 = Instant::now();
     let n = bench::sqs_roundtrip(messages)?;
     let secs = t0.elapsed().as_secs_f64();

@@ -60,13 +60,50 @@ pub fn trivial_function() -> Result<Sim, String> {
 
 /// One synchronous invocation of the trivial function.
 pub fn invoke_trivial(sim: &mut Sim, i: u64) -> Result<(), String> {
-    sim.call(
-        "console",
-        "lambda:Invoke",
-        json!({"FunctionName": "trivial", "Payload": format!("{{\"i\":{i}}}")}),
-    )
-    .map(|_| ())
-    .map_err(|e| e.to_string())
+    invoke_named(sim, "trivial", i)
+}
+
+fn invoke_named(sim: &mut Sim, name: &str, i: u64) -> Result<(), String> {
+    let r = sim
+        .call(
+            "console",
+            "lambda:Invoke",
+            json!({"FunctionName": name, "Payload": format!("{{\"i\":{i}}}")}),
+        )
+        .map_err(|e| e.to_string())?;
+    match r.get("FunctionError") {
+        Some(e) => Err(format!("{name} failed: {e} {}", r["Payload"])),
+        None => Ok(()),
+    }
+}
+
+/// A function whose handler sends one SQS message (SDK v3) and returns its id; warmed
+/// up by one call.
+pub fn sqs_caller_function() -> Result<Sim, String> {
+    let t = r#"
+Resources:
+  Out: { Type: AWS::SQS::Queue, Properties: { QueueName: out } }
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: sqs-caller
+      Runtime: nodejs22.x
+      Handler: index.handler
+      Policies: [{ SQSSendMessagePolicy: { QueueName: out } }]
+      Environment: { Variables: { OUT: !Ref Out } }
+      InlineCode: |
+        const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');
+        const sqs = new SQSClient({});
+        exports.handler = async (e) => (await sqs.send(new SendMessageCommand({ QueueUrl: process.env.OUT, MessageBody: JSON.stringify(e) }))).MessageId;
+"#;
+    let mut sim = Sim::load(t).map_err(|e| e.to_string())?;
+    invoke_sqs_caller(&mut sim, 0)?;
+    Ok(sim)
+}
+
+/// One synchronous invocation of the SQS-calling function.
+pub fn invoke_sqs_caller(sim: &mut Sim, i: u64) -> Result<(), String> {
+    invoke_named(sim, "sqs-caller", i)
 }
 
 /// The Step Functions benchmark definitions, shared with the aws-local-stepfunctions

@@ -121,6 +121,14 @@ mod worker {
             }
             Ok((messages, now() - t1))
         });
+        let sqs_call_ms = (|| -> Result<f64, String> {
+            let mut sim = bench::sqs_caller_function()?;
+            let t = now();
+            for i in 0..invocations {
+                bench::invoke_sqs_caller(&mut sim, i)?;
+            }
+            Ok(now() - t)
+        })();
         let t = now();
         let roundtrip = bench::sqs_roundtrip(messages).map(|n| (n, now() - t));
         let burst = (|| -> Result<(f64, u64), String> {
@@ -161,6 +169,7 @@ mod worker {
                 "pipeline_ms": pipeline_ms,
                 "invocations": invocations,
                 "invoke_ms": invoke_ms,
+                "sqs_call_ms": sqs_call_ms.as_ref().ok(),
                 "sfn_chain": sfn[0],
                 "sfn_map": sfn[1],
                 "roundtrip_messages": roundtrip.as_ref().map(|r| r.0).ok(),
