@@ -302,6 +302,15 @@ Resources:
     assert_eq!(d["status"], "SUCCEEDED");
     assert_eq!(d["input"], "{\"Items\":[1,2]}");
     assert_eq!(d["mapRunArn"], arn);
+    // EXPRESS children keep no history for GetExecutionHistory, as on AWS.
+    let e = sim
+        .call(
+            "console",
+            "states:GetExecutionHistory",
+            json!({"executionArn": child}),
+        )
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidArn");
     let missing = sim
         .call(
             "console",
@@ -310,4 +319,188 @@ Resources:
         )
         .unwrap_err();
     assert_eq!(missing.code, "ResourceNotFound");
+}
+
+#[test]
+fn distributed_map_children_are_executions_with_their_own_history() {
+    // A STANDARD child has its own history (GetExecutionHistory); the parent's history
+    // has the Map Run's events and none of the children's states. A child still running
+    // when the Map Run fails is aborted.
+    let t = |tolerated: &str| {
+        format!(
+            r#"
+Resources:
+  Batch:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      StateMachineName: batch
+      Definition:
+        StartAt: Each
+        States:
+          Each:
+            Type: Map
+            MaxConcurrency: 3
+            {tolerated}
+            ItemProcessor:
+              ProcessorConfig: {{ Mode: DISTRIBUTED, ExecutionType: STANDARD }}
+              StartAt: Check
+              States:
+                Check: {{ Type: Choice, Choices: [{{ Variable: $.bad, BooleanEquals: true, Next: Bad }}], Default: Slow }}
+                Slow: {{ Type: Wait, Seconds: 10, Next: Keep }}
+                Keep: {{ Type: Pass, Result: kept, End: true }}
+                Bad: {{ Type: Fail, Error: Broken, Cause: bad item }}
+            End: true
+"#
+        )
+    };
+    let history = |sim: &mut Sim, arn: &str| -> Vec<String> {
+        let h = sim
+            .call(
+                "console",
+                "states:GetExecutionHistory",
+                json!({"executionArn": arn}),
+            )
+            .unwrap();
+        h["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let start = |sim: &mut Sim, input: &str| -> String {
+        sim.call(
+            "console",
+            "states:StartExecution",
+            json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:batch", "input": input}),
+        )
+        .unwrap()["executionArn"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let mut sim = Sim::load(&t("")).unwrap();
+    let exec = start(&mut sim, r#"[{"bad": false}, {"bad": false}]"#);
+    sim.run_to_idle(600_000);
+    let parent = history(&mut sim, &exec);
+    assert_eq!(
+        parent,
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "MapRunStarted",
+            "MapRunSucceeded",
+            "MapStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let runs = sim
+        .call(
+            "console",
+            "states:ListMapRuns",
+            json!({"executionArn": exec}),
+        )
+        .unwrap();
+    let run = runs["mapRuns"][0]["mapRunArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let children = sim
+        .call(
+            "console",
+            "states:ListExecutions",
+            json!({"mapRunArn": run}),
+        )
+        .unwrap();
+    let child = children["executions"][0]["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(child.contains(":execution:batch/Each:"), "{child}");
+    assert_eq!(
+        history(&mut sim, &child),
+        [
+            "ExecutionStarted",
+            "ChoiceStateEntered",
+            "ChoiceStateExited",
+            "WaitStateEntered",
+            "WaitStateExited",
+            "PassStateEntered",
+            "PassStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    // The children are not the machine's own executions.
+    let all = sim
+        .call(
+            "console",
+            "states:ListExecutions",
+            json!({"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:batch"}),
+        )
+        .unwrap();
+    assert_eq!(all["executions"].as_array().unwrap().len(), 1);
+
+    // One bad item fails the Map Run at once: the children still waiting are aborted.
+    let mut sim = Sim::load(&t("")).unwrap();
+    let exec = start(
+        &mut sim,
+        r#"[{"bad": false}, {"bad": true}, {"bad": false}]"#,
+    );
+    sim.run_to_idle(600_000);
+    assert_eq!(history(&mut sim, &exec).last().unwrap(), "ExecutionFailed");
+    let run = sim
+        .call(
+            "console",
+            "states:ListMapRuns",
+            json!({"executionArn": exec}),
+        )
+        .unwrap()["mapRuns"][0]["mapRunArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let by = |sim: &mut Sim, status: &str| -> Vec<String> {
+        sim.call(
+            "console",
+            "states:ListExecutions",
+            json!({"mapRunArn": run, "statusFilter": status}),
+        )
+        .unwrap()["executions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["executionArn"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (failed, aborted) = (by(&mut sim, "FAILED"), by(&mut sim, "ABORTED"));
+    assert_eq!((failed.len(), aborted.len()), (1, 2));
+    assert_eq!(
+        history(&mut sim, &failed[0]).last().unwrap(),
+        "ExecutionFailed"
+    );
+    assert_eq!(
+        history(&mut sim, &aborted[0]),
+        [
+            "ExecutionStarted",
+            "ChoiceStateEntered",
+            "ChoiceStateExited",
+            "WaitStateEntered",
+            "ExecutionAborted"
+        ]
+    );
+    let d = sim
+        .call(
+            "console",
+            "states:DescribeExecution",
+            json!({"executionArn": aborted[0]}),
+        )
+        .unwrap();
+    assert_eq!(
+        (d["status"].as_str(), d["mapRunArn"].as_str()),
+        (Some("ABORTED"), Some(run.as_str()))
+    );
+    let report = sim.report();
+    let execs = report["resources"]["Batch"]["executions"]
+        .as_array()
+        .unwrap();
+    assert_eq!(execs.len(), 1, "the report lists the parent only");
 }

@@ -6,8 +6,11 @@
 //! outputs with arrays spread) and exports them to S3 as Step Functions does:
 //! `PREFIX/RUN-ID/SUCCEEDED_0.json`, `FAILED_0.json` and `manifest.json`, the state's
 //! output then being the Map Run ARN and the manifest's location.
-//! The child executions are modelled inside the parent execution (their states appear
-//! in its history), not as executions of their own.
+//! Each child is an execution of its own (`execution:MACHINE/LABEL:NAME`, or
+//! `express:…` for EXPRESS children) with its own history (ExecutionStarted, its states,
+//! ExecutionSucceeded/Failed, or ExecutionAborted when the Map Run or the parent ends
+//! first); the parent's history has the Map Run's events only. GetExecutionHistory
+//! answers for STANDARD children, as on AWS (EXPRESS histories are not kept).
 
 use super::*;
 use crate::asl::query::Query;
@@ -39,27 +42,15 @@ pub(crate) struct MapRunRecord {
     succeeded: usize,
     failed: usize,
     written: usize,
-    /// The child executions, once each has ended (ListExecutions / DescribeExecution
-    /// with a Map Run or child ARN).
-    children: Vec<Child>,
+    /// The child executions (ListExecutions / DescribeExecution with a Map Run or child
+    /// ARN).
+    pub children: Vec<usize>,
     machine: String,
-}
-
-/// A child workflow execution of a Map Run, as the API describes it.
-struct Child {
-    arn: String,
-    name: String,
-    failed: bool,
-    start_ms: u64,
-    stop_ms: u64,
-    input: Value,
-    /// The output, or the error output (`Error`, `Cause`).
-    out: Value,
 }
 
 /// A child execution's ARN and name: STANDARD children are `execution:MACHINE/LABEL:NAME`,
 /// EXPRESS ones `express:MACHINE/LABEL:RUN-ID:NAME`.
-fn child_arn(
+pub(super) fn child_arn(
     machine_arn: &str,
     label: &str,
     run_id: &str,
@@ -277,23 +268,6 @@ impl Sfn {
         let results: Vec<Value> = results.into_iter().map(Option::unwrap_or_default).collect();
         let machine_arn = self.execs[self.runs[ri].exec].ctx.machine_arn.clone();
         let express = self.child_express(st);
-        // The children, for ListExecutions and DescribeExecution.
-        self.map_runs[run.record].children = results
-            .iter()
-            .enumerate()
-            .map(|(i, out)| {
-                let (arn, name) = child_arn(&machine_arn, label, &run.id, i, express);
-                Child {
-                    arn,
-                    name,
-                    failed: run.failed[i],
-                    start_ms: run.times[i].0,
-                    stop_ms: run.times[i].1,
-                    input: run.inputs[i].clone().unwrap_or_default(),
-                    out: out.clone(),
-                }
-            })
-            .collect();
         let Some(w) = result_writer else {
             self.runs[ri].phase = Phase::Idle;
             return self.complete(k, ri, Value::Array(results), None);
@@ -482,7 +456,7 @@ impl Sfn {
         );
     }
 
-    fn child_express(&self, st: &State) -> bool {
+    pub(super) fn child_express(&self, st: &State) -> bool {
         matches!(
             st.kind,
             Kind::Map {
@@ -533,11 +507,12 @@ impl Sfn {
         let list: Vec<Value> = r
             .children
             .iter()
-            .filter(|c| filter.is_none_or(|f| f == if c.failed { "FAILED" } else { "SUCCEEDED" }))
+            .map(|&e| &self.execs[e])
+            .filter(|c| filter.is_none_or(|f| f == c.status))
             .map(|c| {
                 json!({"executionArn": c.arn, "stateMachineArn": r.machine, "name": c.name,
-                            "status": if c.failed { "FAILED" } else { "SUCCEEDED" },
-                            "startDate": c.start_ms, "stopDate": c.stop_ms, "mapRunArn": r.arn})
+                            "status": c.status, "startDate": c.start_ms, "stopDate": c.stop_ms,
+                            "mapRunArn": r.arn})
             })
             .collect();
         Ok(json!({ "executions": list }))
@@ -545,20 +520,13 @@ impl Sfn {
 
     /// DescribeExecution of a Map Run's child execution.
     pub(crate) fn describe_child(&self, arn: &str) -> Option<Value> {
-        self.map_runs.iter().find_map(|r| {
-            let c = r.children.iter().find(|c| c.arn == arn)?;
-            let mut o = json!({"executionArn": c.arn, "stateMachineArn": r.machine, "name": c.name,
-                "status": if c.failed { "FAILED" } else { "SUCCEEDED" }, "startDate": c.start_ms, "stopDate": c.stop_ms,
-                "input": c.input.to_string(), "inputDetails": {"included": true}, "mapRunArn": r.arn, "redriveCount": 0});
-            if c.failed {
-                o["error"] = c.out.get("Error").cloned().unwrap_or_default();
-                o["cause"] = c.out.get("Cause").cloned().unwrap_or_default();
-            } else {
-                o["output"] = json!(c.out.to_string());
-                o["outputDetails"] = json!({"included": true});
-            }
-            Some(o)
-        })
+        let e = *self.child_by_arn.get(arn)?;
+        let r = self.map_runs.iter().find(|r| r.children.contains(&e))?;
+        let mut o = self.describe(e);
+        o["stateMachineArn"] = json!(r.machine);
+        o["mapRunArn"] = json!(r.arn);
+        o["redriveCount"] = json!(0);
+        Some(o)
     }
 
     pub(crate) fn list_map_runs(&self, p: &Value) -> Result<Value, AwsError> {

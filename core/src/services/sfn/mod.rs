@@ -76,6 +76,12 @@ pub(crate) struct Execution {
     /// The runs (threads) of this execution.
     runs: Vec<usize>,
     ctx: std::rc::Rc<ContextBase>,
+    /// A Distributed Map's child execution: the parent execution, and whether the child
+    /// is EXPRESS (its history is not kept by GetExecutionHistory, as on AWS).
+    parent: Option<usize>,
+    express_child: bool,
+    /// This execution's Distributed Map children (aborted with it).
+    children: Vec<usize>,
 }
 
 pub(crate) struct Sfn {
@@ -93,6 +99,8 @@ pub(crate) struct Sfn {
     next_poll: u64,
     /// Distributed Map runs, for DescribeMapRun and ListMapRuns.
     map_runs: Vec<run::MapRunRecord>,
+    /// Distributed Map child executions by ARN (GetExecutionHistory).
+    child_by_arn: BTreeMap<String, usize>,
 }
 
 /// SAM substitutes `${Name}` in every string of the definition.
@@ -256,6 +264,7 @@ impl Sfn {
             activities: activity::from_model(model),
             next_poll: 0,
             map_runs: Vec::new(),
+            child_by_arn: BTreeMap::new(),
         })
     }
 
@@ -308,7 +317,7 @@ impl Sfn {
             },
             "StopExecution" => self.stop(k, p),
             "ListExecutions" => self.list_executions(p),
-            "GetExecutionHistory" => self.exec_of(p).map(|e| {
+            "GetExecutionHistory" => self.history_exec(p).map(|e| {
                 let mut events: Vec<Value> = self.execs[e]
                     .history
                     .iter()
@@ -383,6 +392,19 @@ impl Sfn {
         };
         crate::asl::teststate::run(&state, &input, p.get("mock"), k.rng.next_u64())
             .map_err(|e| AwsError::client("InvalidDefinition", e))
+    }
+
+    /// The execution whose history is asked for: also a Distributed Map's STANDARD child.
+    fn history_exec(&self, p: &Value) -> Result<usize, AwsError> {
+        let arn = req_str(p, "executionArn")?;
+        match self.child_by_arn.get(arn) {
+            Some(&c) if self.execs[c].express_child => Err(AwsError::client(
+                "InvalidArn",
+                format!("Invalid Arn: 'Resource type not valid in this context: express' ({arn})"),
+            )),
+            Some(&c) => Ok(c),
+            None => self.exec_of(p),
+        }
     }
 
     fn exec_of(&self, p: &Value) -> Result<usize, AwsError> {
@@ -489,6 +511,9 @@ impl Sfn {
             waiters: sync.into_iter().collect(),
             runs: Vec::new(),
             ctx,
+            parent: None,
+            express_child: false,
+            children: Vec::new(),
         });
         self.machines[mi].metrics.started += 1;
         let lid = self.machines[mi].logical_id.clone();
@@ -547,7 +572,9 @@ impl Sfn {
             .iter()
             .enumerate()
             .rev()
-            .filter(|(_, e)| e.machine == mi && filter.is_none_or(|f| f == e.status))
+            .filter(|(_, e)| {
+                e.machine == mi && e.parent.is_none() && filter.is_none_or(|f| f == e.status)
+            })
             .map(|(i, e)| {
                 json!({"executionArn": e.arn, "stateMachineArn": self.machines[mi].arn, "name": e.name,
                        "status": e.status, "startDate": e.start_ms, "stopDate": self.execs[i].stop_ms})
@@ -638,7 +665,7 @@ impl Sfn {
             .execs
             .iter()
             .enumerate()
-            .filter(|(_, e)| e.machine == mi)
+            .filter(|(_, e)| e.machine == mi && e.parent.is_none())
             .map(|(i, e)| {
                 let mut d = self.describe(i);
                 d["history"] = e.history.iter().map(run::HistoryEvent::to_json).collect();
@@ -675,7 +702,7 @@ impl Sfn {
         let mut out: Vec<Value> = self
             .execs
             .iter()
-            .filter(|e| e.machine == mi)
+            .filter(|e| e.machine == mi && e.parent.is_none())
             .rev()
             .take(n)
             .map(|e| json!({"executionArn": e.arn, "name": e.name, "status": e.status, "events": e.history.len()}))
@@ -688,7 +715,7 @@ impl Sfn {
     pub fn running(&self, mi: usize) -> usize {
         self.execs
             .iter()
-            .filter(|e| e.machine == mi && e.status == "RUNNING")
+            .filter(|e| e.machine == mi && e.parent.is_none() && e.status == "RUNNING")
             .count()
     }
 }

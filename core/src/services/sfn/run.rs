@@ -1116,11 +1116,13 @@ impl Sfn {
         let Kind::Map {
             processor,
             item_selector,
+            label,
             ..
         } = &st.kind
         else {
             return;
         };
+        let express = self.child_express(st);
         loop {
             let Some(fan) = self.runs[ri].fan.as_mut() else {
                 return;
@@ -1132,16 +1134,22 @@ impl Sfn {
             fan.next += 1;
             fan.running += 1;
             let prepared = fan.run.as_ref().is_some_and(|r| r.prepared);
+            let run_id = fan.run.as_ref().map(|r| (r.id.clone(), r.record));
             let item = Rc::new(fan.items[i].clone());
-            let started = self.run_event(
-                k,
-                ri,
-                "MapIterationStarted",
-                Some((
-                    "mapIterationStartedEventDetails",
-                    json!({"name": st.name, "index": i}),
-                )),
-            );
+            // A Distributed Map's iterations are child executions, not parent events.
+            let started = if run_id.is_some() {
+                0
+            } else {
+                self.run_event(
+                    k,
+                    ri,
+                    "MapIterationStarted",
+                    Some((
+                        "mapIterationStartedEventDetails",
+                        json!({"name": st.name, "index": i}),
+                    )),
+                )
+            };
             let input = match item_selector {
                 Some(sel) if !prepared => {
                     self.runs[ri].map_item = Some((i, item.clone()));
@@ -1165,7 +1173,15 @@ impl Sfn {
                 run.times[i].0 = k.now_ms();
             }
             let vars = self.runs[ri].vars.clone();
-            let exec = self.runs[ri].exec;
+            let parent = self.runs[ri].exec;
+            let (exec, started) = match &run_id {
+                Some((id, record)) => {
+                    let (c, id) = self.child_execution(k, parent, label, id, i, express, &input);
+                    self.map_runs[*record].children.push(c);
+                    (c, id)
+                }
+                None => (parent, started),
+            };
             let c = self.spawn(
                 k,
                 exec,
@@ -1180,6 +1196,68 @@ impl Sfn {
                 f.children.push(c);
             }
         }
+    }
+
+    /// A Distributed Map's child execution: its own ARN, context and history, started
+    /// now with `input`. Returns it and its ExecutionStarted event id.
+    #[allow(clippy::too_many_arguments)]
+    fn child_execution(
+        &mut self,
+        k: &mut Kernel<Event>,
+        parent: usize,
+        label: &str,
+        run_id: &str,
+        i: usize,
+        express: bool,
+        input: &Value,
+    ) -> (usize, u64) {
+        let p = &self.execs[parent];
+        let (arn, name) = maprun::child_arn(&p.ctx.machine_arn, label, run_id, i, express);
+        let now = k.now_ms();
+        let shared = Rc::new(input.clone());
+        let ctx = Rc::new(super::ContextBase {
+            arn: arn.clone(),
+            name: name.clone(),
+            role: p.ctx.role.clone(),
+            start_ms: now,
+            machine_arn: p.ctx.machine_arn.clone(),
+            machine_name: p.ctx.machine_name.clone(),
+            input: shared.clone(),
+        });
+        let role = p.ctx.role.clone();
+        let ci = self.execs.len();
+        self.execs.push(super::Execution {
+            arn: arn.clone(),
+            name,
+            machine: p.machine,
+            input: shared,
+            status: "RUNNING",
+            output: None,
+            error: None,
+            cause: None,
+            start_ms: now,
+            stop_ms: None,
+            history: Vec::new(),
+            waiters: Vec::new(),
+            runs: Vec::new(),
+            ctx,
+            parent: Some(parent),
+            express_child: express,
+            children: Vec::new(),
+        });
+        self.execs[parent].children.push(ci);
+        self.child_by_arn.insert(arn, ci);
+        let id = self.event(
+            k,
+            ci,
+            0,
+            "ExecutionStarted",
+            Some((
+                "executionStartedEventDetails",
+                json!({"input": input.to_string(), "inputDetails": {"truncated": false}, "roleArn": role}),
+            )),
+        );
+        (ci, id)
     }
 
     fn child_done(
@@ -1197,7 +1275,8 @@ impl Sfn {
         let Some(fan) = self.runs[owner].fan.as_mut() else {
             return;
         };
-        let map = fan.map;
+        // A Distributed Map's children report as executions, not as iterations.
+        let map = fan.map && fan.run.is_none();
         fan.running -= 1;
         if let Some(run) = fan.run.as_mut() {
             run.times[slot].1 = k.now_ms();
@@ -1298,6 +1377,13 @@ impl Sfn {
             self.kill(*c);
         }
         if let Some(run) = &fan.run {
+            // The Map Run's children still running are aborted.
+            for c in &fan.children {
+                let e = self.runs[*c].exec;
+                if self.execs[e].parent.is_some() {
+                    self.finish_exec(k, e, "ABORTED", None, None, None);
+                }
+            }
             self.fail_map_run(k, ri, run);
         }
         let ty = if fan.map {
@@ -1492,7 +1578,24 @@ impl Sfn {
         self.runs[ri].alive = false;
         self.runs[ri].phase = Phase::Idle;
         match self.runs[ri].parent {
-            Some((owner, slot)) => self.child_done(k, owner, slot, r),
+            Some((owner, slot)) => {
+                // A Distributed Map child execution ends with its run.
+                let e = self.runs[ri].exec;
+                if e != self.runs[owner].exec {
+                    match &r {
+                        Ok(v) => self.finish_exec(k, e, "SUCCEEDED", Some(v.clone()), None, None),
+                        Err(f) => self.finish_exec(
+                            k,
+                            e,
+                            "FAILED",
+                            None,
+                            Some(f.error.clone()),
+                            Some(f.cause.clone()),
+                        ),
+                    }
+                }
+                self.child_done(k, owner, slot, r)
+            }
             None => {
                 let e = self.runs[ri].exec;
                 match r {
@@ -1557,6 +1660,19 @@ impl Sfn {
         let mi = ex.machine;
         let elapsed = now - ex.start_ms;
         let waiters = std::mem::take(&mut ex.waiters);
+        let child = ex.parent.is_some();
+        for ri in std::mem::take(&mut self.execs[e].runs) {
+            if self.runs[ri].alive {
+                self.kill(ri);
+            }
+        }
+        // Its Distributed Map children still running end with it.
+        for c in std::mem::take(&mut self.execs[e].children) {
+            self.finish_exec(k, c, "ABORTED", None, None, None);
+        }
+        if child {
+            return;
+        }
         let m = &mut self.machines[mi].metrics;
         m.execution_time_ms += elapsed;
         match status {
@@ -1564,11 +1680,6 @@ impl Sfn {
             "FAILED" => m.failed += 1,
             "ABORTED" => m.aborted += 1,
             _ => m.timed_out += 1,
-        }
-        for ri in std::mem::take(&mut self.execs[e].runs) {
-            if self.runs[ri].alive {
-                self.kill(ri);
-            }
         }
         let lid = self.machines[mi].logical_id.clone();
         let kind = if status == "SUCCEEDED" {
