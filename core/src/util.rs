@@ -4,6 +4,16 @@ use crate::error::AwsError;
 use base64::Engine as _;
 use serde_json::Value;
 
+/// A value as JSON text — the same text as `Value::to_string`, written straight into a
+/// buffer instead of through `fmt` (several times faster for the history's payloads).
+pub fn json_text(v: &Value) -> String {
+    let mut out = Vec::with_capacity(128);
+    if serde_json::to_writer(&mut out, v).is_err() {
+        return v.to_string();
+    }
+    String::from_utf8(out).unwrap_or_else(|_| v.to_string())
+}
+
 pub fn base64_encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }

@@ -526,7 +526,7 @@ impl Sfn {
         );
         let role = self.machines[mi].role_arn.clone();
         let id = self.event(k, ei, 0, "ExecutionStarted", Some(("executionStartedEventDetails", json!({
-            "input": input.to_string(), "inputDetails": {"truncated": false}, "roleArn": role,
+            "input": crate::util::json_text(&input), "inputDetails": {"truncated": false}, "roleArn": role,
         }))));
         let limit = match (
             self.machines[mi].machine.timeout_s,

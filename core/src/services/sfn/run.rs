@@ -692,7 +692,7 @@ impl Sfn {
         let input = r
             .input_text
             .take()
-            .unwrap_or_else(|| r.input.to_string().into());
+            .unwrap_or_else(|| crate::util::json_text(&r.input).into());
         let id = self.state_event(k, ri, true, st, input);
         self.runs[ri].entered_id = id;
         self.execute(k, ri);
@@ -1439,7 +1439,7 @@ impl Sfn {
             }
             Err(f) => return self.fail_state(k, ri, f),
         };
-        let text: Rc<str> = output.to_string().into();
+        let text: Rc<str> = crate::util::json_text(&output).into();
         if let Err(f) = asl::check_len(text.len(), "state output") {
             return self.fail_state(k, ri, f);
         }
@@ -1546,7 +1546,7 @@ impl Sfn {
             if st.jsonata {
                 return match self.jsonata_catch(k, ri, st, c, &f) {
                     Ok(output) => {
-                        self.state_event(k, ri, false, st, output.to_string().into());
+                        self.state_event(k, ri, false, st, crate::util::json_text(&output).into());
                         self.transition(k, ri, &c.next, output)
                     }
                     Err(e) => self.end_run(k, ri, Err(e)),
@@ -1564,7 +1564,7 @@ impl Sfn {
             }
             match Scope::result_path(&c.result_path, &self.runs[ri].input, f.output()) {
                 Ok(output) => {
-                    let text = output.to_string();
+                    let text = crate::util::json_text(&output);
                     self.state_event(k, ri, false, st, text.into());
                     return self.transition(k, ri, &c.next, output);
                 }
@@ -1624,7 +1624,7 @@ impl Sfn {
                 "ExecutionSucceeded",
                 (
                     "executionSucceededEventDetails",
-                    json!({"output": output.as_ref().map(Value::to_string), "outputDetails": {"truncated": false}}),
+                    json!({"output": output.as_ref().map(crate::util::json_text), "outputDetails": {"truncated": false}}),
                 ),
             ),
             "FAILED" => (
