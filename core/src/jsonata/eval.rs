@@ -212,7 +212,118 @@ impl<'a> Ctx<'a> {
                 input: input.cloned(),
             }))),
             Node::Call { func, args } => self.call(func, args, input, env)?,
+            Node::Partial { func, args } => Some(self.partial(func, args, input, env)?),
+            Node::Transform(t) => Some(V::Lambda(Rc::new(Lambda {
+                params: Rc::from(vec![Rc::<str>::from(" t")]),
+                body: Rc::new(Node::TransformRun(t.clone())),
+                env: env.clone(),
+                input: input.cloned(),
+            }))),
+            Node::TransformRun(t) => match env.lookup(" t") {
+                None => None,
+                Some(obj) => Some(self.transform(t, obj, env)?),
+            },
         })
+    }
+
+    /// `$f(a, ?, c)`: a function whose parameters fill the placeholders, in order.
+    fn partial(
+        &mut self,
+        func: &Node,
+        args: &[Option<Node>],
+        input: Option<&V>,
+        env: &Env,
+    ) -> Result<V, Error> {
+        let f = match self.eval(func, input, env)? {
+            Some(f) if f.is_function() => f,
+            _ => return Err(fail("T1008", "Attempted to partially apply a non-function")),
+        };
+        let frame = Frame::child(env);
+        frame.bind(" pf".into(), f);
+        let (mut params, mut call_args) = (Vec::new(), Vec::new());
+        for (i, a) in args.iter().enumerate() {
+            match a {
+                Some(node) => {
+                    let name: Rc<str> = format!(" a{i}").into();
+                    if let Some(v) = self.eval(node, input, env)? {
+                        frame.bind(name.clone(), v);
+                    }
+                    call_args.push(Node::Var(name));
+                }
+                None => {
+                    let name: Rc<str> = format!(" p{i}").into();
+                    params.push(name.clone());
+                    call_args.push(Node::Var(name));
+                }
+            }
+        }
+        Ok(V::Lambda(Rc::new(Lambda {
+            params: params.into(),
+            body: Rc::new(Node::Call {
+                func: Box::new(Node::Var(" pf".into())),
+                args: call_args,
+            }),
+            env: frame,
+            input: input.cloned(),
+        })))
+    }
+
+    /// A transform applied to `obj`: the objects the pattern selects (found by identity
+    /// in `obj`) get the update's keys and lose the deleted ones; the rest is shared.
+    fn transform(&mut self, t: &super::Transform, obj: V, env: &Env) -> Result<V, Error> {
+        let matches = match self.eval(&t.pattern, Some(&obj), env)? {
+            None => return Ok(obj),
+            Some(V::Arr(a, _)) => a.to_vec(),
+            Some(v) => vec![v],
+        };
+        let mut replaced: HashMap<usize, Rc<Obj>> = HashMap::new();
+        for m in matches {
+            let V::Obj(o) = &m else { continue };
+            let key = Rc::as_ptr(o) as usize;
+            let mut new: Obj = match replaced.get(&key) {
+                Some(r) => (**r).clone(),
+                None => (**o).clone(),
+            };
+            let current = V::Obj(Rc::new(new.clone()));
+            match self.eval(&t.update, Some(&current), env)? {
+                None => {}
+                Some(V::Obj(u)) => {
+                    for (k, v) in u.iter() {
+                        new.insert(k.clone(), v.clone());
+                    }
+                }
+                Some(_) => {
+                    return Err(fail(
+                        "T2011",
+                        "The insert/update clause of the transform expression must evaluate to an object",
+                    ))
+                }
+            }
+            if let Some(d) = &t.delete {
+                let names = match self.eval(d, Some(&current), env)? {
+                    None => Vec::new(),
+                    Some(V::Str(s)) => vec![s],
+                    Some(V::Arr(a, _)) if a.iter().all(|x| matches!(x, V::Str(_))) => a
+                        .iter()
+                        .filter_map(|x| match x {
+                            V::Str(s) => Some(s.clone()),
+                            _ => None,
+                        })
+                        .collect(),
+                    Some(_) => {
+                        return Err(fail(
+                            "T2012",
+                            "The delete clause of the transform expression must evaluate to a string or array of strings",
+                        ))
+                    }
+                };
+                for n in names {
+                    new.shift_remove(&n);
+                }
+            }
+            replaced.insert(key, Rc::new(new));
+        }
+        Ok(rebuild(&obj, &replaced))
     }
 
     #[inline(never)]
@@ -718,6 +829,46 @@ fn named(mut e: Error, b: &Builtin) -> Error {
 }
 
 /// A field of an object, or of every object in an array (flattened one level).
+/// `v` with the objects `replaced` names (by address) swapped for their new versions;
+/// what holds none of them is shared, not copied.
+fn rebuild(v: &V, replaced: &HashMap<usize, Rc<Obj>>) -> V {
+    match v {
+        V::Obj(o) => {
+            let base = replaced.get(&(Rc::as_ptr(o) as usize)).unwrap_or(o);
+            let mut changed = !Rc::ptr_eq(base, o);
+            let mut out = Obj::with_capacity(base.len());
+            for (k, x) in base.iter() {
+                let y = rebuild(x, replaced);
+                changed |= !same(x, &y);
+                out.insert(k.clone(), y);
+            }
+            if changed {
+                V::Obj(Rc::new(out))
+            } else {
+                v.clone()
+            }
+        }
+        V::Arr(a, f) => {
+            let items: Vec<V> = a.iter().map(|x| rebuild(x, replaced)).collect();
+            if items.iter().zip(a.iter()).all(|(x, y)| same(x, y)) {
+                v.clone()
+            } else {
+                V::Arr(Rc::new(items), *f)
+            }
+        }
+        other => other.clone(),
+    }
+}
+
+/// The same value by address (objects and arrays) or trivially equal (the rest).
+fn same(a: &V, b: &V) -> bool {
+    match (a, b) {
+        (V::Obj(x), V::Obj(y)) => Rc::ptr_eq(x, y),
+        (V::Arr(x, _), V::Arr(y, _)) => Rc::ptr_eq(x, y),
+        _ => true,
+    }
+}
+
 pub fn lookup(input: Option<&V>, key: &str) -> Option<V> {
     match input {
         Some(V::Arr(a, _)) => {

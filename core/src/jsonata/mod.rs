@@ -2,9 +2,11 @@
 //! because no Rust crate is complete and deterministic: the one there is lacks regular
 //! expressions and reads the wall clock and ambient randomness). [`compile`] parses an
 //! expression once; [`Expression::evaluate`] runs it against JSON input with variable
-//! bindings, the virtual clock and the seeded generator. Unsupported corners (the parent
-//! `%`, positional `#`/`@` bindings, transforms, partial application, parsing dates by a picture) are
-//! refused with a clear error rather than evaluated wrongly.
+//! bindings, the virtual clock and the seeded generator. Transforms (`| … | … |`, applied
+//! by rebuilding what the pattern selects, found by identity) and partial application
+//! (`$f(?, x)`) run. Unsupported corners (the parent `%`, positional `#`/`@` bindings,
+//! parsing dates by a picture, `$formatInteger`/`$parseInteger`) are refused with a
+//! clear error rather than evaluated wrongly.
 
 mod datetime;
 pub mod eval;
@@ -110,6 +112,22 @@ pub enum Node {
         func: Box<Node>,
         args: Vec<Node>,
     },
+    /// A call with `?` placeholders (`$substring(?, 0, 3)`): a function of the rest.
+    Partial {
+        func: Box<Node>,
+        args: Vec<Option<Node>>,
+    },
+    /// `| pattern | update [, delete] |`: a function copying its argument with the
+    /// objects the pattern selects updated (and keys deleted).
+    Transform(Rc<Transform>),
+    /// The body of a transform's function: the transform applied to its argument.
+    TransformRun(Rc<Transform>),
+}
+
+pub struct Transform {
+    pub pattern: Node,
+    pub update: Node,
+    pub delete: Option<Node>,
 }
 
 /// A parsed expression, ready to run any number of times.
@@ -167,6 +185,17 @@ fn collect_vars(n: &Node, out: &mut BTreeSet<String>) {
         Node::Call { func, args } => {
             go(func);
             args.iter().for_each(go);
+        }
+        Node::Partial { func, args } => {
+            go(func);
+            args.iter().flatten().for_each(go);
+        }
+        Node::Transform(t) | Node::TransformRun(t) => {
+            go(&t.pattern);
+            go(&t.update);
+            if let Some(d) = &t.delete {
+                collect_vars(d, out);
+            }
         }
         _ => {}
     }

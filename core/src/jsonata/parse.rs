@@ -387,69 +387,81 @@ impl Parser<'_> {
             Tok::Var(v) => Node::Var(v.into()),
             Tok::Regex(p, f) => Node::Regex(p.into(), f.into()),
             Tok::End => return Err(err("S0207", at, "Unexpected end of expression".into())),
-            Tok::Op(op) => match op {
-                "-" => Node::Neg(Box::new(self.expression(70)?)),
-                "*" => Node::Path {
-                    steps: vec![Step::new(Node::Wildcard)],
-                    keep_array: false,
-                },
-                "**" => Node::Path {
-                    steps: vec![Step::new(Node::Descendants)],
-                    keep_array: false,
-                },
-                "(" => {
-                    let mut items = Vec::new();
-                    while !self.is(")") {
-                        items.push(self.expression(0)?);
-                        if !self.is(";") {
-                            break;
-                        }
-                        self.advance(true)?;
-                    }
-                    self.expect(")", false)?;
-                    Node::Block(items)
-                }
-                "[" => {
-                    let mut items = Vec::new();
-                    if !self.is("]") {
-                        loop {
-                            let item = self.expression(0)?;
-                            items.push(item);
-                            if !self.is(",") {
+            Tok::Op(op) => {
+                match op {
+                    "-" => Node::Neg(Box::new(self.expression(70)?)),
+                    "*" => Node::Path {
+                        steps: vec![Step::new(Node::Wildcard)],
+                        keep_array: false,
+                    },
+                    "**" => Node::Path {
+                        steps: vec![Step::new(Node::Descendants)],
+                        keep_array: false,
+                    },
+                    "(" => {
+                        let mut items = Vec::new();
+                        while !self.is(")") {
+                            items.push(self.expression(0)?);
+                            if !self.is(";") {
                                 break;
                             }
                             self.advance(true)?;
                         }
+                        self.expect(")", false)?;
+                        Node::Block(items)
                     }
-                    self.expect("]", false)?;
-                    Node::Array { items, cons: false }
-                }
-                "{" => Node::Object {
-                    input: None,
-                    pairs: self.pairs()?,
-                },
-                "%" | "@" | "#" => {
-                    return Err(err(
+                    "[" => {
+                        let mut items = Vec::new();
+                        if !self.is("]") {
+                            loop {
+                                let item = self.expression(0)?;
+                                items.push(item);
+                                if !self.is(",") {
+                                    break;
+                                }
+                                self.advance(true)?;
+                            }
+                        }
+                        self.expect("]", false)?;
+                        Node::Array { items, cons: false }
+                    }
+                    "{" => Node::Object {
+                        input: None,
+                        pairs: self.pairs()?,
+                    },
+                    "%" | "@" | "#" => return Err(err(
                         "S0216",
                         at,
-                        format!("The {op} operator is not supported by the playground's JSONata yet"),
-                    ))
+                        format!(
+                            "The {op} operator is not supported by the playground's JSONata yet"
+                        ),
+                    )),
+                    "|" => {
+                        let pattern = self.expression(bp("|"))?;
+                        self.expect("|", true)?;
+                        let update = self.expression(bp("|"))?;
+                        let delete = if self.is(",") {
+                            self.advance(true)?;
+                            Some(self.expression(bp("|"))?)
+                        } else {
+                            None
+                        };
+                        self.expect("|", false)?;
+                        Node::Transform(Rc::new(super::Transform {
+                            pattern,
+                            update,
+                            delete,
+                        }))
+                    }
+                    _ => {
+                        return Err(err(
+                            "S0211",
+                            at,
+                            format!("The symbol {op} cannot be used as a unary operator"),
+                        ))
+                    }
                 }
-                "|" => {
-                    return Err(err(
-                        "S0216",
-                        at,
-                        "Transform expressions (| … | … |) are not supported by the playground's JSONata yet".into(),
-                    ))
-                }
-                _ => {
-                    return Err(err(
-                        "S0211",
-                        at,
-                        format!("The symbol {op} cannot be used as a unary operator"),
-                    ))
-                }
-            },
+            }
         })
     }
 
@@ -598,16 +610,17 @@ impl Parser<'_> {
             },
             "(" => {
                 let mut args = Vec::new();
+                let mut partial = false;
                 if !self.is(")") {
                     loop {
                         if self.is("?") {
-                            return Err(err(
-                                "S0216",
-                                self.at,
-                                "Partial function application (?) is not supported by the playground's JSONata yet".into(),
-                            ));
+                            // A placeholder: `$f(?, 2)` is a function of the missing one.
+                            self.advance(true)?;
+                            partial = true;
+                            args.push(None);
+                        } else {
+                            args.push(Some(self.expression(0)?));
                         }
-                        args.push(self.expression(0)?);
                         if !self.is(",") {
                             break;
                         }
@@ -615,9 +628,16 @@ impl Parser<'_> {
                     }
                 }
                 self.expect(")", false)?;
-                Node::Call {
-                    func: Box::new(left),
-                    args,
+                if partial {
+                    Node::Partial {
+                        func: Box::new(left),
+                        args,
+                    }
+                } else {
+                    Node::Call {
+                        func: Box::new(left),
+                        args: args.into_iter().flatten().collect(),
+                    }
                 }
             }
             "^(" => {
