@@ -467,6 +467,28 @@ fn f_decode(_: &mut Ctx, a: A) -> R {
         })
 }
 
+/// `$formatInteger(number, picture)`: words, Roman numerals, letters or a digit pattern.
+fn f_format_integer(_: &mut Ctx, a: A) -> R {
+    let Some(n) = n_arg(&a, 0)? else {
+        return Ok(None);
+    };
+    let picture = s_arg(&a, 1)?.unwrap_or_else(|| "0".into());
+    super::integer::format(n, &picture)
+        .map(|s| Some(V::str(s)))
+        .map_err(|m| fail("D3130", m))
+}
+
+/// `$parseInteger(string, picture)`: the integer the text writes by the picture.
+fn f_parse_integer(_: &mut Ctx, a: A) -> R {
+    let Some(s) = s_arg(&a, 0)? else {
+        return Ok(None);
+    };
+    let picture = s_arg(&a, 1)?.unwrap_or_else(|| "0".into());
+    super::integer::parse(&s, &picture)
+        .map(|n| n.map(V::Num))
+        .map_err(|m| fail("D3130", m))
+}
+
 /// `$formatNumber` for decimal pictures: `#,##0.00`, `000`, `0.0#`, a `%` or `‰` suffix
 /// and text around the digits.
 fn f_format_number(_: &mut Ctx, a: A) -> R {
@@ -1219,6 +1241,8 @@ builtins! {
     "decodeUrlComponent", true, 1, 1, f_decode;
     "decodeUrl", true, 1, 1, f_decode;
     "formatNumber", true, 2, 3, f_format_number;
+    "formatInteger", true, 2, 2, f_format_integer;
+    "parseInteger", true, 2, 2, f_parse_integer;
     "formatBase", true, 1, 2, f_format_base;
     "number", true, 1, 1, f_number;
     "abs", true, 1, 1, f_abs;

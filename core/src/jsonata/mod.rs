@@ -4,13 +4,14 @@
 //! expression once; [`Expression::evaluate`] runs it against JSON input with variable
 //! bindings, the virtual clock and the seeded generator. Transforms (`| … | … |`, applied
 //! by rebuilding what the pattern selects, found by identity) and partial application
-//! (`$f(?, x)`) run. Unsupported corners (the parent `%`, positional `#`/`@` bindings,
-//! parsing dates by a picture, `$formatInteger`/`$parseInteger`) are refused with a
-//! clear error rather than evaluated wrongly.
+//! (`$f(?, x)`) run, and `$formatInteger`/`$parseInteger` (`integer.rs`). Unsupported
+//! corners (the parent `%`, positional `#`/`@` bindings, parsing dates by a picture) are
+//! refused with a clear error rather than evaluated wrongly.
 
 mod datetime;
 pub mod eval;
 pub mod functions;
+mod integer;
 mod parse;
 pub mod value;
 
