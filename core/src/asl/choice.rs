@@ -173,7 +173,18 @@ pub fn string_matches(text: &str, pattern: &str) -> bool {
 /// or the variables; `Err` carries the `States.Runtime` cause.
 pub fn eval(rule: &Value, lookup: &dyn Fn(&Path) -> Option<Value>) -> Result<bool, String> {
     let o = rule.as_object().ok_or("a choice rule must be an object")?;
-    if let Some(a) = o.get("And").and_then(Value::as_array) {
+    // One pass over the rule's few keys (cheaper than a hashed lookup for each).
+    let (mut and, mut or, mut not, mut variable) = (None, None, None, None);
+    for (k, v) in o {
+        match k.as_str() {
+            "And" => and = v.as_array(),
+            "Or" => or = v.as_array(),
+            "Not" => not = Some(v),
+            "Variable" => variable = v.as_str(),
+            _ => {}
+        }
+    }
+    if let Some(a) = and {
         for r in a {
             if !eval(r, lookup)? {
                 return Ok(false);
@@ -181,7 +192,7 @@ pub fn eval(rule: &Value, lookup: &dyn Fn(&Path) -> Option<Value>) -> Result<boo
         }
         return Ok(true);
     }
-    if let Some(a) = o.get("Or").and_then(Value::as_array) {
+    if let Some(a) = or {
         for r in a {
             if eval(r, lookup)? {
                 return Ok(true);
@@ -189,10 +200,10 @@ pub fn eval(rule: &Value, lookup: &dyn Fn(&Path) -> Option<Value>) -> Result<boo
         }
         return Ok(false);
     }
-    if let Some(r) = o.get("Not") {
+    if let Some(r) = not {
         return Ok(!eval(r, lookup)?);
     }
-    let var_text = o.get("Variable").and_then(Value::as_str).unwrap_or("$");
+    let var_text = variable.unwrap_or("$");
     let var = Path::cached(var_text)?;
     let invalid = |p: &str| {
         format!(
@@ -231,17 +242,17 @@ pub fn eval(rule: &Value, lookup: &dyn Fn(&Path) -> Option<Value>) -> Result<boo
             _ => false,
         },
         b if b.starts_with("String") => match (value.as_str(), operand.as_str()) {
-            (Some(a), Some(x)) => ordered(b.trim_start_matches("String"), a.cmp(x)),
+            (Some(a), Some(x)) => ordered(&b["String".len()..], a.cmp(x)),
             _ => false,
         },
         b if b.starts_with("Numeric") => match (value.as_f64(), operand.as_f64()) {
             (Some(a), Some(x)) => a
                 .partial_cmp(&x)
-                .is_some_and(|o| ordered(b.trim_start_matches("Numeric"), o)),
+                .is_some_and(|o| ordered(&b["Numeric".len()..], o)),
             _ => false,
         },
         b if b.starts_with("Timestamp") => match (ts(&value), ts(&operand)) {
-            (Some(a), Some(x)) => ordered(b.trim_start_matches("Timestamp"), a.cmp(&x)),
+            (Some(a), Some(x)) => ordered(&b["Timestamp".len()..], a.cmp(&x)),
             _ => false,
         },
         _ => false,
