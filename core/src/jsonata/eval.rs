@@ -484,6 +484,9 @@ impl<'a> Ctx<'a> {
 
     #[inline(never)]
     fn path(&mut self, steps: &[Step], keep: bool, input: Option<&V>, env: &Env) -> R {
+        if steps.iter().any(|s| s.focus.is_some() || s.index.is_some()) {
+            return self.tuple_path(steps, keep, input, env);
+        }
         let first_var = matches!(steps.first().map(|s| &s.node), Some(Node::Var(_)));
         let mut seq: Vec<Option<V>> = match input {
             Some(V::Arr(a, _)) if !first_var => a.iter().cloned().map(Some).collect(),
@@ -514,6 +517,83 @@ impl<'a> Ctx<'a> {
                 other => V::Arr(Rc::new(vec![other]), SEQ | KEEP),
             };
         }
+        Ok(Some(result))
+    }
+
+    /// A path with `@` or `#` bindings, as jsonata.js evaluates it: a stream of
+    /// (context, bindings) tuples, each step evaluated once per tuple with its bindings.
+    fn tuple_path(&mut self, steps: &[Step], keep: bool, input: Option<&V>, env: &Env) -> R {
+        let first_var = matches!(steps.first().map(|s| &s.node), Some(Node::Var(_)));
+        let mut tuples: Vec<(Option<V>, Env)> = match input {
+            Some(V::Arr(a, _)) if !first_var => {
+                a.iter().map(|x| (Some(x.clone()), env.clone())).collect()
+            }
+            other => vec![(other.cloned(), env.clone())],
+        };
+        for step in steps {
+            let binds = step.focus.is_some() || step.index.is_some();
+            let mut next = Vec::new();
+            for (ctx, tenv) in &tuples {
+                let mut r = self.eval(&step.node, ctx.as_ref(), tenv)?;
+                if !binds {
+                    for stage in &step.stages {
+                        r = Some(self.filter(stage, r, tenv)?);
+                    }
+                }
+                let items: Vec<V> = match r {
+                    None => Vec::new(),
+                    Some(V::Arr(a, f)) if f & CONS == 0 => a.to_vec(),
+                    Some(v) => vec![v],
+                };
+                let n = items.len() as i64;
+                for (i, item) in items.into_iter().enumerate() {
+                    if !binds {
+                        next.push((Some(item), tenv.clone()));
+                        continue;
+                    }
+                    let frame = Frame::child(tenv);
+                    if let Some(v) = &step.focus {
+                        frame.bind(v.clone(), item.clone());
+                    }
+                    if let Some(v) = &step.index {
+                        frame.bind(v.clone(), V::Num(i as f64));
+                    }
+                    // With a focus the path goes on from the context before the step.
+                    let here = if step.focus.is_some() {
+                        ctx.clone()
+                    } else {
+                        Some(item)
+                    };
+                    // Predicates see this tuple's own bindings.
+                    let mut kept = true;
+                    for stage in &step.stages {
+                        kept = match self.eval(stage, here.as_ref(), &frame)? {
+                            Some(V::Num(x)) => {
+                                let at = x.floor() as i64;
+                                (if at < 0 { at + n } else { at }) == i as i64
+                            }
+                            v => truthy(v.as_ref()),
+                        };
+                        if !kept {
+                            break;
+                        }
+                    }
+                    if kept {
+                        next.push((here, frame));
+                    }
+                }
+            }
+            tuples = next;
+            if tuples.is_empty() {
+                break;
+            }
+        }
+        let out: Vec<V> = tuples.into_iter().filter_map(|(c, _)| c).collect();
+        let result = if keep {
+            V::Arr(Rc::new(out), SEQ | KEEP)
+        } else {
+            V::seq(out)
+        };
         Ok(Some(result))
     }
 

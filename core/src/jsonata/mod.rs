@@ -4,9 +4,10 @@
 //! expression once; [`Expression::evaluate`] runs it against JSON input with variable
 //! bindings, the virtual clock and the seeded generator. Transforms (`| … | … |`, applied
 //! by rebuilding what the pattern selects, found by identity) and partial application
-//! (`$f(?, x)`) run, and `$formatInteger`/`$parseInteger` (`integer.rs`). Unsupported
-//! corners (the parent `%`, positional `#`/`@` bindings, parsing dates by a picture) are
-//! refused with a clear error rather than evaluated wrongly.
+//! (`$f(?, x)`), positional and context bindings (`#$i`, `@$v`: a path with them runs as
+//! a stream of (context, bindings) tuples) and `$formatInteger`/`$parseInteger`
+//! (`integer.rs`) run. Unsupported corners (the parent `%`, parsing dates by a picture)
+//! are refused with a clear error rather than evaluated wrongly.
 
 mod datetime;
 pub mod eval;
@@ -40,6 +41,11 @@ pub struct Step {
     pub node: Node,
     /// Predicates applied to each result of this step.
     pub stages: Vec<Node>,
+    /// `step@$v`: each result is bound to `$v` and the path goes on from the context
+    /// before this step.
+    pub focus: Option<Rc<str>>,
+    /// `step#$i`: each result's position is bound to `$i`.
+    pub index: Option<Rc<str>>,
 }
 
 impl Step {
@@ -47,6 +53,8 @@ impl Step {
         Step {
             node,
             stages: Vec::new(),
+            focus: None,
+            index: None,
         }
     }
 }

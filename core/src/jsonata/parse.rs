@@ -387,81 +387,80 @@ impl Parser<'_> {
             Tok::Var(v) => Node::Var(v.into()),
             Tok::Regex(p, f) => Node::Regex(p.into(), f.into()),
             Tok::End => return Err(err("S0207", at, "Unexpected end of expression".into())),
-            Tok::Op(op) => match op {
-                "-" => Node::Neg(Box::new(self.expression(70)?)),
-                "*" => Node::Path {
-                    steps: vec![Step::new(Node::Wildcard)],
-                    keep_array: false,
-                },
-                "**" => Node::Path {
-                    steps: vec![Step::new(Node::Descendants)],
-                    keep_array: false,
-                },
-                "(" => {
-                    let mut items = Vec::new();
-                    while !self.is(")") {
-                        items.push(self.expression(0)?);
-                        if !self.is(";") {
-                            break;
-                        }
-                        self.advance(true)?;
-                    }
-                    self.expect(")", false)?;
-                    Node::Block(items)
-                }
-                "[" => {
-                    let mut items = Vec::new();
-                    if !self.is("]") {
-                        loop {
-                            let item = self.expression(0)?;
-                            items.push(item);
-                            if !self.is(",") {
+            Tok::Op(op) => {
+                match op {
+                    "-" => Node::Neg(Box::new(self.expression(70)?)),
+                    "*" => Node::Path {
+                        steps: vec![Step::new(Node::Wildcard)],
+                        keep_array: false,
+                    },
+                    "**" => Node::Path {
+                        steps: vec![Step::new(Node::Descendants)],
+                        keep_array: false,
+                    },
+                    "(" => {
+                        let mut items = Vec::new();
+                        while !self.is(")") {
+                            items.push(self.expression(0)?);
+                            if !self.is(";") {
                                 break;
                             }
                             self.advance(true)?;
                         }
+                        self.expect(")", false)?;
+                        Node::Block(items)
                     }
-                    self.expect("]", false)?;
-                    Node::Array { items, cons: false }
-                }
-                "{" => Node::Object {
-                    input: None,
-                    pairs: self.pairs()?,
-                },
-                "%" | "@" | "#" => {
-                    return Err(err(
+                    "[" => {
+                        let mut items = Vec::new();
+                        if !self.is("]") {
+                            loop {
+                                let item = self.expression(0)?;
+                                items.push(item);
+                                if !self.is(",") {
+                                    break;
+                                }
+                                self.advance(true)?;
+                            }
+                        }
+                        self.expect("]", false)?;
+                        Node::Array { items, cons: false }
+                    }
+                    "{" => Node::Object {
+                        input: None,
+                        pairs: self.pairs()?,
+                    },
+                    "%" => return Err(err(
                         "S0216",
                         at,
-                        format!(
-                            "The {op} operator is not supported by the playground's JSONata yet"
-                        ),
-                    ))
+                        "The parent operator % is not supported by the playground's JSONata yet"
+                            .into(),
+                    )),
+                    "|" => {
+                        let pattern = self.expression(bp("|"))?;
+                        self.expect("|", true)?;
+                        let update = self.expression(bp("|"))?;
+                        let delete = if self.is(",") {
+                            self.advance(true)?;
+                            Some(self.expression(bp("|"))?)
+                        } else {
+                            None
+                        };
+                        self.expect("|", false)?;
+                        Node::Transform(Rc::new(super::Transform {
+                            pattern,
+                            update,
+                            delete,
+                        }))
+                    }
+                    _ => {
+                        return Err(err(
+                            "S0211",
+                            at,
+                            format!("The symbol {op} cannot be used as a unary operator"),
+                        ))
+                    }
                 }
-                "|" => {
-                    let pattern = self.expression(bp("|"))?;
-                    self.expect("|", true)?;
-                    let update = self.expression(bp("|"))?;
-                    let delete = if self.is(",") {
-                        self.advance(true)?;
-                        Some(self.expression(bp("|"))?)
-                    } else {
-                        None
-                    };
-                    self.expect("|", false)?;
-                    Node::Transform(Rc::new(super::Transform {
-                        pattern,
-                        update,
-                        delete,
-                    }))
-                }
-                _ => {
-                    return Err(err(
-                        "S0211",
-                        at,
-                        format!("The symbol {op} cannot be used as a unary operator"),
-                    ))
-                }
-            },
+            }
         })
     }
 
@@ -608,6 +607,35 @@ impl Parser<'_> {
                 input: Some(Box::new(left)),
                 pairs: self.pairs()?,
             },
+            "@" | "#" => {
+                // `step@$v` (context binding) and `step#$i` (positional binding).
+                let name = match std::mem::replace(&mut self.tok, Tok::End) {
+                    Tok::Var(v) => v,
+                    other => {
+                        self.tok = other;
+                        return Err(err(
+                            "S0214",
+                            at,
+                            format!(
+                                "The right side of {op} must be a variable name (start with $)"
+                            ),
+                        ));
+                    }
+                };
+                self.advance(false)?;
+                let mut steps = into_steps(left, at)?;
+                if let Some(last) = steps.last_mut() {
+                    if op == "@" {
+                        last.focus = Some(name.into());
+                    } else {
+                        last.index = Some(name.into());
+                    }
+                }
+                Node::Path {
+                    steps,
+                    keep_array: false,
+                }
+            }
             "(" => {
                 let mut args = Vec::new();
                 let mut partial = false;
@@ -696,13 +724,6 @@ impl Parser<'_> {
                     name,
                     value: Box::new(value),
                 }
-            }
-            "@" | "#" => {
-                return Err(err(
-                    "S0216",
-                    at,
-                    format!("The {op} operator is not supported by the playground's JSONata yet"),
-                ))
             }
             _ => {
                 let right = self.expression(bp(op))?;
