@@ -143,6 +143,12 @@ impl<'a> Ctx<'a> {
                     .or_else(|| functions::get(name).map(V::Builtin)),
             },
             Node::Wildcard => Some(wildcard(input)),
+            // Outside a path that tracks it, `%` refers to the parent bound by the path
+            // this expression is a step of (see `tuple_path`).
+            Node::Parent => match env.lookup(PARENTS).as_ref().and_then(V::as_array) {
+                Some(stack) if !stack.is_empty() => Some(stack[stack.len() - 1].clone()),
+                _ => return Err(no_parent()),
+            },
             Node::Descendants => {
                 let mut out = Vec::new();
                 if let Some(v) = input {
@@ -484,7 +490,10 @@ impl<'a> Ctx<'a> {
 
     #[inline(never)]
     fn path(&mut self, steps: &[Step], keep: bool, input: Option<&V>, env: &Env) -> R {
-        if steps.iter().any(|s| s.focus.is_some() || s.index.is_some()) {
+        if steps
+            .iter()
+            .any(|s| s.focus.is_some() || s.index.is_some() || mentions_parent(s))
+        {
             return self.tuple_path(steps, keep, input, env);
         }
         let first_var = matches!(steps.first().map(|s| &s.node), Some(Node::Var(_)));
@@ -524,20 +533,56 @@ impl<'a> Ctx<'a> {
     /// (context, bindings) tuples, each step evaluated once per tuple with its bindings.
     fn tuple_path(&mut self, steps: &[Step], keep: bool, input: Option<&V>, env: &Env) -> R {
         let first_var = matches!(steps.first().map(|s| &s.node), Some(Node::Var(_)));
-        let mut tuples: Vec<(Option<V>, Env)> = match input {
-            Some(V::Arr(a, _)) if !first_var => {
-                a.iter().map(|x| (Some(x.clone()), env.clone())).collect()
-            }
-            other => vec![(other.cloned(), env.clone())],
+        // Each tuple carries the ancestors of its context (for `%`), outermost first,
+        // starting from those of the expression this path is part of.
+        let outer: Vec<V> = env
+            .lookup(PARENTS)
+            .and_then(|v| v.as_array().map(<[V]>::to_vec))
+            .unwrap_or_default();
+        let mut tuples: Vec<(Option<V>, Env, Vec<V>)> = match input {
+            Some(V::Arr(a, _)) if !first_var => a
+                .iter()
+                .map(|x| (Some(x.clone()), env.clone(), outer.clone()))
+                .collect(),
+            other => vec![(other.cloned(), env.clone(), outer.clone())],
         };
         for step in steps {
             let binds = step.focus.is_some() || step.index.is_some();
             let mut next = Vec::new();
-            for (ctx, tenv) in &tuples {
+            for (ctx, tenv, parents) in &tuples {
+                if matches!(step.node, Node::Parent) {
+                    // `%` as a step: up one level (`%.%` is the grandparent).
+                    let mut up = parents.clone();
+                    let Some(p) = up.pop() else {
+                        return Err(no_parent());
+                    };
+                    let frame = Frame::child(tenv);
+                    frame.bind(PARENTS.into(), V::arr(up.clone()));
+                    next.push((Some(p), frame, up));
+                    continue;
+                }
+                // What this step's expressions see as `%`: the ancestors of its input.
+                let tenv = &if mentions_parent(step) {
+                    let frame = Frame::child(tenv);
+                    frame.bind(PARENTS.into(), V::arr(parents.clone()));
+                    frame
+                } else {
+                    tenv.clone()
+                };
                 let mut r = self.eval(&step.node, ctx.as_ref(), tenv)?;
+                // The items' parent is this step's context (a focus keeps the context).
+                let mut up = parents.clone();
+                if step.focus.is_none() {
+                    if let Some(c) = ctx {
+                        up.push(c.clone());
+                    }
+                }
                 if !binds {
+                    // Predicates run on the items: their `%` is this step's context.
+                    let stage_env = Frame::child(tenv);
+                    stage_env.bind(PARENTS.into(), V::arr(up.clone()));
                     for stage in &step.stages {
-                        r = Some(self.filter(stage, r, tenv)?);
+                        r = Some(self.filter(stage, r, &stage_env)?);
                     }
                 }
                 let items: Vec<V> = match r {
@@ -546,12 +591,17 @@ impl<'a> Ctx<'a> {
                     Some(v) => vec![v],
                 };
                 let n = items.len() as i64;
+                let frame_for = |tenv: &Env| {
+                    let f = Frame::child(tenv);
+                    f.bind(PARENTS.into(), V::arr(up.clone()));
+                    f
+                };
                 for (i, item) in items.into_iter().enumerate() {
                     if !binds {
-                        next.push((Some(item), tenv.clone()));
+                        next.push((Some(item), frame_for(tenv), up.clone()));
                         continue;
                     }
-                    let frame = Frame::child(tenv);
+                    let frame = frame_for(tenv);
                     if let Some(v) = &step.focus {
                         frame.bind(v.clone(), item.clone());
                     }
@@ -579,7 +629,7 @@ impl<'a> Ctx<'a> {
                         }
                     }
                     if kept {
-                        next.push((here, frame));
+                        next.push((here, frame, up.clone()));
                     }
                 }
             }
@@ -588,7 +638,7 @@ impl<'a> Ctx<'a> {
                 break;
             }
         }
-        let out: Vec<V> = tuples.into_iter().filter_map(|(c, _)| c).collect();
+        let out: Vec<V> = tuples.into_iter().filter_map(|(c, _, _)| c).collect();
         let result = if keep {
             V::Arr(Rc::new(out), SEQ | KEEP)
         } else {
@@ -909,6 +959,43 @@ fn named(mut e: Error, b: &Builtin) -> Error {
 }
 
 /// A field of an object, or of every object in an array (flattened one level).
+/// The variable a path's tuples keep their context's ancestors in (not a JSONata name).
+const PARENTS: &str = " %";
+
+fn no_parent() -> Error {
+    fail(
+        "S0217",
+        "The object representing the 'parent' cannot be derived from this expression",
+    )
+}
+
+/// Whether `%` appears in a step (its node or predicates), outside nested paths'
+/// own steps (a nested path starting with `%` reads the ancestors of this one).
+fn mentions_parent(step: &Step) -> bool {
+    fn go(n: &Node) -> bool {
+        match n {
+            Node::Parent => true,
+            Node::Path { steps, .. } => steps.first().is_some_and(|s| go(&s.node)),
+            Node::Neg(e) => go(e),
+            Node::Binary { left, right, .. } => go(left) || go(right),
+            Node::Array { items, .. } | Node::Block(items) => items.iter().any(go),
+            Node::Object { input, pairs } => {
+                input.as_deref().is_some_and(go) || pairs.iter().any(|(k, v)| go(k) || go(v))
+            }
+            Node::Filter { input, preds } => go(input) || preds.iter().any(go),
+            Node::Cond {
+                test,
+                then,
+                otherwise,
+            } => go(test) || go(then) || otherwise.as_deref().is_some_and(go),
+            Node::Bind { value, .. } => go(value),
+            Node::Call { func, args } => go(func) || args.iter().any(go),
+            _ => false,
+        }
+    }
+    go(&step.node) || step.stages.iter().any(go)
+}
+
 /// `v` with the objects `replaced` names (by address) swapped for their new versions;
 /// what holds none of them is shared, not copied.
 fn rebuild(v: &V, replaced: &HashMap<usize, Rc<Obj>>) -> V {

@@ -4,10 +4,11 @@
 //! expression once; [`Expression::evaluate`] runs it against JSON input with variable
 //! bindings, the virtual clock and the seeded generator. Transforms (`| … | … |`, applied
 //! by rebuilding what the pattern selects, found by identity) and partial application
-//! (`$f(?, x)`), positional and context bindings (`#$i`, `@$v`: a path with them runs as
-//! a stream of (context, bindings) tuples) and `$formatInteger`/`$parseInteger`
-//! (`integer.rs`) run. Unsupported corners (the parent `%`, parsing dates by a picture)
-//! are refused with a clear error rather than evaluated wrongly.
+//! (`$f(?, x)`), positional and context bindings (`#$i`, `@$v`) and the parent operator
+//! `%` (a path with them runs as a stream of (context, bindings, ancestors) tuples) and
+//! `$formatInteger`/`$parseInteger` (`integer.rs`) run. The one unsupported corner,
+//! parsing dates by a picture (`$toMillis` with two arguments), is refused with a clear
+//! error rather than evaluated wrongly.
 
 mod datetime;
 pub mod eval;
@@ -77,6 +78,8 @@ pub enum Node {
     Var(Rc<str>),
     Wildcard,
     Descendants,
+    /// `%`: the parent of the context item, in the path that reached it.
+    Parent,
     Path {
         steps: Vec<Step>,
         keep_array: bool,

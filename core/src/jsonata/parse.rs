@@ -387,80 +387,76 @@ impl Parser<'_> {
             Tok::Var(v) => Node::Var(v.into()),
             Tok::Regex(p, f) => Node::Regex(p.into(), f.into()),
             Tok::End => return Err(err("S0207", at, "Unexpected end of expression".into())),
-            Tok::Op(op) => {
-                match op {
-                    "-" => Node::Neg(Box::new(self.expression(70)?)),
-                    "*" => Node::Path {
-                        steps: vec![Step::new(Node::Wildcard)],
-                        keep_array: false,
-                    },
-                    "**" => Node::Path {
-                        steps: vec![Step::new(Node::Descendants)],
-                        keep_array: false,
-                    },
-                    "(" => {
-                        let mut items = Vec::new();
-                        while !self.is(")") {
-                            items.push(self.expression(0)?);
-                            if !self.is(";") {
+            Tok::Op(op) => match op {
+                "-" => Node::Neg(Box::new(self.expression(70)?)),
+                "*" => Node::Path {
+                    steps: vec![Step::new(Node::Wildcard)],
+                    keep_array: false,
+                },
+                "**" => Node::Path {
+                    steps: vec![Step::new(Node::Descendants)],
+                    keep_array: false,
+                },
+                "(" => {
+                    let mut items = Vec::new();
+                    while !self.is(")") {
+                        items.push(self.expression(0)?);
+                        if !self.is(";") {
+                            break;
+                        }
+                        self.advance(true)?;
+                    }
+                    self.expect(")", false)?;
+                    Node::Block(items)
+                }
+                "[" => {
+                    let mut items = Vec::new();
+                    if !self.is("]") {
+                        loop {
+                            let item = self.expression(0)?;
+                            items.push(item);
+                            if !self.is(",") {
                                 break;
                             }
                             self.advance(true)?;
                         }
-                        self.expect(")", false)?;
-                        Node::Block(items)
                     }
-                    "[" => {
-                        let mut items = Vec::new();
-                        if !self.is("]") {
-                            loop {
-                                let item = self.expression(0)?;
-                                items.push(item);
-                                if !self.is(",") {
-                                    break;
-                                }
-                                self.advance(true)?;
-                            }
-                        }
-                        self.expect("]", false)?;
-                        Node::Array { items, cons: false }
-                    }
-                    "{" => Node::Object {
-                        input: None,
-                        pairs: self.pairs()?,
-                    },
-                    "%" => return Err(err(
-                        "S0216",
-                        at,
-                        "The parent operator % is not supported by the playground's JSONata yet"
-                            .into(),
-                    )),
-                    "|" => {
-                        let pattern = self.expression(bp("|"))?;
-                        self.expect("|", true)?;
-                        let update = self.expression(bp("|"))?;
-                        let delete = if self.is(",") {
-                            self.advance(true)?;
-                            Some(self.expression(bp("|"))?)
-                        } else {
-                            None
-                        };
-                        self.expect("|", false)?;
-                        Node::Transform(Rc::new(super::Transform {
-                            pattern,
-                            update,
-                            delete,
-                        }))
-                    }
-                    _ => {
-                        return Err(err(
-                            "S0211",
-                            at,
-                            format!("The symbol {op} cannot be used as a unary operator"),
-                        ))
-                    }
+                    self.expect("]", false)?;
+                    Node::Array { items, cons: false }
                 }
-            }
+                "{" => Node::Object {
+                    input: None,
+                    pairs: self.pairs()?,
+                },
+                "%" => Node::Path {
+                    steps: vec![Step::new(Node::Parent)],
+                    keep_array: false,
+                },
+                "|" => {
+                    let pattern = self.expression(bp("|"))?;
+                    self.expect("|", true)?;
+                    let update = self.expression(bp("|"))?;
+                    let delete = if self.is(",") {
+                        self.advance(true)?;
+                        Some(self.expression(bp("|"))?)
+                    } else {
+                        None
+                    };
+                    self.expect("|", false)?;
+                    Node::Transform(Rc::new(super::Transform {
+                        pattern,
+                        update,
+                        delete,
+                    }))
+                }
+                _ => {
+                    return Err(err(
+                        "S0211",
+                        at,
+                        format!("The symbol {op} cannot be used as a unary operator"),
+                    ))
+                }
+            },
         })
     }
 
