@@ -1073,13 +1073,6 @@ fn f_type(_: &mut Ctx, a: A) -> R {
     Ok(arg(&a, 0).map(|v| V::str(v.type_name())))
 }
 
-fn no_picture(a: &A, from: usize) -> Result<(), Error> {
-    if (from..a.len()).any(|i| arg(a, i).is_some()) {
-        return Err(fail("U1000", "Parsing a timestamp with a picture string is not supported by the playground's JSONata yet; ISO 8601 timestamps are"));
-    }
-    Ok(())
-}
-
 /// A timestamp in the default ISO 8601 form, or with a picture and a `±HHMM` zone.
 fn timestamp(ms: i64, a: &A, from: usize) -> R {
     let picture = s_arg(a, from)?;
@@ -1119,7 +1112,11 @@ fn f_to_millis(_: &mut Ctx, a: A) -> R {
     let Some(s) = s_arg(&a, 0)? else {
         return Ok(None);
     };
-    no_picture(&a, 1)?;
+    if let Some(picture) = s_arg(&a, 1)? {
+        return super::datetime::parse(&s, &picture)
+            .map(|ms| ms.map(|m| V::Num(m as f64)))
+            .map_err(|m| fail("D3133", m));
+    }
     let text = if s.len() == 10 {
         format!("{s}T00:00:00Z")
     } else {

@@ -6,9 +6,8 @@
 //! by rebuilding what the pattern selects, found by identity) and partial application
 //! (`$f(?, x)`), positional and context bindings (`#$i`, `@$v`) and the parent operator
 //! `%` (a path with them runs as a stream of (context, bindings, ancestors) tuples) and
-//! `$formatInteger`/`$parseInteger` (`integer.rs`) run. The one unsupported corner,
-//! parsing dates by a picture (`$toMillis` with two arguments), is refused with a clear
-//! error rather than evaluated wrongly.
+//! `$formatInteger`/`$parseInteger` (`integer.rs`) and `$toMillis` with a picture
+//! (`datetime.rs`) run.
 
 mod datetime;
 pub mod eval;
