@@ -525,9 +525,11 @@ impl Sfn {
             json!({"executionArn": exec_arn}),
         );
         let role = self.machines[mi].role_arn.clone();
-        let id = self.event(k, ei, 0, "ExecutionStarted", Some(("executionStartedEventDetails", json!({
-            "input": crate::util::json_text(&input), "inputDetails": {"truncated": false}, "roleArn": role,
-        }))));
+        let detail = run::Detail::Started {
+            input: crate::util::json_text(&input),
+            role,
+        };
+        let id = self.push_event(k, ei, 0, "ExecutionStarted", detail);
         let limit = match (
             self.machines[mi].machine.timeout_s,
             self.machines[mi].express,

@@ -327,6 +327,15 @@ pub(crate) enum Detail {
         text: Rc<str>,
     },
     Json(&'static str, Value),
+    /// ExecutionStarted: the input text and the role (details built when asked for).
+    Started {
+        input: String,
+        role: String,
+    },
+    /// ExecutionSucceeded: the output text.
+    Succeeded {
+        output: String,
+    },
 }
 
 impl HistoryEvent {
@@ -360,6 +369,18 @@ impl HistoryEvent {
             }
             Detail::Json(key, d) => {
                 e.insert((*key).into(), d.clone());
+            }
+            Detail::Started { input, role } => {
+                e.insert(
+                    "executionStartedEventDetails".into(),
+                    json!({"input": input, "inputDetails": {"truncated": false}, "roleArn": role}),
+                );
+            }
+            Detail::Succeeded { output } => {
+                e.insert(
+                    "executionSucceededEventDetails".into(),
+                    json!({"output": output, "outputDetails": {"truncated": false}}),
+                );
             }
         }
         Value::Object(e)
@@ -474,7 +495,7 @@ impl Sfn {
         self.push_event(k, exec, prev, ty, detail)
     }
 
-    fn push_event(
+    pub(super) fn push_event(
         &mut self,
         k: &mut Kernel<Event>,
         exec: usize,
@@ -1247,16 +1268,11 @@ impl Sfn {
         });
         self.execs[parent].children.push(ci);
         self.child_by_arn.insert(arn, ci);
-        let id = self.event(
-            k,
-            ci,
-            0,
-            "ExecutionStarted",
-            Some((
-                "executionStartedEventDetails",
-                json!({"input": input.to_string(), "inputDetails": {"truncated": false}, "roleArn": role}),
-            )),
-        );
+        let detail = Detail::Started {
+            input: crate::util::json_text(input),
+            role,
+        };
+        let id = self.push_event(k, ci, 0, "ExecutionStarted", detail);
         (ci, id)
     }
 
@@ -1620,13 +1636,20 @@ impl Sfn {
         }
         let prev = self.execs[e].history.len() as u64;
         let (ty, details) = match status {
-            "SUCCEEDED" => (
-                "ExecutionSucceeded",
-                (
-                    "executionSucceededEventDetails",
-                    json!({"output": output.as_ref().map(crate::util::json_text), "outputDetails": {"truncated": false}}),
-                ),
-            ),
+            "SUCCEEDED" => {
+                let text = output
+                    .as_ref()
+                    .map(crate::util::json_text)
+                    .unwrap_or_default();
+                self.push_event(
+                    k,
+                    e,
+                    prev,
+                    "ExecutionSucceeded",
+                    Detail::Succeeded { output: text },
+                );
+                ("", ("", Value::Null))
+            }
             "FAILED" => (
                 "ExecutionFailed",
                 (
@@ -1649,7 +1672,9 @@ impl Sfn {
                 ),
             ),
         };
-        self.event(k, e, prev, ty, Some(details));
+        if !ty.is_empty() {
+            self.event(k, e, prev, ty, Some(details));
+        }
         let now = k.now_ms();
         let ex = &mut self.execs[e];
         ex.status = status;
