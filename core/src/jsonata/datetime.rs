@@ -100,26 +100,37 @@ fn number(n: i64, presentation: &str, min: Option<usize>, max: Option<usize>) ->
     s
 }
 
-/// Formats epoch milliseconds with an XPath picture in a time zone `offset_min` minutes
-/// east of UTC.
-pub fn format(ms: i64, picture: &str, offset_min: i64) -> Result<String, String> {
-    let c = civil(ms + offset_min * 60_000);
-    let mut out = String::new();
+/// One piece of a picture string: literal text, or a `[component]` with its
+/// presentation (`01`, `Nn`, …) and its width (`,min-max`).
+enum Part {
+    Lit(char),
+    Comp {
+        component: char,
+        presentation: String,
+        width: String,
+        min: Option<usize>,
+        max: Option<usize>,
+    },
+}
+
+/// A picture string's pieces (`[[` and `]]` are literal brackets).
+fn parts(picture: &str) -> Result<Vec<Part>, String> {
+    let mut out = Vec::new();
     let mut rest = picture;
     while !rest.is_empty() {
         if let Some(r) = rest.strip_prefix("[[") {
-            out.push('[');
+            out.push(Part::Lit('['));
             rest = r;
             continue;
         }
         if let Some(r) = rest.strip_prefix("]]") {
-            out.push(']');
+            out.push(Part::Lit(']'));
             rest = r;
             continue;
         }
         let Some(r) = rest.strip_prefix('[') else {
             let ch = rest.chars().next().unwrap_or(' ');
-            out.push(ch);
+            out.push(Part::Lit(ch));
             rest = &rest[ch.len_utf8()..];
             continue;
         };
@@ -137,7 +148,42 @@ pub fn format(ms: i64, picture: &str, offset_min: i64) -> Result<String, String>
         let Some(component) = chars.next() else {
             return Err("D3134: An empty component in a date/time picture string".into());
         };
-        let p = chars.as_str();
+        out.push(Part::Comp {
+            component,
+            presentation: chars.as_str().to_string(),
+            width: width.to_string(),
+            min,
+            max,
+        });
+    }
+    Ok(out)
+}
+
+/// Formats epoch milliseconds with an XPath picture in a time zone `offset_min` minutes
+/// east of UTC.
+pub fn format(ms: i64, picture: &str, offset_min: i64) -> Result<String, String> {
+    let c = civil(ms + offset_min * 60_000);
+    let mut out = String::new();
+    for part in parts(picture)? {
+        let (component, p, width, min, max) = match &part {
+            Part::Lit(ch) => {
+                out.push(*ch);
+                continue;
+            }
+            Part::Comp {
+                component,
+                presentation,
+                width,
+                min,
+                max,
+            } => (
+                *component,
+                presentation.as_str(),
+                width.as_str(),
+                *min,
+                *max,
+            ),
+        };
         let piece = match component {
             'Y' => number(
                 c.year,
@@ -258,48 +304,7 @@ pub fn offset(tz: &str) -> Option<i64> {
 /// names full or shortened, `am`/`pm`, day names (read, not checked) and time zones
 /// (`Z`, `±HH:MM`, `±HHMM`, `GMT±HH:MM`). Missing parts are January, the 1st, midnight.
 pub fn parse(text: &str, picture: &str) -> Result<Option<i64>, String> {
-    enum Part {
-        Lit(char),
-        Comp(char, String, Option<usize>),
-    }
-    let mut parts = Vec::new();
-    let mut rest = picture;
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("[[") {
-            parts.push(Part::Lit('['));
-            rest = r;
-            continue;
-        }
-        if let Some(r) = rest.strip_prefix("]]") {
-            parts.push(Part::Lit(']'));
-            rest = r;
-            continue;
-        }
-        let Some(r) = rest.strip_prefix('[') else {
-            let ch = rest.chars().next().unwrap_or(' ');
-            parts.push(Part::Lit(ch));
-            rest = &rest[ch.len_utf8()..];
-            continue;
-        };
-        let end = r.find(']').ok_or_else(|| {
-            "D3135: No matching closing bracket ']' in date/time picture string".to_string()
-        })?;
-        let spec: String = r[..end].chars().filter(|c| !c.is_whitespace()).collect();
-        rest = &r[end + 1..];
-        let (body, width) = spec.split_once(',').unwrap_or((&spec, ""));
-        let mut chars = body.chars();
-        let Some(component) = chars.next() else {
-            return Err("D3134: An empty component in a date/time picture string".into());
-        };
-        let p = chars.as_str().to_string();
-        let digits = p.chars().filter(char::is_ascii_digit).count();
-        let fixed = width
-            .split('-')
-            .next()
-            .and_then(|w| w.parse().ok())
-            .or((digits > 1).then_some(digits));
-        parts.push(Part::Comp(component, p, fixed));
-    }
+    let parts = parts(picture)?;
     let s: Vec<char> = text.chars().collect();
     let mut i = 0;
     let (mut year, mut month, mut day, mut yday) = (1970i64, 1i64, 1i64, None::<i64>);
@@ -313,8 +318,19 @@ pub fn parse(text: &str, picture: &str) -> Result<Option<i64>, String> {
                 }
                 i += 1;
             }
-            Part::Comp(comp, p, fixed) => {
-                let followed = matches!(parts.get(pi + 1), Some(Part::Comp(..)));
+            Part::Comp {
+                component: comp,
+                presentation: p,
+                width,
+                ..
+            } => {
+                let digits = p.chars().filter(char::is_ascii_digit).count();
+                let fixed = &width
+                    .split('-')
+                    .next()
+                    .and_then(|w| w.parse::<usize>().ok())
+                    .or((digits > 1).then_some(digits));
+                let followed = matches!(parts.get(pi + 1), Some(Part::Comp { .. }));
                 let named = p.starts_with('N') || p.starts_with('n');
                 let read_number = |i: &mut usize| -> Option<i64> {
                     let start = *i;

@@ -352,12 +352,32 @@ impl Lambda {
 
     /// The deployment fails: the alias goes back to the old version, all of it.
     fn fail_deployment(&mut self, k: &mut Kernel<Event>, fi: usize, why: String) {
+        let detail = json!({"reason": why});
+        self.roll_back(
+            k,
+            fi,
+            "Failed",
+            format!("deployment failed — {why};"),
+            detail,
+        );
+    }
+
+    /// The deployment ends as `status`: all of the alias goes back to the old version,
+    /// and the trace says why (`why` and `detail`).
+    fn roll_back(
+        &mut self,
+        k: &mut Kernel<Event>,
+        fi: usize,
+        status: &'static str,
+        why: String,
+        mut detail: Value,
+    ) {
         let lid = self.functions[fi].logical_id.clone();
         let f = &mut self.functions[fi];
         let Some(d) = f.deployment.as_mut() else {
             return;
         };
-        d.status = "Failed";
+        d.status = status;
         d.waiting = None;
         let (alias, old) = (d.alias.clone(), d.old.clone());
         f.aliases.insert(
@@ -367,12 +387,13 @@ impl Lambda {
                 additional: None,
             },
         );
+        detail["alias"] = json!(alias);
         k.record(
             TraceKind::Failure,
             "codedeploy",
             &lid,
-            format!("CodeDeploy: deployment failed — {why}; {alias} rolled back to version {old}"),
-            json!({"alias": alias, "reason": why}),
+            format!("CodeDeploy: {why} {alias} rolled back to version {old}"),
+            detail,
         );
     }
 
@@ -541,7 +562,6 @@ impl Lambda {
     /// threshold; in ALARM the deployment stops and the alias returns to the old version.
     pub(super) fn alarm_check(&mut self, k: &mut Kernel<Event>, fi: usize, alarm: usize) {
         let errors = self.functions[fi].metrics.errors;
-        let lid = self.functions[fi].logical_id.clone();
         let f = &mut self.functions[fi];
         let Some(d) = f.deployment.as_mut() else {
             return;
@@ -567,22 +587,11 @@ impl Lambda {
             );
             return;
         }
-        d.status = "Stopped";
-        let (alias, old) = (d.alias.clone(), d.old.clone());
-        f.aliases.insert(
-            alias.clone(),
-            Alias {
-                version: old.clone(),
-                additional: None,
-            },
+        let why = format!(
+            "alarm {} is in ALARM ({in_period} errors in {} s) — deployment stopped,",
+            a.name, a.period_s
         );
-        k.record(
-            TraceKind::Failure,
-            "codedeploy",
-            &lid,
-            format!("CodeDeploy: alarm {} is in ALARM ({in_period} errors in {} s) — deployment stopped, {alias} rolled back to version {old}", a.name, a.period_s),
-            json!({"alarm": a.name, "alias": alias}),
-        );
+        self.roll_back(k, fi, "Stopped", why, json!({"alarm": a.name}));
     }
 
     /// The deployment as the report shows it.

@@ -84,6 +84,31 @@ pub(crate) struct Execution {
     children: Vec<usize>,
 }
 
+impl Execution {
+    /// A new running execution of machine `mi`: its ARN, input and start from `ctx`.
+    fn running(name: String, machine: usize, ctx: std::rc::Rc<ContextBase>) -> Execution {
+        Execution {
+            arn: ctx.arn.clone(),
+            name,
+            machine,
+            input: ctx.input.clone(),
+            status: "RUNNING",
+            output: None,
+            error: None,
+            cause: None,
+            start_ms: ctx.start_ms,
+            stop_ms: None,
+            history: Vec::new(),
+            waiters: Vec::new(),
+            runs: Vec::new(),
+            ctx,
+            parent: None,
+            express_child: false,
+            children: Vec::new(),
+        }
+    }
+}
+
 pub(crate) struct Sfn {
     pub machines: Vec<StateMachine>,
     pub execs: Vec<Execution>,
@@ -496,25 +521,9 @@ impl Sfn {
             machine_name: self.machines[mi].name.clone(),
             input: shared_input.clone(),
         });
-        self.execs.push(Execution {
-            arn: exec_arn.clone(),
-            name,
-            machine: mi,
-            input: shared_input.clone(),
-            status: "RUNNING",
-            output: None,
-            error: None,
-            cause: None,
-            start_ms: now,
-            stop_ms: None,
-            history: Vec::new(),
-            waiters: sync.into_iter().collect(),
-            runs: Vec::new(),
-            ctx,
-            parent: None,
-            express_child: false,
-            children: Vec::new(),
-        });
+        let mut ex = Execution::running(name, mi, ctx);
+        ex.waiters = sync.into_iter().collect();
+        self.execs.push(ex);
         self.machines[mi].metrics.started += 1;
         let lid = self.machines[mi].logical_id.clone();
         k.record(

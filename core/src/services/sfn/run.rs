@@ -1247,25 +1247,10 @@ impl Sfn {
         });
         let role = p.ctx.role.clone();
         let ci = self.execs.len();
-        self.execs.push(super::Execution {
-            arn: arn.clone(),
-            name,
-            machine: p.machine,
-            input: shared,
-            status: "RUNNING",
-            output: None,
-            error: None,
-            cause: None,
-            start_ms: now,
-            stop_ms: None,
-            history: Vec::new(),
-            waiters: Vec::new(),
-            runs: Vec::new(),
-            ctx,
-            parent: Some(parent),
-            express_child: express,
-            children: Vec::new(),
-        });
+        let mut ex = super::Execution::running(name, p.machine, ctx);
+        ex.parent = Some(parent);
+        ex.express_child = express;
+        self.execs.push(ex);
         self.execs[parent].children.push(ci);
         self.child_by_arn.insert(arn, ci);
         let detail = Detail::Started {
