@@ -11,8 +11,9 @@
 //!
 //! Insertions never add a line, so line numbers in stack traces stay the user's. The
 //! function bodies come from boa's own parser (its spans); the loop heads from a small
-//! tokenizer. The result is parsed again before use, and if it does not parse the code
-//! runs as written (boa's per-frame limit and the watchdogs still apply).
+//! tokenizer. The result is parsed again before use — for handler code by the engine
+//! itself — and if it does not parse the code runs as written (boa's per-frame limit and
+//! the watchdogs still apply).
 
 use boa_engine::ast::scope::Scope;
 use boa_engine::ast::visitor::Visitor;
@@ -25,12 +26,21 @@ use std::ops::ControlFlow;
 /// The tick a loop head or function body calls.
 pub const TICK: &str = "__pg_t";
 
-/// `code` with ticks written in, or `code` itself if that cannot be done safely.
-/// `module` says how the engine will parse it (ES module or script).
+/// `code` with ticks written in, or `code` itself if that cannot be done safely (the
+/// result is parsed once more to be sure). `module` says how the engine will parse it
+/// (ES module or script).
 pub fn instrument(code: &str, module: bool) -> String {
-    let Some(bodies) = function_bodies(code, module) else {
-        return code.to_string(); // a syntax error: the engine reports it as written
-    };
+    match ticked(code, module) {
+        Some(out) if function_bodies(&out, module).is_some() => out,
+        _ => code.to_string(),
+    }
+}
+
+/// `code` with ticks written in, not yet known to parse: for a caller whose own parse of
+/// the result checks it (and falls back to `code`). `None` when there is nothing to add
+/// or `code` does not parse (the engine then reports the error as written).
+pub fn ticked(code: &str, module: bool) -> Option<String> {
+    let bodies = function_bodies(code, module)?;
     let tokens = tokenize(code);
     let mut edits: BTreeMap<usize, String> = BTreeMap::new();
     let mut add = |at: usize, text: &str| edits.entry(at).or_default().push_str(text);
@@ -41,7 +51,7 @@ pub fn instrument(code: &str, module: bool) -> String {
         };
         if code[s..].starts_with('{') {
             // Not before a directive ("use strict" must stay first).
-            let after = tokens.iter().find(|t| t.start > s);
+            let after = tokens.get(tokens.partition_point(|t| t.start <= s));
             if after.is_some_and(|t| t.kind == Kind::Str) {
                 continue;
             }
@@ -53,38 +63,34 @@ pub fn instrument(code: &str, module: bool) -> String {
     }
     loop_heads(&tokens, code, &mut add);
     if edits.is_empty() {
-        return code.to_string();
+        return None;
     }
     let mut out = String::with_capacity(code.len() + edits.len() * 10);
     let mut last = 0;
     for (at, text) in &edits {
         if *at > code.len() || !code.is_char_boundary(*at) {
-            return code.to_string();
+            return None;
         }
         out.push_str(&code[last..*at]);
         out.push_str(text);
         last = *at;
     }
     out.push_str(&code[last..]);
-    if function_bodies(&out, module).is_some() {
-        out
-    } else {
-        code.to_string()
-    }
+    Some(out)
 }
 
 /// How Node (and runtime.js, for layer files) wraps a CommonJS file, on its first line.
 const CJS_HEAD: &str = "(function (exports, require, module, __filename, __dirname) {";
 const CJS_TAIL: &str = "\n})";
 
-/// A CommonJS file in Node's wrapper, instrumented.
-pub fn cjs_wrapped(code: &str) -> String {
-    instrument(&format!("{CJS_HEAD}{code}{CJS_TAIL}"), false)
+/// A CommonJS file in Node's wrapper.
+pub fn cjs_wrap(code: &str) -> String {
+    format!("{CJS_HEAD}{code}{CJS_TAIL}")
 }
 
 /// A CommonJS file instrumented as its wrapper will run it, without the wrapper.
 pub fn cjs_body(code: &str) -> String {
-    let out = cjs_wrapped(code);
+    let out = instrument(&cjs_wrap(code), false);
     out.strip_prefix(CJS_HEAD)
         .and_then(|o| o.strip_suffix(CJS_TAIL))
         .map_or_else(|| code.to_string(), str::to_string)
@@ -127,24 +133,25 @@ const STATEMENT_START: &[&str] = &[
 /// The exact text of an arrow's expression body, or None if it cannot be told for sure.
 /// boa's span of a body may start late (a call's span begins at its arguments), so the
 /// body begins at the token after the arrow's `=>`; it ends at the span's end, trusted
-/// only if the text between is balanced and what follows ends an expression.
+/// only if the text between is balanced and what follows ends an expression. Tokens are
+/// in source order, so each look-up is a binary search (a bundled layer has thousands of
+/// functions).
 fn concise_body(tokens: &[Token], code: &str, s: usize, e: usize) -> Option<(usize, usize)> {
     if e > code.len() || e <= s {
         return None;
     }
-    let arrow = tokens
+    let before = tokens.partition_point(|t| t.end <= s);
+    let arrow = tokens[..before]
         .iter()
-        .rposition(|t| t.end <= s && &code[t.start..t.end] == "=>")?;
+        .rposition(|t| &code[t.start..t.end] == "=>")?;
     let first = tokens.get(arrow + 1)?;
-    let inside: Vec<&Token> = tokens
-        .iter()
-        .filter(|t| t.start >= first.start && t.end <= e)
-        .collect();
+    let end = tokens.partition_point(|t| t.end <= e);
+    let inside = tokens.get(arrow + 1..end)?;
     if inside.last().is_none_or(|t| t.end != e) {
         return None;
     }
     let mut d = 0i32;
-    for t in &inside {
+    for t in inside {
         match &code[t.start..t.end] {
             "(" | "[" | "{" => d += 1,
             ")" | "]" | "}" => d -= 1,
@@ -157,7 +164,7 @@ fn concise_body(tokens: &[Token], code: &str, s: usize, e: usize) -> Option<(usi
     if d != 0 {
         return None;
     }
-    match tokens.iter().find(|t| t.start >= e) {
+    match tokens.get(tokens.partition_point(|t| t.start < e)) {
         None => {}
         Some(t) => {
             let next = &code[t.start..t.end];
@@ -176,13 +183,23 @@ fn concise_body(tokens: &[Token], code: &str, s: usize, e: usize) -> Option<(usi
 struct LineIndex<'a> {
     code: &'a str,
     starts: Vec<usize>,
+    /// Lines of ASCII only, where a column is a byte offset (a minified bundle is one
+    /// long line: counting characters there for every function would be quadratic).
+    ascii: Vec<bool>,
 }
 
 impl<'a> LineIndex<'a> {
     fn new(code: &'a str) -> Self {
         let mut starts = vec![0];
+        let mut ascii = vec![true];
         let mut it = code.char_indices().peekable();
         while let Some((i, c)) = it.next() {
+            if !c.is_ascii() {
+                if let Some(a) = ascii.last_mut() {
+                    *a = false;
+                }
+            }
+            let before = starts.len();
             match c {
                 '\r' => {
                     if let Some((_, '\n')) = it.peek() {
@@ -196,13 +213,25 @@ impl<'a> LineIndex<'a> {
                 '\u{2028}' | '\u{2029}' => starts.push(i + c.len_utf8()),
                 _ => {}
             }
+            if starts.len() > before {
+                ascii.push(true);
+            }
         }
-        LineIndex { code, starts }
+        LineIndex {
+            code,
+            starts,
+            ascii,
+        }
     }
 
     fn offset(&self, p: Position) -> Option<usize> {
-        let line = *self.starts.get(p.line_number().checked_sub(1)? as usize)?;
+        let n = p.line_number().checked_sub(1)? as usize;
+        let line = *self.starts.get(n)?;
         let col = p.column_number().checked_sub(1)? as usize;
+        if self.ascii[n] {
+            let len = self.starts.get(n + 1).map_or(self.code.len(), |next| *next) - line;
+            return (col <= len).then_some(line + col);
+        }
         let rest = &self.code[line..];
         match rest.char_indices().nth(col) {
             Some((i, _)) => Some(line + i),

@@ -589,11 +589,18 @@ impl JsEnv {
             error_type: "Runtime.UserCodeSyntaxError".into(),
             message: format!("SyntaxError: {e}"),
         };
+        // The handler runs instrumented (instrument.rs); the engine's own parse checks the
+        // instrumented text, and the code as written is parsed if that fails.
         let exports: JsObject = if esm {
-            let code = super::instrument::instrument(code, true);
-            let source = Source::from_bytes(code.as_bytes())
-                .with_path(std::path::Path::new("/var/task/index.mjs"));
-            let module = Module::parse(source, None, &mut self.ctx).map_err(syntax)?;
+            let mut parse = |text: &str| {
+                let source = Source::from_bytes(text.as_bytes())
+                    .with_path(std::path::Path::new("/var/task/index.mjs"));
+                Module::parse(source, None, &mut self.ctx)
+            };
+            let module = match super::instrument::ticked(code, true).map(|t| parse(&t)) {
+                Some(Ok(m)) => m,
+                _ => parse(code).map_err(syntax)?,
+            };
             let promise = module.load_link_evaluate(&mut self.ctx);
             let _ = self.ctx.run_jobs();
             match promise.state() {
@@ -611,10 +618,17 @@ impl JsEnv {
             module.namespace(&mut self.ctx)
         } else {
             // Like Node's CommonJS wrapper, on the code's first line so line numbers match.
-            let wrapped = super::instrument::cjs_wrapped(code);
-            let source = Source::from_bytes(wrapped.as_bytes())
-                .with_path(std::path::Path::new("/var/task/index.js"));
-            let f = self.ctx.eval(source).map_err(syntax)?;
+            // Evaluating the wrapper only makes the function, so a failed try is harmless.
+            let wrapped = super::instrument::cjs_wrap(code);
+            let mut make = |text: &str| {
+                let source = Source::from_bytes(text.as_bytes())
+                    .with_path(std::path::Path::new("/var/task/index.js"));
+                self.ctx.eval(source)
+            };
+            let f = match super::instrument::ticked(&wrapped, false).map(|t| make(&t)) {
+                Some(Ok(f)) => f,
+                _ => make(&wrapped).map_err(syntax)?,
+            };
             let setup = "(() => { const module = { exports: {} }; return module; })()";
             let module = self
                 .ctx
