@@ -515,24 +515,14 @@ impl Lambda {
                     additional: None,
                 },
             );
-            if d.hooks[1].is_some() {
-                // All traffic shifted: the AfterAllowTraffic hook decides.
-                let summary = format!(
-                    "CodeDeploy: {alias} sends 100% to version {}; AfterAllowTraffic next",
-                    d.new
-                );
-                k.record(
-                    TraceKind::Delivery,
-                    "codedeploy",
-                    &lid,
-                    summary,
-                    json!({"alias": alias, "weight": weight}),
-                );
-                self.run_hook(k, fi, 1);
-            } else {
-                self.succeed_deployment(k, fi);
+            if d.hooks[1].is_none() {
+                return self.succeed_deployment(k, fi);
             }
-            return;
+            // All traffic shifted: the AfterAllowTraffic hook decides.
+            format!(
+                "CodeDeploy: {alias} sends 100% to version {}; AfterAllowTraffic next",
+                d.new
+            )
         } else {
             f.aliases.insert(
                 alias.clone(),
@@ -556,6 +546,9 @@ impl Lambda {
             summary,
             json!({"alias": alias, "weight": weight}),
         );
+        if weight >= 1.0 {
+            self.run_hook(k, fi, 1);
+        }
     }
 
     /// A deployment alarm's evaluation: the errors of the last period against its
