@@ -240,6 +240,11 @@ impl Condition {
             .collect()
     }
 
+    /// No condition: the statement holds whatever the request context.
+    pub fn is_empty(&self) -> bool {
+        self.clauses.is_empty()
+    }
+
     pub fn holds(&self, ctx: &RequestContext) -> bool {
         self.clauses.iter().all(|c| c.holds(ctx))
     }

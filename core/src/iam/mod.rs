@@ -569,28 +569,45 @@ impl Iam {
         let Some(statements) = &role.statements else {
             return Ok(());
         };
-        let mut ctx = self.context(caller, role, session, now_ms);
-        self.request_keys(&mut ctx, service, action, params);
+        // In one account, a resource policy naming the role allows on its own: each
+        // resource's grants (a function's by its unqualified ARN).
+        let grants: Vec<&[Grant]> = requested
+            .iter()
+            .map(|(_, resource)| {
+                let key = if service == "lambda" {
+                    self.function_arn(resource)
+                } else {
+                    resource.clone()
+                };
+                self.grants.get(&key).map_or(&[][..], Vec::as_slice)
+            })
+            .collect();
+        // The request context only matters to statements with a condition: most calls
+        // need none, so it is built only then.
+        let conditional = statements.iter().any(|s| !s.condition.is_empty())
+            || grants
+                .iter()
+                .flat_map(|g| g.iter())
+                .any(|g| !g.condition.is_empty());
+        let mut ctx = RequestContext::default();
+        if conditional {
+            ctx = self.context(caller, role, session, now_ms);
+            self.request_keys(&mut ctx, service, action, params);
+        }
         let role_arn = format!("arn:aws:iam::{}:role/{}", self.account, role.name);
-        for (iam_action, resource) in requested {
-            ctx.set("aws:ResourceAccount", account_of(&resource, &self.account));
+        for ((iam_action, resource), grants) in requested.into_iter().zip(grants) {
+            if conditional {
+                ctx.set("aws:ResourceAccount", account_of(&resource, &self.account));
+            }
             let identity = decide(
                 statements
                     .iter()
                     .filter(|s| s.applies(&iam_action, &resource, &ctx))
                     .map(|s| s.allow),
             );
-            // In one account, a resource policy naming the role allows on its own.
-            let key = if service == "lambda" {
-                self.function_arn(&resource)
-            } else {
-                resource.clone()
-            };
             let by_resource = decide(
-                self.grants
-                    .get(&key)
-                    .into_iter()
-                    .flatten()
+                grants
+                    .iter()
                     .filter(|g| g.applies(&role_arn, &iam_action, &ctx))
                     .map(|g| g.allow),
             );
