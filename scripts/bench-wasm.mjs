@@ -37,7 +37,7 @@ console.log(`wasm    one SQS call     ${(result.sqs_call_ms * 1000 / result.invo
 console.log(`wasm    sqs round trip  ${result.roundtrip_messages} messages sent, received and deleted (batches of 10) in ${(result.roundtrip_ms / 1000).toFixed(3)} s = ${(result.roundtrip_messages * 1000 / result.roundtrip_ms).toFixed(0)} messages/s`);
 console.log(`wasm    burst 1000/100  1000 async invocations, reserved concurrency 100, one SQS call each: ${(result.burst_ms / 1000).toFixed(3)} s (${result.burst_throttles} throttles)`);
 for (const [label, r] of [['sfn chain ', result.sfn_chain], ['sfn map1000', result.sfn_map]]) {
-  console.log(`wasm    ${label}      ${r.executions} executions in ${(r.ms / 1000).toFixed(3)} s = ${(r.executions * 1000 / r.ms).toFixed(0)} executions/s`);
+  console.log(`wasm    ${label}      ${r.executions} executions in ${(r.ms / 1000).toFixed(3)} s = ${(r.executions * 1000 / r.ms).toFixed(0)} executions/s (median of 5 rounds)`);
 }
 await browser.close();
 
