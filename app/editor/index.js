@@ -2,7 +2,7 @@
 // into one script that defines `window.PlaygroundEditor`. The page (Rust) creates editors
 // through it; syntax errors are marked as the user types, from the parser's error nodes,
 // and counted on the editor's parent (`data-syntax-errors`) for the page and the tests.
-import { EditorState } from '@codemirror/state';
+import { EditorState, Prec } from '@codemirror/state';
 import { EditorView, keymap, lineNumbers, highlightActiveLine, drawSelection, highlightActiveLineGutter } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { javascript } from '@codemirror/lang-javascript';
@@ -50,6 +50,9 @@ window.PlaygroundEditor = {
           lineNumbers(), highlightActiveLineGutter(), history(), drawSelection(), indentOnInput(),
           bracketMatching(), closeBrackets(), highlightActiveLine(),
           syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          // Ctrl/Cmd+Enter belongs to the page (Apply), not a blank line: the key event
+          // still bubbles to the editor's parent, where the page handles it.
+          Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => true }])),
           keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, indentWithTab]),
           language === 'yaml' ? yaml() : javascript(),
           linter(syntaxErrors(parent), { delay: 250 }), lintGutter(),
@@ -63,6 +66,10 @@ window.PlaygroundEditor = {
       getDoc: () => view.state.doc.toString(),
       setDoc: (text) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } }),
       focus: () => view.focus(),
+      focusAt: (pos) => {
+        view.dispatch({ selection: { anchor: Math.min(pos, view.state.doc.length) }, scrollIntoView: true });
+        view.focus();
+      },
       destroy: () => view.destroy(),
     };
   },

@@ -27,6 +27,10 @@ extern "C" {
     #[wasm_bindgen(method, js_name = setDoc)]
     pub fn set_doc(this: &EditorHandle, text: &str);
 
+    /// Focuses the editor with the caret at `pos` (UTF-16 offset, as a textarea counts).
+    #[wasm_bindgen(method, js_name = focusAt)]
+    pub fn focus_at(this: &EditorHandle, pos: u32);
+
     #[wasm_bindgen(method)]
     pub fn destroy(this: &EditorHandle);
 }
@@ -59,27 +63,82 @@ pub fn create(
     handle
 }
 
-/// Mounts an editor in `host` once the element exists (when the bundle is loaded);
-/// `text` follows the editor's content. The editor is destroyed with the component.
+/// Mounts an editor in `host` once the element exists (when the bundle is loaded),
+/// showing `text` and writing each edit back to it; later changes to `text` made
+/// elsewhere (the canvas, undo, an import) are put into the editor. The editor is
+/// destroyed with the component.
 pub fn mount(
     host: leptos::prelude::NodeRef<leptos::html::Div>,
     language: &'static str,
-    doc: String,
     read_only: bool,
     text: leptos::prelude::RwSignal<String>,
 ) {
+    mount_when(
+        host,
+        language,
+        read_only,
+        text,
+        || true,
+        None::<fn() -> u32>,
+    );
+}
+
+/// As [`mount`], but the bundle is fetched and the editor made only once `enabled`
+/// turns true (the template view upgrades its textarea on the first click, so the
+/// first visit does not download the editor). With `caret`, the new editor takes the
+/// focus with the caret at that offset. The returned signal turns true when it exists.
+pub fn mount_when(
+    host: leptos::prelude::NodeRef<leptos::html::Div>,
+    language: &'static str,
+    read_only: bool,
+    text: leptos::prelude::RwSignal<String>,
+    enabled: impl Fn() -> bool + Send + Sync + 'static,
+    caret: Option<impl Fn() -> u32 + Send + Sync + 'static>,
+) -> leptos::prelude::ReadSignal<bool> {
     use leptos::prelude::*;
     let handle = StoredValue::new_local(None::<EditorHandle>);
     let ready = RwSignal::new(available());
-    if !ready.get_untracked() {
-        load_bundle(move || ready.set(true));
-    }
+    let requested = StoredValue::new(false);
+    let (mounted, set_mounted) = signal(false);
     Effect::new(move |_| {
-        let Some(el) = host.get() else { return };
-        if ready.get() && available() && handle.with_value(Option::is_none) {
-            let h = create(&el, language, &doc, read_only, move |t| text.set(t));
-            handle.set_value(Some(h));
+        if !enabled() {
+            return;
         }
+        if !ready.get() {
+            if !requested.get_value() {
+                requested.set_value(true);
+                load_bundle(move || {
+                    ready.try_set(true);
+                });
+            }
+            return;
+        }
+        let Some(el) = host.get() else { return };
+        if available() && handle.with_value(Option::is_none) {
+            let doc = text.get_untracked();
+            let h = create(&el, language, &doc, read_only, move |t| {
+                if text.with_untracked(|old| *old != t) {
+                    text.set(t);
+                }
+            });
+            if let Some(at) = &caret {
+                h.focus_at(at());
+            }
+            handle.set_value(Some(h));
+            set_mounted.set(true);
+        }
+    });
+    // Edits made outside the editor reach it (its own edits are already there).
+    Effect::new(move |_| {
+        text.with(|t| {
+            handle.with_value(|h| {
+                if let Some(h) = h {
+                    if h.get_doc() != *t {
+                        h.set_doc(t);
+                    }
+                }
+            })
+        })
     });
     on_cleanup(move || {
         handle.try_update_value(|h| {
@@ -88,6 +147,7 @@ pub fn mount(
             }
         });
     });
+    mounted
 }
 
 /// Adds the bundle's `<script>` once; `done` runs when it has loaded.

@@ -347,3 +347,38 @@ test('wiring with the keyboard alone: W on a box, Tab to another, Enter', async 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the template text becomes a CodeMirror editor on the first click, in sync with the canvas', async () => {
+  const { context, page, errors } = await freshPage(browser);
+  await page.goto(shareLink(START));
+  await page.waitForSelector('g[data-resource="Worker"]');
+  // The first visit does not fetch the editor bundle: the text is a plain textarea.
+  assert.equal(await page.locator('#pg-editor-js').count(), 0, 'no editor bundle before a click');
+  assert.ok(await page.locator('#template').isVisible());
+  // A click on the first line swaps in CodeMirror, caret where the click put it.
+  await page.click('#template', { position: { x: 60, y: 14 } });
+  await page.waitForSelector('#template-host .cm-editor');
+  await page.waitForSelector('#template', { state: 'hidden' });
+  assert.ok(await page.locator('#template-host .cm-content').evaluate((el) => el.contains(document.activeElement) || el === document.activeElement), 'the editor has the focus');
+  // Typing there edits the scenario's text; Ctrl+Enter applies it (no blank line added).
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('# typed in CodeMirror');
+  await page.waitForFunction(() => document.querySelector('#template').value.includes('(this comment stays)\n# typed in CodeMirror\nTransform:'));
+  assert.equal(await page.locator('#apply').isDisabled(), false, 'the edit is not applied yet');
+  await page.keyboard.press('Control+Enter');
+  await page.waitForFunction(() => document.querySelector('#apply').disabled);
+  assert.ok((await template(page)).includes('# typed in CodeMirror\nTransform:'), 'Ctrl+Enter applied without inserting a line');
+  // A canvas edit shows in the editor at once.
+  await page.click('.palette .kind[data-kind="sns-topic"]');
+  await page.waitForSelector('g[data-resource="Topic"]');
+  await page.waitForFunction(() => document.querySelector('#template-host .cm-content').textContent.includes('Type: AWS::SNS::Topic'));
+  // A YAML syntax error is marked in the editor.
+  await page.locator('#template-host .cm-content').click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('\nBroken: ] stray');
+  await page.waitForFunction(() => Number(document.querySelector('#template-host').dataset.syntaxErrors) > 0);
+  await page.screenshot({ path: `${SHOTS}template-codemirror.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

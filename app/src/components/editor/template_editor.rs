@@ -2,7 +2,13 @@
 //! it; an error names the template path or line and keeps the text untouched. Import
 //! reads a template file (one undo step); export downloads the text as it is, or the
 //! template as CloudFormation JSON.
+//!
+//! The text starts as a plain textarea (the first visit does not download the editor
+//! bundle); the first click into it swaps in CodeMirror with YAML highlighting and
+//! syntax errors marked, keeping the caret where the click put it. Both edit the same
+//! text, so canvas edits, undo and imports show in whichever is on screen.
 
+use crate::code_editor;
 use crate::files;
 use crate::state::Playground;
 use leptos::prelude::*;
@@ -44,6 +50,28 @@ pub fn TemplateEditor() -> impl IntoView {
             input.set_value("");
         });
     };
+    let rich = RwSignal::new(false);
+    let host = NodeRef::<leptos::html::Div>::new();
+    let area = NodeRef::<leptos::html::Textarea>::new();
+    let caret = move || {
+        area.get_untracked()
+            .and_then(|a| a.selection_start().ok().flatten())
+            .unwrap_or(0)
+    };
+    let mounted = code_editor::mount_when(
+        host,
+        "yaml",
+        false,
+        pg.template,
+        move || rich.get(),
+        Some(caret),
+    );
+    let apply_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+            ev.prevent_default();
+            pg.apply_edited();
+        }
+    };
     view! {
         <section class="editor" aria-label="Template">
             <header>
@@ -60,16 +88,19 @@ pub fn TemplateEditor() -> impl IntoView {
                     <button id="export-json" title="Download the template as CloudFormation JSON" on:click=move |_| export(true)>"JSON"</button>
                 </span>
             </header>
-            <textarea id="template" spellcheck="false" aria-label="Template YAML"
+            <textarea id="template" spellcheck="false" aria-label="Template YAML" node_ref=area
                 readonly=move || pg.read_only()
+                hidden=move || mounted.get()
                 prop:value=move || pg.template.get()
                 on:input=move |ev| pg.template.set(event_target_value(&ev))
-                on:keydown=move |ev| {
-                    if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
-                        ev.prevent_default();
-                        pg.apply_edited();
+                on:pointerdown=move |_| {
+                    if !pg.read_only() {
+                        rich.set(true);
                     }
-                }></textarea>
+                }
+                on:keydown=apply_key></textarea>
+            <div id="template-host" class="template-host" node_ref=host
+                data-syntax-errors="0" on:keydown=apply_key></div>
         </section>
     }
 }

@@ -244,7 +244,7 @@ fn HandlerCode(id: String, code: String) -> impl IntoView {
     let saved = StoredValue::new(code.clone());
     let rich = code_editor::available();
     let read_only = pg.read_only();
-    code_editor::mount(host, "javascript", saved.get_value(), read_only, text);
+    code_editor::mount(host, "javascript", read_only, text);
     let dirty = move || text.with(|t| *t != saved.get_value());
     let id2 = id.clone();
     let save = move || pg.set_code(&id2, &text.get_untracked());
@@ -366,7 +366,7 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
         })
     });
     let errors = Signal::derive(move || checked.with(|c| c.1.clone()));
-    code_editor::mount(host, "yaml", saved.get_value(), read_only, text);
+    code_editor::mount(host, "yaml", read_only, text);
     let dirty = move || text.with(|t| *t != saved.get_value());
     let chosen = RwSignal::new(None::<String>);
     let on_select = Callback::new(move |name: String| chosen.set(Some(name)));
