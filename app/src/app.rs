@@ -8,7 +8,7 @@ use crate::components::{
     Banner, BottomPanels, Canvas, CommandPalette, Controls, ExamplePicker, Inspector,
     LastChangeView, Palette, ShareBar, TemplateEditor, ThemeToggle,
 };
-use crate::state::{Playground, Tab, BUILTIN_EXAMPLE, EXAMPLES};
+use crate::state::{example_of, Playground, Tab, BUILTIN_EXAMPLE};
 use crate::{embed, engine, storage, url};
 use leptos::prelude::*;
 use std::time::Duration;
@@ -28,7 +28,7 @@ pub fn typing(ev: &web_sys::KeyboardEvent) -> bool {
 /// Opens what the link, the saved work and the built-in example say (not embedded).
 fn open_standalone(pg: Playground) {
     // Saved work of the user's own (not an untouched example) is never replaced silently.
-    let saved = storage::load().filter(|t| !EXAMPLES.iter().any(|(_, _, e)| e == t));
+    let saved = storage::load().filter(|t| example_of(t).is_none());
     match (
         url::share_fragment().map(|f| playground_core::share::decode(&f)),
         saved,

@@ -1,5 +1,6 @@
 //! Template files in and out: download the editor's text (export, and the alternative
-//! to a link too long for chat), and read a chosen file (import).
+//! to a link too long for chat), read a chosen file (import), and fetch a file beside
+//! the page (the gallery's examples).
 
 use wasm_bindgen::JsCast;
 
@@ -43,4 +44,24 @@ pub async fn read_chosen(input: &web_sys::HtmlInputElement) -> Option<(String, S
         .await
         .ok()?;
     Some((file.name(), text.as_string()?))
+}
+
+/// The text of a file beside the page (`./examples/…`), or why it could not be had.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response: web_sys::Response =
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
+            .await
+            .map_err(|_| "the browser is offline and has no copy".to_string())?
+            .dyn_into()
+            .map_err(|_| "not a response".to_string())?;
+    if !response.ok() {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    let text = response.text().map_err(|_| "no body".to_string())?;
+    wasm_bindgen_futures::JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| "the body is not text".to_string())
 }

@@ -8,6 +8,8 @@ mod editing;
 mod embed;
 mod engine;
 mod files;
+/// A template text's fingerprint (shared with build.rs): is this an untouched example?
+mod fingerprint;
 mod state;
 mod storage;
 mod url;

@@ -12,99 +12,83 @@ use playground_core::graph::{self, Graph};
 use serde_json::{json, Value};
 
 pub const BUILTIN_EXAMPLE: &str = include_str!("../../public/examples/sqs-dlq.yaml");
-/// The example gallery: (id, title, template). The first one opens by default.
-pub const EXAMPLES: &[(&str, &str, &str)] = &[
-    (
-        "sqs-dlq",
-        "SQS → Lambda with a dead-letter queue",
-        BUILTIN_EXAMPLE,
-    ),
+/// The example gallery: (id, title); the text is `examples/{id}.yaml` beside the page,
+/// fetched when an example is opened (only the built-in one is in the wasm). The first
+/// one opens by default.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    ("sqs-dlq", "SQS → Lambda with a dead-letter queue"),
     (
         "sync-vs-async",
         "Sync vs async invoke: errors, 202 and retries",
-        include_str!("../../public/examples/sync-vs-async.yaml"),
     ),
     (
         "execution-role",
         "Execution role: AccessDenied and SAM policy templates",
-        include_str!("../../public/examples/execution-role.yaml"),
     ),
-    (
-        "short-vs-long-polling",
-        "SQS short polling vs long polling",
-        include_str!("../../public/examples/short-vs-long-polling.yaml"),
-    ),
+    ("short-vs-long-polling", "SQS short polling vs long polling"),
     (
         "sqs-scaling",
         "SQS → Lambda scaling: pollers add concurrency",
-        include_str!("../../public/examples/sqs-scaling.yaml"),
     ),
     (
         "sqs-fifo-groups",
         "SQS FIFO: message groups in order, deduplication",
-        include_str!("../../public/examples/sqs-fifo-groups.yaml"),
     ),
     (
         "async-destinations",
         "Async invoke: retries, DLQ and destinations",
-        include_str!("../../public/examples/async-destinations.yaml"),
     ),
     (
         "reserved-concurrency",
         "Throttling and reserved concurrency",
-        include_str!("../../public/examples/reserved-concurrency.yaml"),
     ),
-    (
-        "alias-canary",
-        "Versions and a weighted alias (canary)",
-        include_str!("../../public/examples/alias-canary.yaml"),
-    ),
+    ("alias-canary", "Versions and a weighted alias (canary)"),
     (
         "canary-deployment",
         "Canary deployment with CodeDeploy and a rollback alarm",
-        include_str!("../../public/examples/canary-deployment.yaml"),
     ),
     (
         "provisioned-concurrency",
         "Provisioned concurrency vs cold starts",
-        include_str!("../../public/examples/provisioned-concurrency.yaml"),
     ),
-    (
-        "sns-fanout",
-        "SNS fan-out with filter policies",
-        include_str!("../../public/examples/sns-fanout.yaml"),
-    ),
+    ("sns-fanout", "SNS fan-out with filter policies"),
     (
         "s3-events",
         "S3 event notifications: filters, SDK, bucket to queue",
-        include_str!("../../public/examples/s3-events.yaml"),
     ),
     (
         "step-functions-order",
         "Step Functions: Choice, task token, Parallel, Retry/Catch",
-        include_str!("../../public/examples/step-functions-order.yaml"),
     ),
     (
         "step-functions-map",
         "Step Functions: Map with MaxConcurrency and Catch",
-        include_str!("../../public/examples/step-functions-map.yaml"),
     ),
     (
         "kinesis-shards",
         "Kinesis → Lambda: shards, resharding and concurrency",
-        include_str!("../../public/examples/kinesis-shards.yaml"),
     ),
     (
         "step-functions-jsonata",
         "Step Functions: JSONata, variables and Choice conditions",
-        include_str!("../../public/examples/step-functions-jsonata.yaml"),
     ),
     (
         "eventbridge-orders",
         "EventBridge: bus, patterns, input transformer, schedule, DLQ",
-        include_str!("../../public/examples/eventbridge-orders.yaml"),
     ),
 ];
+
+include!(concat!(env!("OUT_DIR"), "/examples.rs"));
+
+/// The gallery example whose text this is, untouched.
+pub fn example_of(text: &str) -> Option<&'static str> {
+    let f = crate::fingerprint::fingerprint(text);
+    EXAMPLE_FINGERPRINTS
+        .iter()
+        .find(|(_, h)| *h == f)
+        .map(|(id, _)| *id)
+}
+
 /// How long one message takes to travel along a wire on screen (real ms).
 pub const TRAVEL_MS: f64 = 700.0;
 const MAX_LOG_LINES: usize = 2_000;
@@ -370,6 +354,37 @@ impl Playground {
     pub fn open(&self, text: String) {
         self.template.set(text);
         self.apply_template();
+    }
+
+    /// Whether the editor holds work of the user's own: neither an untouched gallery
+    /// example nor one of the scenarios saved in this browser.
+    pub fn holds_own_work(&self) -> bool {
+        self.template.with_untracked(|t| {
+            example_of(t).is_none() && !crate::storage::scenarios().iter().any(|(_, s)| s == t)
+        })
+    }
+
+    /// Opens gallery example `id`: its text is fetched from `examples/` beside the page
+    /// (the service worker keeps a copy for offline use). Work of the user's own is
+    /// replaced only after they agree.
+    pub fn open_example(&self, id: &str) {
+        let pg = *self;
+        let url = format!("./examples/{id}.yaml");
+        let id = id.to_string();
+        leptos::task::spawn_local(async move {
+            match crate::files::fetch_text(&url).await {
+                Ok(text) => {
+                    if !pg.holds_own_work()
+                        || crate::storage::confirm("Replace your scenario in the editor?")
+                    {
+                        pg.open(text);
+                    }
+                }
+                Err(e) => pg
+                    .error
+                    .set(Some(format!("The example {id} could not be loaded: {e}"))),
+            }
+        });
     }
 
     pub fn reset(&self) {

@@ -165,6 +165,12 @@ test('the site works offline after the first visit', async () => {
   await page.waitForSelector('g[data-resource="Worker"]');
   await page.click('#play');
   await page.waitForFunction(() => !document.querySelector('#clock').textContent.includes('0.000 s'), null, { timeout: 20000 });
+  // Examples are fetched when opened, and the code editor when first clicked: both
+  // come from the service worker's cache, though never fetched online.
+  await page.selectOption('#example', 'kinesis-shards');
+  await page.waitForSelector('g[data-resource="Readings"]');
+  await page.click('#template', { position: { x: 60, y: 14 } });
+  await page.waitForSelector('#template-host .cm-editor');
   await context.setOffline(false);
   assert.deepEqual(errors, []);
   await context.close();

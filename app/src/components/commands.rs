@@ -75,7 +75,7 @@ fn all() -> Vec<Command> {
             "",
         ));
     }
-    for (id, title, _) in EXAMPLES {
+    for (id, title) in EXAMPLES {
         v.push(cmd(
             format!("example:{id}"),
             format!("Open example: {title}"),
@@ -121,8 +121,8 @@ fn run(pg: Playground, id: &str) {
             } else if let Some(k) = other.strip_prefix("add:") {
                 pg.add_resource(k, None);
             } else if let Some(e) = other.strip_prefix("example:") {
-                if let Some((_, _, text)) = EXAMPLES.iter().find(|(i, _, _)| *i == e) {
-                    pg.open(text.to_string());
+                if EXAMPLES.iter().any(|(i, _)| *i == e) {
+                    pg.open_example(e);
                 }
             } else {
                 click(other);

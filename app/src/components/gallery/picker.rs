@@ -3,7 +3,7 @@
 //! editor holds a scenario of the user's own, opening asks first: nothing the user made
 //! is replaced without consent.
 
-use crate::state::{Playground, EXAMPLES};
+use crate::state::{example_of, Playground, EXAMPLES};
 use crate::storage;
 use leptos::prelude::*;
 
@@ -12,23 +12,20 @@ pub fn ExamplePicker() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let saved = RwSignal::new(storage::scenarios());
     let choose = move |value: String| {
-        let text = if let Some(name) = value.strip_prefix("saved:") {
-            storage::scenarios()
-                .into_iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, t)| t)
-        } else {
-            EXAMPLES
-                .iter()
-                .find(|(i, _, _)| *i == value)
-                .map(|(_, _, t)| t.to_string())
+        let Some(name) = value.strip_prefix("saved:") else {
+            if EXAMPLES.iter().any(|(i, _)| *i == value) {
+                pg.open_example(&value);
+            }
+            return;
         };
-        let Some(text) = text else { return };
-        let own_work = pg.template.with_untracked(|t| {
-            !EXAMPLES.iter().any(|(_, _, e)| e == t)
-                && !storage::scenarios().iter().any(|(_, s)| s == t)
-        });
-        if !own_work || storage::confirm("Replace your scenario in the editor?") {
+        let Some(text) = storage::scenarios()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t)
+        else {
+            return;
+        };
+        if !pg.holds_own_work() || storage::confirm("Replace your scenario in the editor?") {
             pg.open(text);
         }
     };
@@ -50,10 +47,8 @@ pub fn ExamplePicker() -> impl IntoView {
     };
     let current = move || {
         pg.loaded.with(|l| {
-            EXAMPLES
-                .iter()
-                .find(|(_, _, t)| t == l)
-                .map(|(i, _, _)| i.to_string())
+            example_of(l)
+                .map(str::to_string)
                 .or_else(|| {
                     saved.with(|s| {
                         s.iter()
@@ -85,7 +80,7 @@ pub fn ExamplePicker() -> impl IntoView {
                 prop:value=current>
                 <option value="" disabled=true>"your scenario"</option>
                 <optgroup label="Gallery">
-                    {EXAMPLES.iter().map(|(id, title, _)| view! { <option value=*id>{*title}</option> }).collect_view()}
+                    {EXAMPLES.iter().map(|(id, title)| view! { <option value=*id>{*title}</option> }).collect_view()}
                 </optgroup>
                 <optgroup label="Saved in this browser">
                     <For each=move || saved.get() key=|(n, t)| (n.clone(), t.len()) children=move |(n, _)| {
