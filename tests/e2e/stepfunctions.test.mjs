@@ -111,6 +111,44 @@ test('the state machine graph: lit by an execution, errors located while editing
   await page.click('#save-definition');
   await page.waitForFunction(() => document.querySelector('#template').value.includes('        StartAt: A\n'));
   assert.match(await page.textContent('#change-summary'), /Saved OrderFlow's definition/);
+
+  // Edit from the graph: press a state (keyboard too), add one after it, rename it,
+  // point a Next, delete — each edit lands in the definition text, then Save.
+  const definition = () => page.locator('#definition-host .cm-content').textContent();
+  await page.locator('.asl-graph g[data-state="A"]').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#state-tools', { hasText: 'State A' }).waitFor();
+  await page.selectOption('#add-state', 'Wait');
+  await page.locator('.asl-graph g[data-state="Wait"]').waitFor();
+  await page.locator('.asl-graph path[data-edge="A->Wait"]').waitFor({ state: 'attached' });
+  assert.match(await definition(), /"A": \{\s*"Type": "Pass",\s*"Next": "Wait"\s*\}/);
+  await page.locator('#state-tools', { hasText: 'State Wait' }).waitFor();
+  page.once('dialog', (d) => d.accept('Pause'));
+  await page.click('#rename-state');
+  await page.locator('.asl-graph g[data-state="Pause"]').waitFor();
+  assert.match(await definition(), /"Next": "Pause"/);
+  // The new state loops back to A, then goes on to the end again.
+  await page.selectOption('#state-next', 'A');
+  await page.locator('.asl-graph path[data-edge="Pause->A"]').waitFor({ state: 'attached' });
+  await page.locator('#definition-problems li', { hasText: 'no terminal state' }).waitFor();
+  // A refused edit says why and changes nothing.
+  await page.locator('.asl-graph g[data-state="A"]').click();
+  await page.selectOption('#add-state', 'Succeed');
+  await page.locator('.asl-graph g[data-state="Succeed"]').waitFor();
+  await page.locator('.asl-graph g[data-state="Succeed"]').click();
+  await page.selectOption('#add-state', 'Pass');
+  await page.locator('#error', { hasText: 'Succeed ends the execution' }).waitFor();
+  await page.click('#error button');
+  // Delete the state left unreachable: the machine is valid again.
+  await page.locator('.asl-graph g[data-state="Pause"]').click();
+  await page.click('#delete-state');
+  await page.waitForSelector('.asl-graph g[data-state="Pause"]', { state: 'detached' });
+  await page.waitForFunction(() => document.querySelectorAll('#definition-problems li').length === 0);
+  await page.locator('.asl-graph g[data-state="A"]').click();
+  await page.locator('#state-tools').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}asl-graph-edit.png` });
+  await page.click('#save-definition');
+  await page.waitForFunction(() => document.querySelector('#template').value.includes('Type: Succeed'));
   assert.deepEqual(errors, []);
   await page.close();
 });

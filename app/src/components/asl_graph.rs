@@ -1,6 +1,7 @@
 //! A state machine drawn as a graph (layout from `core::asl::graph`): states lit by what
 //! happened to them in the chosen execution (running, succeeded, caught, failed) and
 //! marked where the definition has an error, with the validator's message on hover.
+//! With `on_select`, every state (groups too) can be pressed, by pointer or keyboard.
 
 use leptos::prelude::*;
 use playground_core::asl::graph::AslGraph;
@@ -71,8 +72,12 @@ pub fn AslGraphView(
             </defs>
             {groups.into_iter().map(|s| {
                 let (n1, n2, ty) = (s.name.clone(), s.name.clone(), s.ty.clone());
+                let (n3, n4) = (s.name.clone(), s.name.clone());
                 view! {
-                    <g class=move || class(&n1, &ty, false) data-state=s.name.clone()>
+                    <g class=move || class(&n1, &ty, false) data-state=s.name.clone()
+                        tabindex=on_select.is_some().then_some("0") role=on_select.is_some().then_some("button")
+                        on:click=move |_| if let Some(cb) = on_select { cb.run(n3.clone()) }
+                        on:keydown=move |ev| if let (Some(cb), "Enter" | " ") = (on_select, ev.key().as_str()) { ev.prevent_default(); cb.run(n4.clone()) }>
                         <rect class="group" x=s.x y=s.y width=s.w height=s.h rx="8"/>
                         <text x={s.x + 8.0} y={s.y + 17.0} class="name">{format!("{} ({})", s.name, s.ty)}</text>
                         <title>{move || errors.with(|e| e.get(&n2).cloned()).unwrap_or_else(|| n2.clone())}</title>
@@ -85,9 +90,13 @@ pub fn AslGraphView(
             {leaves.into_iter().map(|s| {
                 let marker = s.id.starts_with("__");
                 let (n1, n2, n3, ty) = (s.name.clone(), s.name.clone(), s.name.clone(), s.ty.clone());
+                let n4 = s.name.clone();
+                let pressable = on_select.is_some() && !marker;
                 view! {
                     <g class=move || class(&n1, &ty, marker) data-state=s.name.clone()
-                        on:click=move |_| if let (Some(cb), false) = (on_select, marker) { cb.run(n3.clone()) }>
+                        tabindex=pressable.then_some("0") role=pressable.then_some("button")
+                        on:click=move |_| if let (Some(cb), false) = (on_select, marker) { cb.run(n3.clone()) }
+                        on:keydown=move |ev| if let (Some(cb), false, "Enter" | " ") = (on_select, marker, ev.key().as_str()) { ev.prevent_default(); cb.run(n4.clone()) }>
                         <rect x=s.x y=s.y width=s.w height=s.h rx=if marker { "14" } else { "6" }/>
                         <text x={s.x + s.w / 2.0} y={s.y + if marker { 18.0 } else { 17.0 }} text-anchor="middle" class="name">{s.name.clone()}</text>
                         {(!marker).then(|| view! {

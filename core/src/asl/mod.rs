@@ -9,6 +9,7 @@
 
 pub mod choice;
 pub mod definition;
+pub mod edit;
 pub mod graph;
 pub mod intrinsics;
 pub mod path;

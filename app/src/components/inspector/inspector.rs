@@ -284,11 +284,14 @@ type Checked = (
 /// A state machine's definition as JSON in CodeMirror beside its graph: every edit is
 /// validated as `ValidateStateMachineDefinition` does (after DefinitionSubstitutions),
 /// errors are listed with their location and marked on the graph's states; the graph
-/// is lit by the execution chosen in the Executions panel. Save writes the definition.
+/// is lit by the execution chosen in the Executions panel. Pressing a state on the graph
+/// shows its data-flow view and a toolbar that edits the machine from the graph (add a
+/// state after it, point its Next, rename, delete — `core::asl::edit`), changing the
+/// text as typing would. Save writes the definition.
 #[component]
 fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) -> impl IntoView {
     use crate::code_editor;
-    use playground_core::asl::{definition as asl_def, graph};
+    use playground_core::asl::{definition as asl_def, edit as asl_edit, graph};
     let pg = expect_context::<Playground>();
     let start = serde_json::to_string_pretty(&definition).unwrap_or_default();
     let text = RwSignal::new(start.clone());
@@ -370,6 +373,29 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
     let dirty = move || text.with(|t| *t != saved.get_value());
     let chosen = RwSignal::new(None::<String>);
     let on_select = Callback::new(move |name: String| chosen.set(Some(name)));
+    // Graph edits change the text, exactly as typing would (Save writes them).
+    let edit = move |f: &dyn Fn(&mut serde_json::Value) -> Result<Option<String>, String>| {
+        let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&text.get_untracked()) else {
+            pg.error.set(Some(
+                "Fix the definition's JSON before editing the graph.".into(),
+            ));
+            return;
+        };
+        match f(&mut v) {
+            Ok(next_choice) => {
+                text.set(serde_json::to_string_pretty(&v).unwrap_or_default());
+                chosen.set(next_choice);
+            }
+            Err(e) => pg.error.set(Some(e)),
+        }
+    };
+    let siblings = move || {
+        chosen.get().map_or_else(Vec::new, |name| {
+            text.with(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+                .map(|v| asl_edit::siblings(&v, &name))
+                .unwrap_or_default()
+        })
+    };
     let save = move |_| match serde_json::from_str::<serde_json::Value>(&text.get_untracked()) {
         Ok(v) => pg.set_definition(&id, &v),
         Err(e) => pg
@@ -394,6 +420,40 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
                     })}
                 </div>
             </div>
+            {move || chosen.get().filter(|_| !read_only).map(|name| {
+                let (n1, n2, n3, n4) = (name.clone(), name.clone(), name.clone(), name.clone());
+                view! {
+                    <div id="state-tools" class="state-tools" role="toolbar" aria-label=format!("Edit state {name}")>
+                        <span class="chosen">"State "<b>{name.clone()}</b></span>
+                        <select id="add-state" aria-label="Add a state after this one" on:change=move |ev| {
+                            let kind = event_target_value(&ev);
+                            let after = n1.clone();
+                            edit(&|v| asl_edit::add_after(v, &after, &kind).map(Some));
+                        }>
+                            <option value="" selected=true disabled=true>"Add after…"</option>
+                            {asl_edit::ADDABLE.iter().map(|k| view! { <option value=*k>{*k}</option> }).collect_view()}
+                        </select>
+                        <select id="state-next" aria-label="Next state" on:change=move |ev| {
+                            let next = event_target_value(&ev);
+                            let from = n2.clone();
+                            edit(&|v| asl_edit::set_next(v, &from, &next).map(|_| Some(from.clone())));
+                        }>
+                            <option value="" selected=true disabled=true>"Next →"</option>
+                            {siblings().into_iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
+                        </select>
+                        <button id="rename-state" on:click=move |_| {
+                            let from = n3.clone();
+                            if let Some(to) = crate::storage::prompt("Rename the state to:", &from) {
+                                edit(&|v| asl_edit::rename(v, &from, &to).map(|_| Some(to.trim().to_string())));
+                            }
+                        }>"Rename…"</button>
+                        <button id="delete-state" on:click=move |_| {
+                            let name = n4.clone();
+                            edit(&|v| asl_edit::delete(v, &name).map(|_| None));
+                        }>"Delete"</button>
+                    </div>
+                }
+            })}
             <ul id="definition-problems" class="problems">
                 {move || checked.with(|c| c.2.clone()).into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
             </ul>
