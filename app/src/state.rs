@@ -275,6 +275,10 @@ pub struct Playground {
     last_counters: StoredValue<std::collections::BTreeMap<(String, &'static str), f64>>,
     next_id: StoredValue<u64>,
     last_tick: StoredValue<f64>,
+    /// Where the current pace measurement started (real ms, clock ms).
+    pace_from: StoredValue<Option<(f64, f64)>>,
+    /// The speed the run actually makes, when the engine cannot keep the chosen one.
+    pub pace: RwSignal<Option<f64>>,
     last_announce: StoredValue<f64>,
 }
 
@@ -320,6 +324,8 @@ impl Playground {
             last_counters: StoredValue::new(Default::default()),
             next_id: StoredValue::new(0),
             last_tick: StoredValue::new(0.0),
+            pace_from: StoredValue::new(None),
+            pace: RwSignal::new(None),
             last_announce: StoredValue::new(0.0),
         }
     }
@@ -398,6 +404,9 @@ impl Playground {
     fn restart(&self) {
         self.playing.set(false);
         self.clock_ms.set(0.0);
+        // Another scenario (or the same one again) is measured afresh.
+        self.pace_from.set_value(None);
+        self.pace.set(None);
         self.metrics.set(Default::default());
         self.trace_rows.set(Vec::new());
         self.last_counters.set_value(Default::default());
@@ -476,7 +485,14 @@ impl Playground {
         }
         let last = self.last_tick.get_value();
         self.last_tick.set_value(now);
-        if !self.playing.get_untracked() || engine::busy() {
+        if !self.playing.get_untracked() {
+            self.pace_from.set_value(None);
+            if self.pace.get_untracked().is_some() {
+                self.pace.set(None);
+            }
+            return;
+        }
+        if engine::busy() {
             return;
         }
         let clock = self.clock_ms.get_untracked();
@@ -485,6 +501,31 @@ impl Playground {
             Speed::Max => clock + 60_000.0,
         };
         engine::send(json!({"type": "advance", "to_ms": target.floor()}));
+    }
+
+    /// The speed the run makes over each second of play, shown when a scenario too heavy
+    /// for the engine at the chosen speed runs slower than it (the run is the same).
+    fn measure_pace(&self, clock: f64) {
+        let now = now_real_ms();
+        let Speed::Times(x) = self.speed.get_untracked() else {
+            self.pace_from.set_value(None);
+            if self.pace.get_untracked().is_some() {
+                self.pace.set(None);
+            }
+            return;
+        };
+        match self.pace_from.get_value() {
+            None => self.pace_from.set_value(Some((now, clock))),
+            Some((t0, c0)) if now - t0 >= 1_000.0 => {
+                let made = (clock - c0) / (now - t0);
+                let slow = (made < 0.8 * x).then_some(made);
+                if self.pace.get_untracked() != slow {
+                    self.pace.set(slow);
+                }
+                self.pace_from.set_value(Some((now, clock)));
+            }
+            Some(_) => {}
+        }
     }
 
     /// Runs a console line (an `aws …` command or `service:Action {json}`) against the
@@ -767,6 +808,7 @@ impl Playground {
             Some("progress") => {
                 self.next_ms.set(msg["next_ms"].as_f64());
                 if let Some(c) = msg["clock_ms"].as_f64() {
+                    self.measure_pace(c);
                     self.clock_ms.set(c);
                     if c > self.max_clock.get_untracked() {
                         self.max_clock.set(c);

@@ -90,3 +90,44 @@ test('step, timeline, queue browser with redrive, metrics', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a scenario too heavy for the chosen speed says how fast it really runs', async () => {
+  const { context, page, errors } = await freshPage(browser);
+  // The built-in example at 1×: the engine keeps up, nothing is said.
+  await page.goto(SITE);
+  await page.waitForFunction(() => document.querySelector('.engine-state')?.dataset.engine === 'ready');
+  await page.click('#play');
+  await page.waitForTimeout(2500);
+  assert.equal(await page.isHidden('#pace'), true, 'at 1× the built-in example runs at 1×');
+  await page.click('#play');
+  // A queue fed every virtual millisecond, at 100×: 100,000 messages a second is more
+  // than the engine makes here, so the controls show the speed it does make.
+  const busy = `Resources:
+  Feed: { Type: AWS::SQS::Queue }
+  Drain:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      InlineCode: "exports.handler = async (e) => e.Records.length;"
+      Events: { In: { Type: SQS, Properties: { Queue: !GetAtt Feed.Arn, BatchSize: 10 } } }
+Metadata:
+  Playground:
+    Drivers:
+      - { At: 0s, Every: 1ms, Count: 1000000, Action: sqs:SendMessage, Target: Feed, Params: { MessageBody: x } }
+`;
+  await page.fill('#template', busy);
+  await page.click('#apply');
+  await page.waitForSelector('g[data-resource="Drain"]');
+  await page.click('button.speed[data-speed="100×"]');
+  await page.click('#play');
+  await page.locator('#pace', { hasText: /running at \d+(\.\d)?×/ }).waitFor({ timeout: 20000 });
+  const shown = Number((await page.textContent('#pace')).match(/([\d.]+)×/)[1]);
+  assert.ok(shown > 0 && shown < 80, `running at ${shown}×`);
+  // Max asks for no particular speed: nothing to say.
+  await page.click('button.speed[data-speed="max"]');
+  await page.waitForSelector('#pace', { state: 'hidden', timeout: 10000 });
+  await page.click('#play');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

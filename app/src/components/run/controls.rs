@@ -1,5 +1,6 @@
 //! Play / pause, reset, speed (1× … as fast as possible) and the virtual time shown as
-//! the engine reports it, Step (to the next event) and the timeline (back to any
+//! the engine reports it (with the speed the run really makes when a heavy scenario
+//! keeps the engine from the chosen one), Step (to the next event) and the timeline (back to any
 //! earlier moment, replayed exactly). Space toggles play; R resets; N steps (when not
 //! typing).
 
@@ -71,6 +72,11 @@ pub fn Controls() -> impl IntoView {
                     .collect_view()}
             </span>
             <span id="clock" class="clock" title="virtual time">"t = " {move || clock_text(pg.clock_ms.get())}</span>
+            <span id="pace" class="pace" role="status"
+                title="This scenario makes more work a second than the engine does at the chosen speed on this device; the run is the same, only slower. Max runs it as fast as the engine can."
+                hidden=move || pg.pace.get().is_none()>
+                {move || pg.pace.get().map(|p| format!("running at {p:.1}×"))}
+            </span>
             <input id="timeline" type="range" min="0" step="1" class="timeline"
                 aria-label="Timeline: drag back to see the run as it was"
                 title="Timeline: drag back to any earlier moment (the run is replayed exactly)"
