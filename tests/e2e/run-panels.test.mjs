@@ -124,6 +124,15 @@ Metadata:
   await page.locator('#pace', { hasText: /running at \d+(\.\d)?×/ }).waitFor({ timeout: 20000 });
   const shown = Number((await page.textContent('#pace')).match(/([\d.]+)×/)[1]);
   assert.ok(shown > 0 && shown < 80, `running at ${shown}×`);
+  // The logs draw the newest 500 lines, following the newest; older ones are counted.
+  await page.locator('#log-older', { hasText: /\d+ older lines not shown/ }).waitFor({ timeout: 20000 });
+  assert.equal(await page.locator('.log-line').count(), 500);
+  const inView = await page.$eval('.log-lines', (box) => {
+    const last = [...box.querySelectorAll('.log-line')].pop().getBoundingClientRect();
+    const b = box.getBoundingClientRect();
+    return last.bottom <= b.bottom + 1 && last.top >= b.top - 1;
+  });
+  assert.ok(inView, 'the newest line is in view');
   // Max asks for no particular speed: nothing to say.
   await page.click('button.speed[data-speed="max"]');
   await page.waitForSelector('#pace', { state: 'hidden', timeout: 10000 });
