@@ -783,7 +783,7 @@ impl Playground {
     }
 
     /// A reply from the engine worker.
-    pub fn on_reply(&self, msg: Value) {
+    pub fn on_reply(&self, mut msg: Value) {
         match msg["type"].as_str() {
             Some("loaded") => {
                 if !self.engine_ready.get_untracked() {
@@ -820,7 +820,7 @@ impl Playground {
                     }
                 }
                 self.sample_metrics(&msg["snapshot"]);
-                self.snapshot.set(msg["snapshot"].clone());
+                self.snapshot.set(msg["snapshot"].take());
                 let skipped = msg["skipped"].as_u64().unwrap_or(0);
                 if skipped > 0 {
                     let line = LogLine {
@@ -831,7 +831,7 @@ impl Playground {
                     };
                     append_capped(self.logs, vec![line], MAX_LOG_LINES);
                 }
-                if let Some(entries) = msg["trace"].as_array() {
+                if let Value::Array(entries) = msg["trace"].take() {
                     self.absorb(entries);
                 }
                 self.quiet.set_value(false);
@@ -842,7 +842,9 @@ impl Playground {
         }
     }
 
-    fn absorb(&self, entries: &[Value]) {
+    /// Takes a progress message's trace entries: log lines and the dots to animate are
+    /// read from them, then they become trace rows (moved, not copied).
+    fn absorb(&self, entries: Vec<Value>) {
         let Some(graph) = self.graph.get_untracked() else {
             return;
         };
@@ -850,20 +852,7 @@ impl Playground {
         let now = now_real_ms();
         let mut new_logs = Vec::new();
         let mut new_dots = Vec::new();
-        let rows: Vec<TraceRow> = entries
-            .iter()
-            .map(|e| TraceRow {
-                id: self.next_id(),
-                at_ms: e["at_ms"].as_f64().unwrap_or(0.0),
-                kind: e["kind"].as_str().unwrap_or("").to_string(),
-                from: e["from"].as_str().unwrap_or("").to_string(),
-                to: e["to"].as_str().unwrap_or("").to_string(),
-                summary: e["summary"].as_str().unwrap_or("").to_string(),
-                detail: e["detail"].clone(),
-            })
-            .collect();
-        append_capped(self.trace_rows, rows, MAX_TRACE_ROWS);
-        for e in entries {
+        for e in &entries {
             let kind = e["kind"].as_str().unwrap_or("");
             let from = e["from"].as_str().unwrap_or("");
             let to = e["to"].as_str().unwrap_or("");
@@ -909,6 +898,23 @@ impl Playground {
                 }
             }
         }
+        let text = |v: &mut Value| match v.take() {
+            Value::String(s) => s,
+            _ => String::new(),
+        };
+        let rows: Vec<TraceRow> = entries
+            .into_iter()
+            .map(|mut e| TraceRow {
+                id: self.next_id(),
+                at_ms: e["at_ms"].as_f64().unwrap_or(0.0),
+                kind: text(&mut e["kind"]),
+                from: text(&mut e["from"]),
+                to: text(&mut e["to"]),
+                summary: text(&mut e["summary"]),
+                detail: e["detail"].take(),
+            })
+            .collect();
+        append_capped(self.trace_rows, rows, MAX_TRACE_ROWS);
         append_capped(self.logs, new_logs, MAX_LOG_LINES);
         append_capped(self.dots, new_dots, MAX_DOTS);
     }
