@@ -127,9 +127,19 @@ test('the state machine graph: lit by an execution, errors located while editing
   await page.click('#rename-state');
   await page.locator('.asl-graph g[data-state="Pause"]').waitFor();
   assert.match(await definition(), /"Next": "Pause"/);
-  // The new state loops back to A, then goes on to the end again.
-  await page.selectOption('#state-next', 'A');
+  // A wire dragged from Pause's port onto A makes A its Next: a loop.
+  await page.setViewportSize({ width: 1400, height: 1400 }); // the whole graph in view
+  await page.$eval('.definition-graph', (g) => g.scrollIntoView({ block: 'start' }));
+  const port = await page.locator('.asl-graph circle[data-port="Pause"]').boundingBox();
+  const target = await page.locator('.asl-graph g[data-state="A"] rect').boundingBox();
+  await page.mouse.move(port.x + port.width / 2, port.y + port.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 5 });
+  assert.equal(await page.locator('.asl-graph line.asl-drag').count(), 1, 'the wire follows the pointer');
+  await page.mouse.up();
   await page.locator('.asl-graph path[data-edge="Pause->A"]').waitFor({ state: 'attached' });
+  assert.equal(await page.locator('.asl-graph line.asl-drag').count(), 0);
+  assert.match(await definition(), /"Pause": \{\s*"Type": "Wait",\s*"Seconds": 5,\s*"Next": "A"\s*\}/);
   await page.locator('#definition-problems li', { hasText: 'no terminal state' }).waitFor();
   // A refused edit says why and changes nothing.
   await page.locator('.asl-graph g[data-state="A"]').click();
@@ -139,13 +149,17 @@ test('the state machine graph: lit by an execution, errors located while editing
   await page.selectOption('#add-state', 'Pass');
   await page.locator('#error', { hasText: 'Succeed ends the execution' }).waitFor();
   await page.click('#error button');
+  // The toolbar points a Next too: Pause on to Succeed.
+  await page.locator('.asl-graph g[data-state="Pause"]').click();
+  await page.selectOption('#state-next', 'Succeed');
+  await page.locator('.asl-graph path[data-edge="Pause->Succeed"]').waitFor({ state: 'attached' });
   // Delete the state left unreachable: the machine is valid again.
   await page.locator('.asl-graph g[data-state="Pause"]').click();
   await page.click('#delete-state');
   await page.waitForSelector('.asl-graph g[data-state="Pause"]', { state: 'detached' });
   await page.waitForFunction(() => document.querySelectorAll('#definition-problems li').length === 0);
   await page.locator('.asl-graph g[data-state="A"]').click();
-  await page.locator('#state-tools').scrollIntoViewIfNeeded();
+  await page.$eval('.definition-graph', (g) => g.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: `${SHOTS}asl-graph-edit.png` });
   await page.click('#save-definition');
   await page.waitForFunction(() => document.querySelector('#template').value.includes('Type: Succeed'));

@@ -1,7 +1,8 @@
 //! A state machine drawn as a graph (layout from `core::asl::graph`): states lit by what
 //! happened to them in the chosen execution (running, succeeded, caught, failed) and
 //! marked where the definition has an error, with the validator's message on hover.
-//! With `on_select`, every state (groups too) can be pressed, by pointer or keyboard.
+//! With `on_select`, every state (groups too) can be pressed, by pointer or keyboard;
+//! with `on_connect`, a wire dragged from a state's port onto another state connects them.
 
 use leptos::prelude::*;
 use playground_core::asl::graph::AslGraph;
@@ -19,7 +20,49 @@ pub fn AslGraphView(
     /// Called with a state's name when the user presses it.
     #[prop(optional)]
     on_select: Option<Callback<String>>,
+    /// With it, each state has a port at its foot: dragging from it onto another state
+    /// calls this with (from, to) — the editor makes that the state's Next.
+    #[prop(default = None)]
+    on_connect: Option<Callback<(String, String)>>,
 ) -> impl IntoView {
+    // A wire being dragged: (from, x1, y1, x2, y2) in the view box's units.
+    let drag = RwSignal::new(None::<(String, f64, f64, f64, f64)>);
+    let (vbw, vbh) = (graph.width, graph.height);
+    // Client coordinates → view box (the SVG scales with `xMidYMin meet`).
+    let to_box = move |ev: &web_sys::PointerEvent| -> Option<(f64, f64)> {
+        use wasm_bindgen::JsCast;
+        let el = ev.current_target()?.dyn_into::<web_sys::Element>().ok()?;
+        let r = el.get_bounding_client_rect();
+        let s = (r.width() / vbw).min(r.height() / vbh);
+        (s > 0.0).then(|| {
+            let ox = (r.width() - vbw * s) / 2.0;
+            (
+                (f64::from(ev.client_x()) - r.left() - ox) / s,
+                (f64::from(ev.client_y()) - r.top()) / s,
+            )
+        })
+    };
+    let drop_on = move |ev: &web_sys::PointerEvent| -> Option<String> {
+        use wasm_bindgen::JsCast;
+        ev.target()?
+            .dyn_into::<web_sys::Element>()
+            .ok()?
+            .closest("[data-state]")
+            .ok()??
+            .get_attribute("data-state")
+    };
+    let ports: Vec<(String, f64, f64)> = if on_connect.is_some() {
+        graph
+            .states
+            .iter()
+            .filter(|s| {
+                !s.id.starts_with("__") && !matches!(s.ty.as_str(), "Choice" | "Succeed" | "Fail")
+            })
+            .map(|s| (s.name.clone(), s.x + s.w / 2.0, s.y + s.h))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let at = |id: &str| graph.states.iter().find(|s| s.id == id).cloned();
     let edges: Vec<_> = graph
         .edges
@@ -64,7 +107,28 @@ pub fn AslGraphView(
     };
     view! {
         <svg class="asl-graph" viewBox=format!("0 0 {} {}", graph.width, graph.height) role="img"
-            aria-label="The state machine as a graph" preserveAspectRatio="xMidYMin meet">
+            aria-label="The state machine as a graph" preserveAspectRatio="xMidYMin meet"
+            // Never drawn larger than 1.4× its layout: a small machine stays readable at a
+            // glance instead of filling the panel with three giant boxes.
+            style=format!("max-width: {:.0}px", graph.width * 1.4)
+            on:pointermove=move |ev| {
+                if drag.with_untracked(Option::is_some) {
+                    if let Some((x, y)) = to_box(&ev) {
+                        drag.update(|d| if let Some(d) = d { d.3 = x; d.4 = y; });
+                    }
+                }
+            }
+            on:pointerup=move |ev| {
+                if let Some((from, ..)) = drag.get_untracked() {
+                    drag.set(None);
+                    if let (Some(cb), Some(to)) = (on_connect, drop_on(&ev)) {
+                        if to != from {
+                            cb.run((from, to));
+                        }
+                    }
+                }
+            }
+            on:pointerleave=move |_| drag.set(None)>
             <defs>
                 <marker id="asl-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
                     <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead"/>
@@ -106,6 +170,22 @@ pub fn AslGraphView(
                     </g>
                 }
             }).collect_view()}
+            {ports.into_iter().map(|(name, x, y)| {
+                let n = name.clone();
+                view! {
+                    <circle class="asl-port" data-port=name cx=x cy=y r="5"
+                        on:pointerdown=move |ev| {
+                            ev.prevent_default();
+                            ev.stop_propagation();
+                            drag.set(Some((n.clone(), x, y, x, y)));
+                        }>
+                        <title>"Drag onto another state to make it the Next state"</title>
+                    </circle>
+                }
+            }).collect_view()}
+            {move || drag.get().map(|(_, x1, y1, x2, y2)| view! {
+                <line class="asl-drag" x1=x1 y1=y1 x2=x2 y2=y2 marker-end="url(#asl-arrow)"/>
+            })}
         </svg>
     }
 }

@@ -389,6 +389,11 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
             Err(e) => pg.error.set(Some(e)),
         }
     };
+    let on_connect = (!read_only).then(|| {
+        Callback::new(move |(from, to): (String, String)| {
+            edit(&|v| asl_edit::set_next(v, &from, &to).map(|_| Some(from.clone())))
+        })
+    });
     let siblings = move || {
         chosen.get().map_or_else(Vec::new, |name| {
             text.with(|t| serde_json::from_str::<serde_json::Value>(t).ok())
@@ -411,7 +416,7 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
             </div>
             <div class="definition-body">
                 <div class="definition-graph">
-                    {move || checked.with(|c| c.0.clone()).map(|g| view! { <AslGraphView graph=g status=status errors=errors on_select=on_select/> })}
+                    {move || checked.with(|c| c.0.clone()).map(|g| view! { <AslGraphView graph=g status=status errors=errors on_select=on_select on_connect=on_connect/> })}
                 </div>
                 <div id="definition-host" class="code-host" node_ref=host>
                     {(!rich).then(|| view! {
