@@ -158,11 +158,17 @@ test('the state machine graph: lit by an execution, errors located while editing
   await page.click('#delete-state');
   await page.waitForSelector('.asl-graph g[data-state="Pause"]', { state: 'detached' });
   await page.waitForFunction(() => document.querySelectorAll('#definition-problems li').length === 0);
+  // Drag a Wait from the state palette onto A: it runs after A, before Succeed.
+  await page.$eval('.definition-graph', (g) => g.scrollIntoView({ block: 'start' }));
+  await page.dragAndDrop('.state-palette .state-chip[data-kind="Wait"]', '.asl-graph g[data-state="A"] rect');
+  await page.locator('.asl-graph path[data-edge="A->Wait"]').waitFor({ state: 'attached' });
+  await page.locator('.asl-graph path[data-edge="Wait->Succeed"]').waitFor({ state: 'attached' });
   await page.locator('.asl-graph g[data-state="A"]').click();
   await page.$eval('.definition-graph', (g) => g.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: `${SHOTS}asl-graph-edit.png` });
   await page.click('#save-definition');
   await page.waitForFunction(() => document.querySelector('#template').value.includes('Type: Succeed'));
+  assert.match(await page.inputValue('#template'), /Type: Wait\n\s+Seconds: 5\n\s+Next: Succeed/);
   assert.deepEqual(errors, []);
   await page.close();
 });

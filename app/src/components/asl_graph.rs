@@ -2,10 +2,14 @@
 //! happened to them in the chosen execution (running, succeeded, caught, failed) and
 //! marked where the definition has an error, with the validator's message on hover.
 //! With `on_select`, every state (groups too) can be pressed, by pointer or keyboard;
-//! with `on_connect`, a wire dragged from a state's port onto another state connects them.
+//! with `on_connect`, a wire dragged from a state's port onto another state connects them;
+//! with `on_drop_state`, a state type dropped on a state is added after it.
 
 use leptos::prelude::*;
 use playground_core::asl::graph::AslGraph;
+
+/// The drag data type of a state type dragged from the state palette.
+pub const STATE_MIME: &str = "application/x-playground-asl-state";
 use std::collections::BTreeMap;
 
 #[component]
@@ -24,7 +28,22 @@ pub fn AslGraphView(
     /// calls this with (from, to) — the editor makes that the state's Next.
     #[prop(default = None)]
     on_connect: Option<Callback<(String, String)>>,
+    /// With it, a state type dragged from the editor's state palette (`STATE_MIME`) and
+    /// dropped on a state calls this with (that state, the type).
+    #[prop(default = None)]
+    on_drop_state: Option<Callback<(String, String)>>,
 ) -> impl IntoView {
+    let drop_kind = move |ev: &web_sys::DragEvent| {
+        ev.data_transfer()
+            .and_then(|d| d.get_data(STATE_MIME).ok())
+            .filter(|k| !k.is_empty())
+    };
+    let accepts = move |ev: &web_sys::DragEvent| {
+        on_drop_state.is_some()
+            && ev
+                .data_transfer()
+                .is_some_and(|d| d.types().includes(&STATE_MIME.into(), 0))
+    };
     // A wire being dragged: (from, x1, y1, x2, y2) in the view box's units.
     let drag = RwSignal::new(None::<(String, f64, f64, f64, f64)>);
     let (vbw, vbh) = (graph.width, graph.height);
@@ -136,12 +155,14 @@ pub fn AslGraphView(
             </defs>
             {groups.into_iter().map(|s| {
                 let (n1, n2, ty) = (s.name.clone(), s.name.clone(), s.ty.clone());
-                let (n3, n4) = (s.name.clone(), s.name.clone());
+                let (n3, n4, n5) = (s.name.clone(), s.name.clone(), s.name.clone());
                 view! {
                     <g class=move || class(&n1, &ty, false) data-state=s.name.clone()
                         tabindex=on_select.is_some().then_some("0") role=on_select.is_some().then_some("button")
                         on:click=move |_| if let Some(cb) = on_select { cb.run(n3.clone()) }
-                        on:keydown=move |ev| if let (Some(cb), "Enter" | " ") = (on_select, ev.key().as_str()) { ev.prevent_default(); cb.run(n4.clone()) }>
+                        on:keydown=move |ev| if let (Some(cb), "Enter" | " ") = (on_select, ev.key().as_str()) { ev.prevent_default(); cb.run(n4.clone()) }
+                        on:dragover=move |ev| if accepts(&ev) { ev.prevent_default() }
+                        on:drop=move |ev| if let (Some(cb), Some(k)) = (on_drop_state, drop_kind(&ev)) { ev.prevent_default(); cb.run((n5.clone(), k)) }>
                         <rect class="group" x=s.x y=s.y width=s.w height=s.h rx="8"/>
                         <text x={s.x + 8.0} y={s.y + 17.0} class="name">{format!("{} ({})", s.name, s.ty)}</text>
                         <title>{move || errors.with(|e| e.get(&n2).cloned()).unwrap_or_else(|| n2.clone())}</title>
@@ -154,13 +175,15 @@ pub fn AslGraphView(
             {leaves.into_iter().map(|s| {
                 let marker = s.id.starts_with("__");
                 let (n1, n2, n3, ty) = (s.name.clone(), s.name.clone(), s.name.clone(), s.ty.clone());
-                let n4 = s.name.clone();
+                let (n4, n5) = (s.name.clone(), s.name.clone());
                 let pressable = on_select.is_some() && !marker;
                 view! {
                     <g class=move || class(&n1, &ty, marker) data-state=s.name.clone()
                         tabindex=pressable.then_some("0") role=pressable.then_some("button")
                         on:click=move |_| if let (Some(cb), false) = (on_select, marker) { cb.run(n3.clone()) }
-                        on:keydown=move |ev| if let (Some(cb), false, "Enter" | " ") = (on_select, marker, ev.key().as_str()) { ev.prevent_default(); cb.run(n4.clone()) }>
+                        on:keydown=move |ev| if let (Some(cb), false, "Enter" | " ") = (on_select, marker, ev.key().as_str()) { ev.prevent_default(); cb.run(n4.clone()) }
+                        on:dragover=move |ev| if !marker && accepts(&ev) { ev.prevent_default() }
+                        on:drop=move |ev| if let (Some(cb), false, Some(k)) = (on_drop_state, marker, drop_kind(&ev)) { ev.prevent_default(); cb.run((n5.clone(), k)) }>
                         <rect x=s.x y=s.y width=s.w height=s.h rx=if marker { "14" } else { "6" }/>
                         <text x={s.x + s.w / 2.0} y={s.y + if marker { 18.0 } else { 17.0 }} text-anchor="middle" class="name">{s.name.clone()}</text>
                         {(!marker).then(|| view! {

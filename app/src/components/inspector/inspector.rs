@@ -394,6 +394,11 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
             edit(&|v| asl_edit::set_next(v, &from, &to).map(|_| Some(from.clone())))
         })
     });
+    let on_drop_state = (!read_only).then(|| {
+        Callback::new(move |(after, kind): (String, String)| {
+            edit(&|v| asl_edit::add_after(v, &after, &kind).map(Some))
+        })
+    });
     let siblings = move || {
         chosen.get().map_or_else(Vec::new, |name| {
             text.with(|t| serde_json::from_str::<serde_json::Value>(t).ok())
@@ -415,8 +420,22 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
                 <button id="save-definition" disabled=move || !dirty() || read_only on:click=save>"Save definition"</button>
             </div>
             <div class="definition-body">
+                {(!read_only).then(|| view! {
+                    <div class="state-palette" aria-label="States to drag onto the graph">
+                        "Drag onto a state to add after it: "
+                        {asl_edit::ADDABLE.iter().map(|k| view! {
+                            <span class=format!("state-chip {}", k.to_lowercase()) draggable="true" data-kind=*k
+                                title=format!("Drag onto a state: a {k} state runs after it")
+                                on:dragstart=move |ev: web_sys::DragEvent| {
+                                    if let Some(dt) = ev.data_transfer() {
+                                        let _ = dt.set_data(crate::components::asl_graph::STATE_MIME, k);
+                                    }
+                                }>{*k}</span>
+                        }).collect_view()}
+                    </div>
+                })}
                 <div class="definition-graph">
-                    {move || checked.with(|c| c.0.clone()).map(|g| view! { <AslGraphView graph=g status=status errors=errors on_select=on_select on_connect=on_connect/> })}
+                    {move || checked.with(|c| c.0.clone()).map(|g| view! { <AslGraphView graph=g status=status errors=errors on_select=on_select on_connect=on_connect on_drop_state=on_drop_state/> })}
                 </div>
                 <div id="definition-host" class="code-host" node_ref=host>
                     {(!rich).then(|| view! {
