@@ -173,6 +173,44 @@ test('the state machine graph: lit by an execution, errors located while editing
   await page.close();
 });
 
+test('dragging a wire near the edge of a tall graph scrolls it to the states out of sight', async () => {
+  const states = Array.from({ length: 12 }, (_, i) => `          S${i}: { Type: Pass, ${i < 11 ? `Next: S${i + 1}` : 'End: true'} }`).join('\n');
+  const { page, errors } = await openPage(browser, shareLink(`Resources:
+  Long:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition:
+        StartAt: S0
+        States:
+${states}
+`));
+  await page.setViewportSize({ width: 1400, height: 1400 }); // the graph's box in view
+  await page.locator('g[data-resource="Long"] rect').click();
+  await page.$eval('.definition-graph', (g) => g.scrollIntoView({ block: 'start' }));
+  const box = await page.locator('.definition-graph').boundingBox();
+  assert.equal(await page.$eval('.definition-graph', (g) => g.scrollTop), 0);
+  const port = await page.locator('.asl-graph circle[data-port="S0"]').boundingBox();
+  await page.mouse.move(port.x + port.width / 2, port.y + port.height / 2);
+  await page.mouse.down();
+  for (let i = 0; i < 60; i++) await page.mouse.move(box.x + box.width / 2, box.y + box.height - 8 - (i % 2));
+  const scrolled = await page.$eval('.definition-graph', (g) => g.scrollTop);
+  assert.ok(scrolled > 300, `the box scrolled by ${scrolled}px`);
+  // Dropped on a state brought into sight (out of sight before): S0 now goes there.
+  const seen = await page.$eval('.definition-graph', (g) => {
+    const b = g.getBoundingClientRect();
+    return [...g.querySelectorAll('g[data-state]')].map((s) => [s.dataset.state, s.getBoundingClientRect()])
+      .filter(([n, r]) => /^S([5-9]|1[01])$/.test(n) && r.top >= b.top && r.bottom <= b.bottom - 30)
+      .map(([n]) => n)[0];
+  });
+  assert.ok(seen, 'a state from the lower half is in sight');
+  const target = await page.locator(`.asl-graph g[data-state="${seen}"] rect`).boundingBox();
+  await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 3 });
+  await page.mouse.up();
+  await page.locator(`.asl-graph path[data-edge="S0->${seen}"]`).waitFor({ state: 'attached' });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 const ACTIVITY = `Metadata:
   Playground:
     Layout: { Review: [80, 120], Flow: [420, 120] }

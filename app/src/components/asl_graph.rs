@@ -135,6 +135,7 @@ pub fn AslGraphView(
                     if let Some((x, y)) = to_box(&ev) {
                         drag.update(|d| if let Some(d) = d { d.3 = x; d.4 = y; });
                     }
+                    scroll_near_edge(&ev);
                 }
             }
             on:pointerup=move |ev| {
@@ -210,5 +211,26 @@ pub fn AslGraphView(
                 <line class="asl-drag" x1=x1 y1=y1 x2=x2 y2=y2 marker-end="url(#asl-arrow)"/>
             })}
         </svg>
+    }
+}
+
+/// While a wire is dragged near the top or bottom of the box the graph scrolls in, the
+/// box scrolls, so a state out of sight can be reached.
+fn scroll_near_edge(ev: &web_sys::PointerEvent) {
+    use wasm_bindgen::JsCast;
+    let Some(scroller) = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.parent_element())
+    else {
+        return;
+    };
+    let r = scroller.get_bounding_client_rect();
+    let y = f64::from(ev.client_y());
+    const EDGE: f64 = 28.0;
+    if y > r.bottom() - EDGE {
+        scroller.set_scroll_top(scroller.scroll_top() + 12);
+    } else if y < r.top() + EDGE {
+        scroller.set_scroll_top(scroller.scroll_top() - 12);
     }
 }

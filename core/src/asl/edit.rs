@@ -11,7 +11,9 @@
 use serde_json::{json, Map, Value};
 
 /// The state types the graph can add, in the order the UI offers them.
-pub const ADDABLE: &[&str] = &["Pass", "Task", "Choice", "Wait", "Succeed", "Fail"];
+pub const ADDABLE: &[&str] = &[
+    "Pass", "Task", "Choice", "Wait", "Parallel", "Map", "Succeed", "Fail",
+];
 
 /// The longest state name AWS accepts.
 const MAX_NAME: usize = 80;
@@ -122,6 +124,10 @@ pub fn add_after(def: &mut Value, after: &str, kind_name: &str) -> Result<String
     }
     let jsonata = def.get("QueryLanguage").and_then(Value::as_str) == Some("JSONata");
     let name = unique_name(def, kind_name);
+    // New inner states' names are checked against the machine as it was (the new state
+    // itself is not in it yet).
+    let snapshot = def.clone();
+    let def_names = &snapshot;
     let block = block_mut(def, after)?;
     let states = states_mut(block);
     let prev = states.get(after).expect("found above");
@@ -159,7 +165,21 @@ pub fn add_after(def: &mut Value, after: &str, kind_name: &str) -> Result<String
             }
         }
         "Succeed" => json!({"Type": "Succeed"}),
-        _ => json!({"Type": "Fail", "Error": "Failed", "Cause": "Added from the graph"}),
+        "Fail" => json!({"Type": "Fail", "Error": "Failed", "Cause": "Added from the graph"}),
+        // Two branches / an inline item processor, each one Pass state to start from
+        // (the States Language requires a state in each), named uniquely in the machine.
+        "Parallel" => {
+            let first = unique_name(def_names, &format!("{name} branch 1"));
+            let second = unique_name(def_names, &format!("{name} branch 2"));
+            let branch =
+                |n: &str| json!({"StartAt": n, "States": {n: {"Type": "Pass", "End": true}}});
+            json!({"Type": "Parallel", "Branches": [branch(&first), branch(&second)]})
+        }
+        _ => {
+            let item = unique_name(def_names, &format!("{name} item"));
+            json!({"Type": "Map", "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": item, "States": {item.clone(): {"Type": "Pass", "End": true}}}})
+        }
     };
     let ends = !matches!(kind_name, "Choice" | "Succeed" | "Fail");
     if ends {
@@ -382,7 +402,7 @@ mod tests {
         assert!(add_after(&mut d, "Nope", "Pass")
             .unwrap_err()
             .contains("no state Nope"));
-        assert!(add_after(&mut d, "A", "Parallel").is_err());
+        assert!(add_after(&mut d, "A", "Activity").is_err());
         assert_eq!(d, chain(), "a refused edit changes nothing");
     }
 
@@ -451,6 +471,32 @@ mod tests {
             .unwrap_err()
             .contains("within its branch"));
         assert_eq!(siblings(&d, "L"), ["Pass 2"]);
+        assert_eq!(problems(&d), Vec::<String>::new());
+    }
+
+    #[test]
+    fn parallel_and_map_come_with_a_state_in_each_branch_and_stay_valid() {
+        let mut d = chain();
+        assert_eq!(add_after(&mut d, "A", "Parallel").unwrap(), "Parallel");
+        let p = &d["States"]["Parallel"];
+        assert_eq!(p["Next"], "B");
+        assert_eq!(p["Branches"][0]["StartAt"], "Parallel branch 1");
+        assert_eq!(p["Branches"][1]["States"]["Parallel branch 2"]["End"], true);
+        add_after(&mut d, "C", "Map").unwrap();
+        assert_eq!(d["States"]["Map"]["ItemProcessor"]["StartAt"], "Map item");
+        assert_eq!(d["States"]["Map"]["End"], true);
+        // Their inner states are states like any other: edits reach them.
+        add_after(&mut d, "Map item", "Wait").unwrap();
+        assert_eq!(
+            d["States"]["Map"]["ItemProcessor"]["States"]["Map item"]["Next"],
+            "Wait"
+        );
+        // A second Parallel's branches get names of their own.
+        add_after(&mut d, "Parallel", "Parallel").unwrap();
+        assert_eq!(
+            d["States"]["Parallel 2"]["Branches"][0]["StartAt"],
+            "Parallel 2 branch 1"
+        );
         assert_eq!(problems(&d), Vec::<String>::new());
     }
 
