@@ -75,6 +75,51 @@ fn sync_invoke_returns_the_payload_and_warm_environments_keep_globals() {
 }
 
 #[test]
+fn the_event_is_what_json_parse_makes_of_the_payload() {
+    // The engine builds the event object from the payload's JSON itself (boa's JSON.parse
+    // is slow); the handler must see exactly what Node's JSON.parse would make of it.
+    let mut sim = function(
+        "exports.handler = async (event) => JSON.stringify([typeof event, event, Object.keys(event ?? {})]);",
+        "",
+    );
+    let raw = |sim: &mut Sim, text: &str| -> Value {
+        let r = sim
+            .call(
+                "console",
+                "lambda:Invoke",
+                json!({"FunctionName": "fn", "Payload": text}),
+            )
+            .unwrap();
+        // The handler returns JSON text; the response payload is that string as JSON.
+        let text: String = serde_json::from_str(r["Payload"].as_str().unwrap()).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    // A string payload is a string event, not parsed twice.
+    let v = raw(&mut sim, "\"hello\"");
+    assert_eq!(v, json!(["string", "hello", ["0", "1", "2", "3", "4"]]));
+    // Numbers: integers past 32 bits and past 2^53 as JSON.parse rounds them.
+    let v = raw(
+        &mut sim,
+        r#"{"big": 9007199254740993, "i": 4294967296, "f": -0.5}"#,
+    );
+    assert_eq!(
+        v[1],
+        json!({"big": 9007199254740992u64, "i": 4294967296u64, "f": -0.5})
+    );
+    // Keys: integer-like keys first, as JS objects order them; a repeated key keeps its
+    // first place and its last value.
+    let v = raw(&mut sim, r#"{"b": 1, "2": 2, "a": 3, "b": 4}"#);
+    assert_eq!(v[2], json!(["2", "b", "a"]));
+    assert_eq!(v[1]["b"], 4);
+    // Escapes, including a surrogate pair, decode as JSON.parse decodes them.
+    let v = raw(&mut sim, r#"{"s": "a\u00e9\ud83d\ude00\n"}"#);
+    assert_eq!(v[1]["s"], "aé😀\n");
+    // null and arrays.
+    assert_eq!(raw(&mut sim, "null")[0], "object");
+    assert_eq!(raw(&mut sim, "[1,[2]]")[1], json!([1, [2]]));
+}
+
+#[test]
 fn console_log_lines_have_timestamp_request_id_and_level() {
     let mut sim = function(
         "exports.handler = async () => { console.log('hi', {a: 1}); console.error('bad'); };",

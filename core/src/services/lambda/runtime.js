@@ -610,7 +610,8 @@
 
   // One invocation: call the handler, settle into __pg_state as Lambda's runtime would.
   Object.defineProperty(globalThis, '__pg_invoke', {
-    value: (handler, eventJson, ctx) => {
+    // `event` is the event already built by the engine (`built`), or its JSON text.
+    value: (handler, event, ctx, built) => {
       const state = { status: 'pending' };
       Object.defineProperty(globalThis, '__pg_state', { value: state, configurable: true });
       const done = (err, value) => {
@@ -643,7 +644,7 @@
       };
       let result;
       try {
-        const event = JSON.parse(eventJson);
+        if (!built) event = JSON.parse(event);
         if (handler.length >= 3) {
           result = handler(event, context, (e, v) => done(e, v));
         } else {

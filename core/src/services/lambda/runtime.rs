@@ -747,9 +747,20 @@ impl JsEnv {
         let Some(invoke) = invoke.ok().and_then(|f| f.as_callable()) else {
             return RunState::Done(Err(r#"{"errorType":"Runtime.ExitError","errorMessage":"the runtime was destroyed by the function's code"}"#.into()));
         };
+        // The event object is built straight from its JSON: boa's JSON.parse runs its
+        // full JavaScript parser, and for a batch of SQS records that cost more than the
+        // rest of the invocation. Text serde_json refuses (a lone surrogate escape, a
+        // number beyond f64) still goes through JSON.parse, with its errors.
+        let built = serde_json::from_str::<serde_json::Value>(event_json)
+            .ok()
+            .and_then(|v| JsValue::from_json(&v, &mut self.ctx).ok());
+        let (event, is_built) = match built {
+            Some(v) => (v, true),
+            None => (js_string!(event_json).into(), false),
+        };
         let r = invoke.call(
             &JsValue::undefined(),
-            &[handler.into(), js_string!(event_json).into(), ctx_value],
+            &[handler.into(), event, ctx_value, JsValue::from(is_built)],
             &mut self.ctx,
         );
         if let Err(e) = r {
