@@ -512,11 +512,13 @@
   // ---- The AWS SDK v3 shim: clients whose send() goes through the engine's API ----
   const pendingCalls = new Map();
   Object.defineProperty(globalThis, '__pg_settle', {
-    value: (id, ok, json) => {
+    // `answer` is the response (or error) already built by the engine (`built`), or its
+    // JSON text.
+    value: (id, ok, answer, built) => {
       const p = pendingCalls.get(id);
       if (!p) return;
       pendingCalls.delete(id);
-      const v = JSON.parse(json);
+      const v = built ? answer : JSON.parse(answer);
       if (ok) {
         p.resolve(p.shape(v));
       } else {

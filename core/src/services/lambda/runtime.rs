@@ -723,6 +723,21 @@ impl JsEnv {
         }
     }
 
+    /// A JS value built straight from JSON text, and `true`; or the text itself and
+    /// `false` when serde_json refuses it (a lone surrogate escape, a number beyond f64),
+    /// for runtime.js to hand to JSON.parse with its errors. boa's JSON.parse runs its full
+    /// JavaScript parser: for a batch of SQS records it cost more than the rest of the
+    /// invocation, so events and SDK responses take this way in.
+    fn js_of_json(&mut self, text: &str) -> (JsValue, bool) {
+        let built = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| JsValue::from_json(&v, &mut self.ctx).ok());
+        match built {
+            Some(v) => (v, true),
+            None => (js_string!(text).into(), false),
+        }
+    }
+
     /// Starts one invocation of the handler.
     pub fn invoke(&mut self, event_json: &str, context: &serde_json::Value) -> RunState {
         self.begin();
@@ -747,17 +762,7 @@ impl JsEnv {
         let Some(invoke) = invoke.ok().and_then(|f| f.as_callable()) else {
             return RunState::Done(Err(r#"{"errorType":"Runtime.ExitError","errorMessage":"the runtime was destroyed by the function's code"}"#.into()));
         };
-        // The event object is built straight from its JSON: boa's JSON.parse runs its
-        // full JavaScript parser, and for a batch of SQS records that cost more than the
-        // rest of the invocation. Text serde_json refuses (a lone surrogate escape, a
-        // number beyond f64) still goes through JSON.parse, with its errors.
-        let built = serde_json::from_str::<serde_json::Value>(event_json)
-            .ok()
-            .and_then(|v| JsValue::from_json(&v, &mut self.ctx).ok());
-        let (event, is_built) = match built {
-            Some(v) => (v, true),
-            None => (js_string!(event_json).into(), false),
-        };
+        let (event, is_built) = self.js_of_json(event_json);
         let r = invoke.call(
             &JsValue::undefined(),
             &[handler.into(), event, ctx_value, JsValue::from(is_built)],
@@ -854,10 +859,12 @@ impl JsEnv {
             .global_object()
             .get(js_string!("__pg_settle"), &mut self.ctx);
         if let Some(f) = settle.ok().and_then(|f| f.as_callable()) {
+            let (value, built) = self.js_of_json(json);
             let args = [
                 JsValue::from(id),
                 JsValue::from(ok),
-                js_string!(json).into(),
+                value,
+                JsValue::from(built),
             ];
             if let Err(e) = f.call(&JsValue::undefined(), &args, &mut self.ctx) {
                 return self.stopped(e);
