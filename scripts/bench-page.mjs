@@ -3,6 +3,7 @@
 // flight on the canvas, and the gzip size of everything the first visit downloads.
 import { chromium } from 'playwright-core';
 import { gzipSync, deflateRawSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
 
 import { startServer } from '../tests/e2e/serve.mjs';
 
@@ -30,20 +31,7 @@ console.log(`page    first visit      ${files.length} files, ${(raw / 1024).toFi
 console.log(`page    interactive      ${interactive.toFixed(0)} ms after navigation (canvas drawn, engine ready; local server)`);
 
 // 1,000 messages in flight: a queue fed every millisecond of virtual time at 10×.
-const busy = `Resources:
-  Firehose: { Type: AWS::SQS::Queue }
-  Drain:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: nodejs22.x
-      Handler: index.handler
-      InlineCode: "exports.handler = async (e) => e.Records.length;"
-      Events: { In: { Type: SQS, Properties: { Queue: !GetAtt Firehose.Arn, BatchSize: 10 } } }
-Metadata:
-  Playground:
-    Drivers:
-      - { At: 0s, Every: 1ms, Count: 1000000, Action: sqs:SendMessage, Target: Firehose, Params: { MessageBody: x } }
-`;
+const busy = readFileSync(new URL('../tests/e2e/scenarios/busy-queue.yaml', import.meta.url), 'utf8');
 const link = `${SITE}#s=1.${deflateRawSync(Buffer.from(busy)).toString('base64url')}`;
 const p2 = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
 await p2.goto(link);

@@ -3,7 +3,7 @@
 // minimap, the queue browser with a DLQ redrive, and the metric sparklines — on the built-in SQS → Lambda → DLQ example.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, SITE, SHOTS, freshPage } from './helpers.mjs';
+import { launch, SITE, SHOTS, freshPage, scenario } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -102,20 +102,7 @@ test('a scenario too heavy for the chosen speed says how fast it really runs', a
   await page.click('#play');
   // A queue fed every virtual millisecond, at 100×: 100,000 messages a second is more
   // than the engine makes here, so the controls show the speed it does make.
-  const busy = `Resources:
-  Feed: { Type: AWS::SQS::Queue }
-  Drain:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: nodejs22.x
-      Handler: index.handler
-      InlineCode: "exports.handler = async (e) => e.Records.length;"
-      Events: { In: { Type: SQS, Properties: { Queue: !GetAtt Feed.Arn, BatchSize: 10 } } }
-Metadata:
-  Playground:
-    Drivers:
-      - { At: 0s, Every: 1ms, Count: 1000000, Action: sqs:SendMessage, Target: Feed, Params: { MessageBody: x } }
-`;
+  const busy = scenario('busy-queue.yaml');
   await page.fill('#template', busy);
   await page.click('#apply');
   await page.waitForSelector('g[data-resource="Drain"]');
