@@ -1138,18 +1138,21 @@ impl Lambda {
         {
             return;
         }
-        let (ok, json) = match result {
+        let (ok, answer) = match result {
             Ok(mut v) => {
                 if let Some(o) = v.as_object_mut() {
                     o.insert("__requestId".into(), json!(k.rng.uuid()));
                 }
-                (true, v.to_string())
+                (true, v)
             }
-            Err(err) => (false, json!({"code": err.code, "message": err.message, "status": err.status, "requestId": k.rng.uuid()}).to_string()),
+            Err(err) => (
+                false,
+                json!({"code": err.code, "message": err.message, "status": err.status, "requestId": k.rng.uuid()}),
+            ),
         };
         let js = e.js.as_mut().expect("busy env has JS");
         js.set_time(k.now());
-        let state = js.settle_call(call, ok, &json);
+        let state = js.settle_call(call, ok, &answer);
         self.after_run(k, env, state);
     }
 

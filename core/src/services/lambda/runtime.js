@@ -512,13 +512,12 @@
   // ---- The AWS SDK v3 shim: clients whose send() goes through the engine's API ----
   const pendingCalls = new Map();
   Object.defineProperty(globalThis, '__pg_settle', {
-    // `answer` is the response (or error) already built by the engine (`built`), or its
-    // JSON text.
-    value: (id, ok, answer, built) => {
+    // `v` is the response, or the error's {code, message, status, requestId}, as built
+    // by the engine.
+    value: (id, ok, v) => {
       const p = pendingCalls.get(id);
       if (!p) return;
       pendingCalls.delete(id);
-      const v = built ? answer : JSON.parse(answer);
       if (ok) {
         p.resolve(p.shape(v));
       } else {

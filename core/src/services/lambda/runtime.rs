@@ -727,7 +727,7 @@ impl JsEnv {
     /// `false` when serde_json refuses it (a lone surrogate escape, a number beyond f64),
     /// for runtime.js to hand to JSON.parse with its errors. boa's JSON.parse runs its full
     /// JavaScript parser: for a batch of SQS records it cost more than the rest of the
-    /// invocation, so events and SDK responses take this way in.
+    /// invocation, so events take this way in.
     fn js_of_json(&mut self, text: &str) -> (JsValue, bool) {
         let built = serde_json::from_str::<serde_json::Value>(text)
             .ok()
@@ -846,26 +846,25 @@ impl JsEnv {
     }
 
     /// Delivers an AWS call's answer to the handler's pending promise, then runs what it
-    /// unblocked. `json` is the response, or `{code, message, status}` for an error.
-    pub fn settle_call(&mut self, id: u32, ok: bool, json: &str) -> RunState {
+    /// unblocked. `answer` is the response, or `{code, message, status}` for an error; it
+    /// enters JS as an object built from the value (no JSON text in between).
+    pub fn settle_call(&mut self, id: u32, ok: bool, answer: &serde_json::Value) -> RunState {
         self.begin();
-        let state = self.deliver_call(id, ok, json);
+        let state = self.deliver_call(id, ok, answer);
         self.end(state)
     }
 
-    fn deliver_call(&mut self, id: u32, ok: bool, json: &str) -> RunState {
+    fn deliver_call(&mut self, id: u32, ok: bool, answer: &serde_json::Value) -> RunState {
         let settle = self
             .ctx
             .global_object()
             .get(js_string!("__pg_settle"), &mut self.ctx);
         if let Some(f) = settle.ok().and_then(|f| f.as_callable()) {
-            let (value, built) = self.js_of_json(json);
-            let args = [
-                JsValue::from(id),
-                JsValue::from(ok),
-                value,
-                JsValue::from(built),
-            ];
+            let value = match JsValue::from_json(answer, &mut self.ctx) {
+                Ok(v) => v,
+                Err(e) => return self.stopped(e),
+            };
+            let args = [JsValue::from(id), JsValue::from(ok), value];
             if let Err(e) = f.call(&JsValue::undefined(), &args, &mut self.ctx) {
                 return self.stopped(e);
             }
