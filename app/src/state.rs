@@ -405,8 +405,7 @@ impl Playground {
         self.playing.set(false);
         self.clock_ms.set(0.0);
         // Another scenario (or the same one again) is measured afresh.
-        self.pace_from.set_value(None);
-        self.pace.set(None);
+        self.clear_pace();
         self.metrics.set(Default::default());
         self.trace_rows.set(Vec::new());
         self.last_counters.set_value(Default::default());
@@ -486,10 +485,7 @@ impl Playground {
         let last = self.last_tick.get_value();
         self.last_tick.set_value(now);
         if !self.playing.get_untracked() {
-            self.pace_from.set_value(None);
-            if self.pace.get_untracked().is_some() {
-                self.pace.set(None);
-            }
+            self.clear_pace();
             return;
         }
         if engine::busy() {
@@ -503,15 +499,20 @@ impl Playground {
         engine::send(json!({"type": "advance", "to_ms": target.floor()}));
     }
 
+    /// Forgets the pace measured so far (paused, reset, or no speed asked for).
+    fn clear_pace(&self) {
+        self.pace_from.set_value(None);
+        if self.pace.get_untracked().is_some() {
+            self.pace.set(None);
+        }
+    }
+
     /// The speed the run makes over each second of play, shown when a scenario too heavy
     /// for the engine at the chosen speed runs slower than it (the run is the same).
     fn measure_pace(&self, clock: f64) {
         let now = now_real_ms();
         let Speed::Times(x) = self.speed.get_untracked() else {
-            self.pace_from.set_value(None);
-            if self.pace.get_untracked().is_some() {
-                self.pace.set(None);
-            }
+            self.clear_pace();
             return;
         };
         match self.pace_from.get_value() {

@@ -7,10 +7,10 @@
 
 use leptos::prelude::*;
 use playground_core::asl::graph::AslGraph;
+use std::collections::BTreeMap;
 
 /// The drag data type of a state type dragged from the state palette.
 pub const STATE_MIME: &str = "application/x-playground-asl-state";
-use std::collections::BTreeMap;
 
 #[component]
 pub fn AslGraphView(

@@ -463,7 +463,8 @@ fn DefinitionEditor(id: String, definition: serde_json::Value, machine: String) 
                             edit(&|v| asl_edit::set_next(v, &from, &next).map(|_| Some(from.clone())));
                         }>
                             <option value="" selected=true disabled=true>"Next →"</option>
-                            {siblings().into_iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
+                            // Only the options follow the text; the toolbar follows the chosen state.
+                            {move || siblings().into_iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
                         </select>
                         <button id="rename-state" on:click=move |_| {
                             let from = n3.clone();
